@@ -1,0 +1,131 @@
+// EpollPoller: the Linux backend. Level-triggered epoll, as Tornado's, woken
+// across threads through an eventfd.
+//
+// The seam every backend implements (see poller.hpp):
+//   add(fd, events) / modify(fd, events) throw std::system_error naming the fd;
+//   remove(fd) is noexcept and tolerates an fd that is already closed;
+//   poll(timeout_ns, out) waits (timeout < 0: forever) and appends ready fds,
+//     draining its own waker; it returns with no events after EINTR;
+//   wake() may be called from any thread;
+//   signal_wake() wakes the loop from a signal handler (async-signal-safe).
+#pragma once
+
+#include "config.hpp"
+
+#if EDDY_HAVE_EPOLL
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "fd_ops.hpp"
+#include "ready_event.hpp"
+
+namespace eddy::detail {
+
+class EpollPoller {
+ public:
+  static constexpr const char* name = "epoll";
+
+  EpollPoller() : events_(initial_capacity) {
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd_ == -1) throw_errno("epoll_create1");
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd_ == -1) {
+      int error = errno;
+      close_fd(epoll_fd_);
+      throw_error(error, "eventfd");
+    }
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = wake_fd_;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  }
+
+  ~EpollPoller() {
+    close_fd(wake_fd_);
+    close_fd(epoll_fd_);
+  }
+
+  EpollPoller(const EpollPoller&) = delete;
+  EpollPoller& operator=(const EpollPoller&) = delete;
+
+  void add(int fd, std::uint32_t events) { control(EPOLL_CTL_ADD, fd, events, "epoll_ctl(ADD)"); }
+  void modify(int fd, std::uint32_t events) { control(EPOLL_CTL_MOD, fd, events, "epoll_ctl(MOD)"); }
+
+  void remove(int fd) noexcept {
+    // EBADF/ENOENT mean the kernel already forgot the fd (it was closed).
+    epoll_event ev{};
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, &ev);
+  }
+
+  void poll(std::int64_t timeout_ns, std::vector<ReadyEvent>& out) {
+    int n = wait(timeout_ns);
+    if (n <= 0) return;  // timeout, or EINTR: the loop simply goes round again
+    for (int i = 0; i < n; ++i) {
+      const epoll_event& ev = events_[static_cast<std::size_t>(i)];
+      if (ev.data.fd == wake_fd_) {
+        drain_waker();
+      } else {
+        out.push_back(ReadyEvent{ev.data.fd, ev.events & (ev_read | ev_write | ev_error)});
+      }
+    }
+    // A full batch hints at more ready fds than slots: grow for next time.
+    if (static_cast<std::size_t>(n) == events_.size()) events_.resize(events_.size() * 2);
+  }
+
+  void wake() noexcept {
+    std::uint64_t one = 1;
+    // EAGAIN means the counter is already non-zero: the loop will wake anyway.
+    [[maybe_unused]] ssize_t r = ::write(wake_fd_, &one, sizeof one);
+  }
+
+  // The wake-up used from signal handlers: write(2) on the eventfd is
+  // async-signal-safe, so it is the same as wake().
+  void signal_wake() noexcept { wake(); }
+
+ private:
+  static constexpr std::size_t initial_capacity = 256;
+
+  void control(int op, int fd, std::uint32_t events, const char* what) {
+    epoll_event ev{};
+    ev.events = events & (ev_read | ev_write);
+    ev.data.u64 = 0;
+    ev.data.fd = fd;
+    if (::epoll_ctl(epoll_fd_, op, fd, &ev) == -1) throw_fd_error(errno, what, fd);
+  }
+
+  int wait(std::int64_t timeout_ns) {
+    int capacity = static_cast<int>(events_.size());
+#if defined(SYS_epoll_pwait2)
+    // epoll_pwait2 takes nanoseconds, so sub-millisecond timers are honoured.
+    // Kernels before 5.11 (and valgrind) answer ENOSYS once; then we fall back.
+    if (have_pwait2_) {
+      timespec ts = to_timespec(timeout_ns);
+      long n = ::syscall(SYS_epoll_pwait2, epoll_fd_, events_.data(), capacity,
+                         timeout_ns < 0 ? nullptr : &ts, nullptr, 0);
+      if (n != -1 || errno != ENOSYS) return static_cast<int>(n);
+      have_pwait2_ = false;
+    }
+#endif
+    return ::epoll_wait(epoll_fd_, events_.data(), capacity, timeout_ms_ceil(timeout_ns));
+  }
+
+  void drain_waker() noexcept {
+    std::uint64_t count;
+    [[maybe_unused]] ssize_t r = ::read(wake_fd_, &count, sizeof count);
+  }
+
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
+  bool have_pwait2_ = true;
+  std::vector<epoll_event> events_;
+};
+
+}  // namespace eddy::detail
+
+#endif  // EDDY_HAVE_EPOLL

@@ -1,0 +1,63 @@
+// Small POSIX helpers shared by the backends and the loop: errors that name
+// the fd, timeout conversions, close-on-exec descriptors.
+#pragma once
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <time.h>
+
+namespace eddy::detail {
+
+// Throws std::system_error whose what() reads "eddy: <what> fd <fd>: <strerror>".
+[[noreturn]] inline void throw_fd_error(int error, const char* what, int fd) {
+  throw std::system_error(error, std::generic_category(),
+                          std::string("eddy: ") + what + " fd " + std::to_string(fd));
+}
+
+[[noreturn]] inline void throw_error(int error, const char* what) {
+  throw std::system_error(error, std::generic_category(), std::string("eddy: ") + what);
+}
+
+[[noreturn]] inline void throw_errno(const char* what) { throw_error(errno, what); }
+
+// True when fd names an open descriptor: the cheapest portable check.
+inline bool fd_is_open(int fd) noexcept {
+  return fd >= 0 && ::fcntl(fd, F_GETFD) != -1;
+}
+
+inline void set_cloexec_nonblock(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags == -1 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) throw_errno("fcntl");
+  int fd_flags = ::fcntl(fd, F_GETFD);
+  if (fd_flags == -1 || ::fcntl(fd, F_SETFD, fd_flags | FD_CLOEXEC) == -1) throw_errno("fcntl");
+}
+
+// Milliseconds for APIs that only take those, rounded up so that a wait never
+// ends before the deadline (an early wake-up would make the loop spin).
+inline int timeout_ms_ceil(std::int64_t timeout_ns) noexcept {
+  if (timeout_ns < 0) return -1;
+  std::int64_t ms = (timeout_ns + 999'999) / 1'000'000;
+  return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
+}
+
+inline timespec to_timespec(std::int64_t timeout_ns) noexcept {
+  timespec ts;
+  ts.tv_sec = static_cast<time_t>(timeout_ns / 1'000'000'000);
+  ts.tv_nsec = static_cast<long>(timeout_ns % 1'000'000'000);
+  return ts;
+}
+
+// Closes fd, retrying nothing: after EINTR the descriptor state is
+// unspecified on Linux and retrying could close a reused number.
+inline void close_fd(int fd) noexcept {
+  if (fd >= 0) ::close(fd);
+}
+
+}  // namespace eddy::detail

@@ -1,0 +1,131 @@
+// Poller: the one seam between the loop and the OS. It holds whichever
+// backend the loop was built with and forwards the five seam members to it
+// (see epoll_poller.hpp for their contract). Backends are chosen here and
+// nowhere else; each is a plain class, so the forwarding compiles to a
+// switch, not a virtual call.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "config.hpp"
+#include "epoll_poller.hpp"
+#include "kqueue_poller.hpp"
+#include "poll_poller.hpp"
+#include "ready_event.hpp"
+
+namespace eddy {
+
+// Which I/O multiplexer an IOLoop uses. `automatic` picks epoll on Linux,
+// kqueue on macOS and the BSDs, and poll elsewhere.
+enum class Backend { automatic, epoll, kqueue, poll };
+
+// True when `backend` can be used in this build on this platform.
+inline bool backend_available(Backend backend) noexcept {
+  switch (backend) {
+    case Backend::automatic:
+    case Backend::poll:
+      return true;
+    case Backend::epoll:
+      return EDDY_HAVE_EPOLL != 0;
+    case Backend::kqueue:
+      return EDDY_HAVE_KQUEUE != 0;
+  }
+  return false;
+}
+
+inline const char* to_string(Backend backend) noexcept {
+  switch (backend) {
+    case Backend::automatic: return "automatic";
+    case Backend::epoll: return "epoll";
+    case Backend::kqueue: return "kqueue";
+    case Backend::poll: return "poll";
+  }
+  return "unknown";
+}
+
+}  // namespace eddy
+
+namespace eddy::detail {
+
+class Poller {
+ public:
+  explicit Poller(Backend backend) : kind_(backend == Backend::automatic ? best() : backend) {
+    switch (kind_) {
+#if EDDY_HAVE_EPOLL
+      case Backend::epoll: impl_.emplace<EpollPoller>(); return;
+#endif
+#if EDDY_HAVE_KQUEUE
+      case Backend::kqueue: impl_.emplace<KqueuePoller>(); return;
+#endif
+      case Backend::poll: impl_.emplace<PollPoller>(); return;
+      default:
+        throw std::invalid_argument(std::string("eddy: the ") + to_string(backend) +
+                                    " backend is not available in this build");
+    }
+  }
+
+  // The platform's best backend.
+  static Backend best() noexcept {
+#if EDDY_HAVE_EPOLL
+    return Backend::epoll;
+#elif EDDY_HAVE_KQUEUE
+    return Backend::kqueue;
+#else
+    return Backend::poll;
+#endif
+  }
+
+  Backend backend() const noexcept { return kind_; }
+
+  void add(int fd, std::uint32_t events) {
+    dispatch([&](auto& p) { p.add(fd, events); });
+  }
+  void modify(int fd, std::uint32_t events) {
+    dispatch([&](auto& p) { p.modify(fd, events); });
+  }
+  void remove(int fd) noexcept {
+    dispatch([&](auto& p) { p.remove(fd); });
+  }
+  void poll(std::int64_t timeout_ns, std::vector<ReadyEvent>& out) {
+    dispatch([&](auto& p) { p.poll(timeout_ns, out); });
+  }
+  void wake() noexcept {
+    dispatch([](auto& p) { p.wake(); });
+  }
+  void signal_wake() noexcept {
+    dispatch([](auto& p) { p.signal_wake(); });
+  }
+
+ private:
+  // A switch on the chosen kind; the variant's monostate is only its state
+  // before the constructor emplaces the backend, so it is never dispatched to.
+  template <class F>
+  void dispatch(F&& f) {
+    switch (kind_) {
+#if EDDY_HAVE_EPOLL
+      case Backend::epoll: f(*std::get_if<EpollPoller>(&impl_)); return;
+#endif
+#if EDDY_HAVE_KQUEUE
+      case Backend::kqueue: f(*std::get_if<KqueuePoller>(&impl_)); return;
+#endif
+      default: f(*std::get_if<PollPoller>(&impl_)); return;
+    }
+  }
+
+  Backend kind_;
+  std::variant<std::monostate,
+#if EDDY_HAVE_EPOLL
+               EpollPoller,
+#endif
+#if EDDY_HAVE_KQUEUE
+               KqueuePoller,
+#endif
+               PollPoller>
+      impl_;
+};
+
+}  // namespace eddy::detail

@@ -1,0 +1,6 @@
+// The umbrella header: everything eddy offers.
+#pragma once
+
+#include "ioloop.hpp"
+#include "version.hpp"
+#include "periodic.hpp"

@@ -1,0 +1,126 @@
+// PeriodicCallback: calls a function every `period` on an IOLoop, as
+// Tornado's PeriodicCallback (with 5.1's jitter).
+//
+// Scheduling follows Tornado exactly: the first run is at start() + period;
+// after a run the next deadline advances on the fixed grid
+//   next += (floor((now - next) / period) + 1) * period
+// so an overrun skips the runs it missed instead of bursting to catch up;
+// if the clock appears to have gone backwards (now < next), next += period.
+// With jitter j, each period is multiplied by 1 + j * (random - 0.5).
+//
+// Thread contract: construct, start(), stop() and destroy on the loop's thread.
+// Reentrancy: the callback may call stop(), start() or even destroy the
+// PeriodicCallback; state shared with the scheduled timeout keeps that safe.
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <utility>
+
+#include "ioloop.hpp"
+
+namespace eddy {
+
+class PeriodicCallback {
+ public:
+  // Throws std::invalid_argument if period <= 0 or jitter is negative or NaN.
+  template <class F>
+  PeriodicCallback(IOLoop& loop, F&& callback, Clock::duration period, double jitter = 0.0)
+      : state_(std::make_shared<State>(loop, detail::Function<void()>(std::forward<F>(callback)), period, jitter)) {
+    if (period <= Clock::duration::zero()) {
+      throw std::invalid_argument("eddy: PeriodicCallback period must be positive");
+    }
+    if (!(jitter >= 0.0)) throw std::invalid_argument("eddy: PeriodicCallback jitter must be >= 0");
+  }
+
+  PeriodicCallback(PeriodicCallback&&) noexcept = default;
+  PeriodicCallback& operator=(PeriodicCallback&& other) noexcept {
+    if (this != &other) {
+      stop();
+      state_ = std::move(other.state_);
+    }
+    return *this;
+  }
+  PeriodicCallback(const PeriodicCallback&) = delete;
+  PeriodicCallback& operator=(const PeriodicCallback&) = delete;
+
+  ~PeriodicCallback() { stop(); }
+
+  // Starts the timer; the first run is one period from now. No-op if running.
+  void start() {
+    State& s = *state_;
+    if (s.running) return;
+    s.running = true;
+    s.next = detail::to_ns(s.loop.time());
+    schedule_next(state_);
+  }
+
+  // Stops the timer. Safe from inside the callback. No-op if stopped.
+  void stop() noexcept {
+    if (!state_ || !state_->running) return;
+    state_->running = false;
+    state_->loop.remove_timeout(state_->timeout);
+    state_->timeout = Timeout();
+  }
+
+  bool is_running() const noexcept { return state_ && state_->running; }
+
+ private:
+  struct State {
+    State(IOLoop& l, detail::Function<void()>&& f, Clock::duration p, double j)
+        : loop(l), callback(std::move(f)), period(detail::to_ns(p)), jitter(j),
+          random(static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(this) ^
+                                            static_cast<std::uintptr_t>(Clock::now().time_since_epoch().count()))) {}
+    IOLoop& loop;
+    detail::Function<void()> callback;
+    std::int64_t period;
+    double jitter;
+    std::minstd_rand random;
+    bool running = false;
+    std::int64_t next = 0;
+    Timeout timeout;
+  };
+
+  static void run(const std::shared_ptr<State>& state) {
+    if (!state->running) return;
+    // As Tornado: an exception goes to the loop's handler and the schedule
+    // continues.
+    try {
+      state->callback();
+    } catch (...) {
+      state->loop.handle_exception(std::current_exception());
+    }
+    schedule_next(state);
+  }
+
+  static void schedule_next(const std::shared_ptr<State>& state) {
+    State& s = *state;
+    if (!s.running) return;
+    std::int64_t now = detail::to_ns(s.loop.time());
+    double period = static_cast<double>(s.period);
+    if (s.jitter > 0.0) {
+      double r = std::uniform_real_distribution<double>(0.0, 1.0)(s.random);
+      period *= 1.0 + s.jitter * (r - 0.5);
+    }
+    if (s.next <= now) {
+      double missed = std::floor(static_cast<double>(now - s.next) / period);
+      s.next += static_cast<std::int64_t>((missed + 1.0) * period);
+    } else {
+      s.next += static_cast<std::int64_t>(period);  // the clock went backwards
+    }
+    // The timeout holds a weak reference: a destroyed PeriodicCallback's
+    // timeout is removed, and one already running sees the state gone.
+    std::weak_ptr<State> weak = state;
+    s.timeout = s.loop.call_at(detail::from_ns(s.next), [weak] {
+      if (auto locked = weak.lock()) run(locked);
+    });
+  }
+
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace eddy

@@ -1,0 +1,65 @@
+// The examples teach by their output and their timing, so both are pinned
+// here (with generous bounds: tests never assert speed).
+#include <stdio.h>
+
+#include <chrono>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#ifndef EDDY_EXAMPLE_DIR
+#error "EDDY_EXAMPLE_DIR must name the directory holding the example binaries"
+#endif
+
+namespace {
+
+struct Run {
+  std::string out;
+  double seconds;
+};
+
+Run run_example(const std::string& name, const std::string& args = "") {
+  std::string command = std::string(EDDY_EXAMPLE_DIR) + "/" + name + " " + args + " 2>/dev/null";
+  auto start = std::chrono::steady_clock::now();
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  Run run;
+  char buf[256];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) run.out += buf;
+  REQUIRE(::pclose(pipe) == 0);
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("blocking_sleep prints sleeping, awake!, sleeping, awake! and takes about 2 s", "[examples]") {
+  Run r = run_example("blocking_sleep");
+  CHECK(r.out == "sleeping\nawake!\nsleeping\nawake!\n");
+  CHECK(r.seconds >= 2.0);
+  CHECK(r.seconds < 30.0);
+}
+
+TEST_CASE("add_timeout prints sleeping, sleeping, awake!, awake! and takes about 1 s", "[examples]") {
+  Run r = run_example("add_timeout");
+  CHECK(r.out == "sleeping\nsleeping\nawake!\nawake!\n");
+  CHECK(r.seconds >= 1.0);
+  CHECK(r.seconds < 1.9);  // both waits overlap; 2 s would mean they ran in turn
+}
+
+TEST_CASE("periodic ticks until its limit and stops cleanly", "[examples]") {
+  Run r = run_example("periodic", "3");
+  CHECK(r.out == "tick 1\ntick 2\ntick 3\nstopped after 3 ticks\n");
+}
+
+TEST_CASE("periodic stops cleanly on SIGINT", "[examples][signals]") {
+  std::string command = std::string(EDDY_EXAMPLE_DIR) + "/periodic & pid=$!; sleep 0.7; kill -INT $pid; wait $pid";
+  FILE* pipe = ::popen(("sh -c '" + command + "'").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buf[256];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
+  CHECK(::pclose(pipe) == 0);
+  CHECK(out.find("tick 1\n") != std::string::npos);
+  CHECK(out.find("SIGINT: stopping\nstopped after") != std::string::npos);
+}

@@ -1,0 +1,22 @@
+// Counts operator new calls made by the current thread, so tests can pin
+// "steady-state scheduling allocates nothing". The replacement operators
+// live in alloc_counter.cpp, linked into the test binaries.
+#pragma once
+
+#include <cstddef>
+
+namespace eddy_test {
+
+std::size_t allocations_on_this_thread() noexcept;
+
+// allocations made between construction and count().
+class AllocationProbe {
+ public:
+  AllocationProbe() noexcept : start_(allocations_on_this_thread()) {}
+  std::size_t count() const noexcept { return allocations_on_this_thread() - start_; }
+
+ private:
+  std::size_t start_;
+};
+
+}  // namespace eddy_test
