@@ -1,6 +1,8 @@
 // The umbrella header: everything eddy offers.
 #pragma once
 
+#include "future.hpp"
+#include "gen.hpp"
 #include "ioloop.hpp"
-#include "version.hpp"
 #include "periodic.hpp"
+#include "version.hpp"

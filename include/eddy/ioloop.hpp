@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -29,12 +30,14 @@
 
 #include "detail/config.hpp"
 #include "detail/fd_ops.hpp"
+#include "detail/frame_list.hpp"
 #include "detail/function.hpp"
 #include "detail/handler_table.hpp"
 #include "detail/job.hpp"
 #include "detail/poller.hpp"
 #include "detail/signal_relay.hpp"
 #include "detail/source_location.hpp"
+#include "detail/thread_pool.hpp"
 #include "detail/time_ops.hpp"
 #include "detail/timer_queue.hpp"
 
@@ -43,6 +46,8 @@ namespace eddy {
 using Clock = std::chrono::steady_clock;
 
 class IOLoop;
+template <class T>
+class Future;
 
 // A handle to one scheduled timeout, returned by add_timeout, call_at and
 // call_later. Default-constructed, it is empty. Copying it copies the handle,
@@ -134,11 +139,14 @@ class IOLoop {
   // dispositions are restored.
   ~IOLoop() {
     EDDY_ASSERT(!running(), "IOLoop destroyed while running");
+    if (detail::current_loop == this) detail::current_loop = nullptr;
+    // Workers may still post results: join them while the queues exist.
+    executor_.reset();
+    // Coroutines suspended on this loop are owned by nobody else.
+    frames_.destroy_all();
     for (int signum = 1; signum < static_cast<int>(signal_handlers_.size()); ++signum) {
       if (signal_handlers_[static_cast<std::size_t>(signum)]) detail::uninstall_signal(signum, &sink_);
     }
-    for (auto& hook : destroy_hooks_) hook();
-    if (detail::current_loop == this) detail::current_loop = nullptr;
   }
 
   // The loop running on this thread; else the one made current with
@@ -303,8 +311,41 @@ class IOLoop {
   }
 
   // Passes an exception to the exception handler; used by the loop and by
-  // futures for errors nobody else will see. Never throws.
-  void handle_exception(std::exception_ptr error) noexcept;
+  // futures for errors nobody else will see. `context` says where it came
+  // from in the default handler's line. Never throws.
+  void handle_exception(std::exception_ptr error, const char* context = "callback") noexcept;
+  // The default handler: one line on stderr.
+  static void report_exception(std::exception_ptr error, const char* context) noexcept;
+
+  // ---- Futures (defined in future.hpp, which this header includes) ----
+
+  // Starts the loop, calls func() from inside it (so IOLoop::current() is
+  // this loop), runs until the Future<T> it returns resolves, and returns its
+  // value or rethrows its exception. func may also return void or a plain
+  // value. With a timeout (any std::chrono::duration), eddy::TimeoutError
+  // once it passes; a stop() before the future resolves makes run_sync throw
+  // std::runtime_error saying so.
+  template <class F>
+  auto run_sync(F&& func);
+  template <class F, class Rep, class Period>
+  auto run_sync(F&& func, std::chrono::duration<Rep, Period> timeout);
+
+  // Calls callback(Future<T>) on this loop once `future` is done.
+  template <class T, class F>
+  void add_future(Future<T> future, F&& callback);
+
+  // Runs func() on a worker thread and resolves the returned Future<R> on the
+  // loop thread with its value or exception. The pool starts lazily, holds at
+  // most max_executor_threads() workers (which block every signal) and is
+  // joined when the loop is destroyed. For the blocking work that has no
+  // asynchronous version: the loop stays free meanwhile.
+  template <class F>
+  auto run_in_executor(F&& func);
+  void set_max_executor_threads(std::size_t n) noexcept { max_executor_threads_ = n == 0 ? 1 : n; }
+  std::size_t max_executor_threads() const noexcept { return max_executor_threads_; }
+
+  // The coroutine frames suspended on this loop (see detail/coroutine.hpp).
+  detail::FrameList& suspended_frames() noexcept { return frames_; }
 
   // The blocking detector. Every callback, timeout, handler and coroutine step
   // that runs longer than `threshold` is reported to the blocking handler
@@ -333,13 +374,6 @@ class IOLoop {
   }
   bool virtual_time() const noexcept { return virtual_time_; }
 
-  // Registers a hook run when the loop is destroyed, before its queues are
-  // freed; futures use it to free coroutine frames still suspended.
-  template <class F>
-  void on_destroy(F&& hook) {
-    destroy_hooks_.push_back(detail::Function<void()>(std::forward<F>(hook)));
-  }
-
   // Runs `job` as the loop runs its own work: exceptions go to the exception
   // handler, and the blocking detector times it. For integrations (futures,
   // streams) that run work on the loop's behalf.
@@ -358,6 +392,10 @@ class IOLoop {
 
  private:
   class RunScope;
+
+  template <class F>
+  auto run_sync_impl(F& func, std::int64_t timeout_ns);
+  detail::ThreadPool& executor();
 
   template <class F>
   Timeout schedule(std::int64_t when, F&& callback, SourceLocation where) {
@@ -434,7 +472,18 @@ class IOLoop {
   std::int64_t virtual_now_ = 0;
 
   LoopStats stats_;
-  std::vector<detail::Function<void()>> destroy_hooks_;
+
+  // Declared last so they are destroyed first (though ~IOLoop also does it
+  // explicitly, in the order that matters).
+  detail::FrameList frames_;
+  std::size_t max_executor_threads_ = default_executor_threads();
+  std::unique_ptr<detail::ThreadPool> executor_;
+
+  // Tornado's default executor: five threads per core.
+  static std::size_t default_executor_threads() noexcept {
+    unsigned cores = std::thread::hardware_concurrency();
+    return cores == 0 ? 4 : static_cast<std::size_t>(cores) * 5;
+  }
 };
 
 // Sets up and tears down what start() changes: the owning thread, the
@@ -632,22 +681,26 @@ inline void IOLoop::deliver_signal(int signum) noexcept {
   }
 }
 
-inline void IOLoop::handle_exception(std::exception_ptr error) noexcept {
+inline void IOLoop::handle_exception(std::exception_ptr error, const char* context) noexcept {
   if (exception_handler_) {
     try {
       exception_handler_(error);
       return;
     } catch (...) {
       error = std::current_exception();
-      std::fputs("eddy: the exception handler threw; ", stderr);
+      context = "the exception handler";
     }
   }
+  report_exception(error, context);
+}
+
+inline void IOLoop::report_exception(std::exception_ptr error, const char* context) noexcept {
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "eddy: uncaught exception in callback: %s\n", e.what());
+    std::fprintf(stderr, "eddy: uncaught exception in %s: %s\n", context, e.what());
   } catch (...) {
-    std::fputs("eddy: uncaught exception of unknown type in callback\n", stderr);
+    std::fprintf(stderr, "eddy: uncaught exception of unknown type in %s\n", context);
   }
 }
 
@@ -675,3 +728,7 @@ inline void IOLoop::report_blocking(const BlockingReport& report) noexcept {
 }
 
 }  // namespace eddy
+
+// The futures half of the API (run_sync, add_future, run_in_executor) lives
+// in future.hpp; including it here makes <eddy/ioloop.hpp> complete alone.
+#include "future.hpp"

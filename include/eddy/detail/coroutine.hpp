@@ -1,0 +1,110 @@
+// C++20 coroutine support for Future<T>: a function returning Future<T> may
+// co_await any Future<U> and co_return a value.
+//
+// - It starts eagerly and runs until its first suspension, like Tornado's
+//   coroutines, so calling two and then awaiting both runs them concurrently.
+// - Awaiting a done future does not suspend at all.
+// - A suspended coroutine resumes from a loop job scheduled by the awaited
+//   future's resolution: always on the loop thread, never deep inside the
+//   stack of whoever resolved it, so a chain of a million awaits each
+//   resolved by the previous step runs in bounded stack.
+// - While suspended, the frame is listed on the loop (IOLoop::current() at
+//   suspension); destroying the loop destroys the frame, which nothing else
+//   owns.
+//
+// Included by future.hpp when the compiler supports coroutines.
+#pragma once
+
+#include <coroutine>
+#include <exception>
+#include <utility>
+
+#include "../future.hpp"
+#include "frame_list.hpp"
+
+namespace eddy::detail {
+
+// The part of every eddy promise that the loop's FrameList can see.
+struct TrackedPromise {
+  FrameNode node;
+  std::coroutine_handle<> handle;
+
+  static void destroy_frame(FrameNode* node) noexcept {
+    // The node is the first member of TrackedPromise (standard layout).
+    reinterpret_cast<TrackedPromise*>(node)->handle.destroy();
+  }
+
+  void track(IOLoop& loop) noexcept {
+    node.destroy_frame = &destroy_frame;
+    loop.suspended_frames().push(node);
+  }
+  void untrack() noexcept { FrameList::unlink(node); }
+
+  TrackedPromise() = default;
+  TrackedPromise(const TrackedPromise&) = delete;
+  TrackedPromise& operator=(const TrackedPromise&) = delete;
+  ~TrackedPromise() { untrack(); }
+};
+
+template <class T>
+struct PromiseBase : TrackedPromise {
+  Future<T> future;
+
+  Future<T> get_return_object() noexcept { return future; }
+  // Eager: the body runs at once, up to its first suspension.
+  std::suspend_never initial_suspend() const noexcept { return {}; }
+  // The outcome lives in the shared state, so the frame can free itself.
+  std::suspend_never final_suspend() const noexcept { return {}; }
+  void unhandled_exception() noexcept { future.set_exception(std::current_exception()); }
+};
+
+template <class U>
+class FutureAwaiter {
+ public:
+  explicit FutureAwaiter(const Future<U>& future) noexcept : future_(future) {}
+
+  bool await_ready() const noexcept { return future_.done(); }
+
+  template <class P>
+  void await_suspend(std::coroutine_handle<P> handle) {
+    if constexpr (std::is_base_of_v<TrackedPromise, P>) {
+      handle.promise().handle = handle;
+      handle.promise().track(IOLoop::current());
+      future_.add_done_callback([handle](const Future<U>&) {
+        handle.promise().untrack();
+        handle.resume();
+      });
+    } else {
+      future_.add_done_callback([handle](const Future<U>&) { handle.resume(); });
+    }
+  }
+
+  U await_resume() const { return future_.result(); }
+
+ private:
+  Future<U> future_;
+};
+
+}  // namespace eddy::detail
+
+namespace eddy {
+
+template <class T>
+struct Future<T>::promise_type : detail::PromiseBase<T> {
+  template <class V>
+  void return_value(V&& value) {
+    this->future.set_result(std::forward<V>(value));
+  }
+};
+
+template <>
+struct Future<void>::promise_type : detail::PromiseBase<void> {
+  void return_void() { this->future.set_result(); }
+};
+
+template <class T>
+auto Future<T>::operator co_await() const noexcept {
+  return detail::FutureAwaiter<T>(*this);
+}
+
+}  // namespace eddy

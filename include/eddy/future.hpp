@@ -1,0 +1,324 @@
+// Future<T>: the result of asynchronous work, to chain with
+// add_done_callback, hand to IOLoop::add_future and run_sync, or co_await
+// from a coroutine under C++20.
+//
+// The model is Tornado's (and asyncio's): a future is resolved once, with a
+// value or an exception; done-callbacks never run inside set_result() but are
+// scheduled on the loop; an exception nobody ever retrieves is reported
+// through the loop's exception handler when the future is destroyed.
+//
+// Thread contract: a Future and every copy of it belong to the loop thread.
+// To resolve one from another thread, post the resolution with
+// IOLoop::add_callback (run_in_executor does exactly that).
+#pragma once
+
+#include <chrono>
+#include <exception>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "detail/future_state.hpp"
+#include "detail/thread_pool.hpp"
+#include "ioloop.hpp"
+
+namespace eddy {
+
+// What run_sync and with_timeout raise when time runs out.
+class TimeoutError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Asking a pending future for its result, or resolving a future twice.
+class InvalidStateError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+template <class T>
+class Future {
+ public:
+  using value_type = T;
+
+  // A new pending future (one allocation: its shared state).
+  Future() : state_(new detail::FutureState<T>()) {}
+
+  Future(const Future& other) noexcept : state_(other.state_) {
+    if (state_) state_->add_ref();
+  }
+  Future(Future&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  Future& operator=(Future other) noexcept {
+    std::swap(state_, other.state_);
+    return *this;
+  }
+  ~Future() {
+    if (state_) detail::FutureState<T>::release(state_);
+  }
+
+  bool done() const noexcept { return state_->done(); }
+
+  // The value (nothing for void), or the stored exception rethrown.
+  // InvalidStateError if the future is not done yet.
+  T result() const {
+    check_done("result");
+    state_->mark_retrieved();
+    if (state_->failed()) std::rethrow_exception(state_->error());
+    if constexpr (!std::is_void_v<T>) return state_->value();
+  }
+
+  // The stored exception, or null if the future succeeded. InvalidStateError
+  // if the future is not done yet.
+  std::exception_ptr exception() const {
+    check_done("exception");
+    state_->mark_retrieved();
+    return state_->error();
+  }
+
+  // Resolves the future. InvalidStateError if it is already done.
+  template <class U = T, class = std::enable_if_t<!std::is_void_v<U>>>
+  void set_result(U value) {
+    check_pending("set_result");
+    state_->resolve_value(std::move(value));
+  }
+  template <class U = T, class = std::enable_if_t<std::is_void_v<U>>>
+  void set_result() {
+    check_pending("set_result");
+    state_->resolve_value();
+  }
+  void set_exception(std::exception_ptr error) {
+    if (!error) throw std::invalid_argument("eddy: Future::set_exception needs an exception");
+    check_pending("set_exception");
+    state_->resolve_error(std::move(error));
+  }
+
+  // Calls callback(Future<T>) once the future is done: scheduled on the loop
+  // current on the thread that resolves it, or at once on IOLoop::current()
+  // if it is already done. Never called from inside set_result().
+  template <class F>
+  void add_done_callback(F&& callback) {
+    state_->add_callback(typename detail::FutureState<T>::Callback(std::forward<F>(callback)));
+  }
+
+  // Two handles are equal when they share one state.
+  friend bool operator==(const Future& a, const Future& b) noexcept { return a.state_ == b.state_; }
+  friend bool operator!=(const Future& a, const Future& b) noexcept { return a.state_ != b.state_; }
+
+  // For the library's combinators: the outcome without marking it retrieved.
+  bool failed_unobserved() const noexcept { return state_->failed(); }
+
+#if defined(__cpp_impl_coroutine)
+  struct promise_type;
+  auto operator co_await() const noexcept;
+#endif
+
+ private:
+  template <class>
+  friend class detail::FutureState;
+  explicit Future(detail::FutureState<T>* state) noexcept : state_(state) { state_->add_ref(); }
+
+  void check_done(const char* what) const {
+    if (!state_->done()) throw InvalidStateError(std::string("eddy: Future::") + what + " called on a pending future");
+  }
+  void check_pending(const char* what) const {
+    if (state_->done()) throw InvalidStateError(std::string("eddy: Future::") + what + " called on a future that is already done");
+  }
+
+  detail::FutureState<T>* state_;
+};
+
+// A future already resolved with `value` (or, for void, with nothing).
+template <class T>
+Future<std::decay_t<T>> make_ready_future(T&& value) {
+  Future<std::decay_t<T>> f;
+  f.set_result(std::forward<T>(value));
+  return f;
+}
+inline Future<void> make_ready_future() {
+  Future<void> f;
+  f.set_result();
+  return f;
+}
+template <class T>
+Future<T> make_failed_future(std::exception_ptr error) {
+  Future<T> f;
+  f.set_exception(std::move(error));
+  return f;
+}
+
+namespace detail {
+
+inline void report_unretrieved(std::exception_ptr error) noexcept {
+  IOLoop* loop = IOLoop::current_or_null();
+  if (loop != nullptr) {
+    loop->handle_exception(std::move(error), "a future (exception never retrieved)");
+  } else {
+    IOLoop::report_exception(error, "a future (exception never retrieved)");
+  }
+}
+
+inline void schedule_on_current(Function<void()>&& job) { IOLoop::current().add_callback(std::move(job)); }
+
+template <class T>
+void FutureState<T>::schedule() {
+  if (scheduled_) return;
+  scheduled_ = true;
+  add_ref();  // the job keeps the state alive until the callbacks ran
+  FutureState* self = this;
+  schedule_on_current([self] {
+    self->run_callbacks();
+    release(self);
+  });
+}
+
+template <class T>
+void FutureState<T>::run_callbacks() {
+  scheduled_ = false;
+  Callback first = std::move(first_);
+  std::vector<Callback> more;
+  more.swap(more_);
+  Future<T> self(this);
+  // A throwing callback must not keep the others from running.
+  auto call = [&self](Callback& callback) {
+    try {
+      callback(self);
+    } catch (...) {
+      IOLoop::current().handle_exception(std::current_exception());
+    }
+  };
+  if (first) call(first);
+  for (Callback& callback : more) call(callback);
+}
+
+// What func() returns, as a future: Future<T> stays, void and plain values
+// become resolved futures.
+template <class R>
+struct AsFuture {
+  using type = Future<R>;
+  template <class F>
+  static type call(F& func) {
+    return make_ready_future(func());
+  }
+};
+template <>
+struct AsFuture<void> {
+  using type = Future<void>;
+  template <class F>
+  static type call(F& func) {
+    func();
+    return make_ready_future();
+  }
+};
+template <class T>
+struct AsFuture<Future<T>> {
+  using type = Future<T>;
+  template <class F>
+  static type call(F& func) {
+    return func();
+  }
+};
+
+}  // namespace detail
+
+// ---- IOLoop members that speak futures ------------------------------------
+
+template <class F>
+auto IOLoop::run_sync(F&& func) {
+  return run_sync_impl(func, -1);
+}
+
+template <class F, class Rep, class Period>
+auto IOLoop::run_sync(F&& func, std::chrono::duration<Rep, Period> timeout) {
+  std::int64_t ns = detail::to_ns_saturating(timeout);
+  return run_sync_impl(func, ns < 0 ? 0 : ns);
+}
+
+template <class F>
+auto IOLoop::run_sync_impl(F& func, std::int64_t timeout_ns) {
+  using Adapter = detail::AsFuture<std::invoke_result_t<F&>>;
+  using FutureType = typename Adapter::type;
+  std::optional<FutureType> outcome;
+  bool timed_out = false;
+  // As Tornado: func() runs from inside the loop, so IOLoop::current() is
+  // this loop while it runs and while its coroutines make progress.
+  add_callback([&] {
+    try {
+      outcome.emplace(Adapter::call(func));
+    } catch (...) {
+      outcome.emplace();
+      outcome->set_exception(std::current_exception());
+    }
+    outcome->add_done_callback([this](const FutureType&) { stop(); });
+  });
+  Timeout deadline;
+  if (timeout_ns >= 0) {
+    deadline = call_later(std::chrono::nanoseconds(timeout_ns), [&] {
+      timed_out = true;
+      stop();
+    });
+  }
+  start();
+  remove_timeout(deadline);
+  if (!outcome || !outcome->done()) {
+    if (timed_out) {
+      throw TimeoutError("eddy: run_sync: operation timed out after " +
+                         std::to_string(static_cast<double>(timeout_ns) / 1e9) + " s");
+    }
+    throw std::runtime_error("eddy: run_sync: the loop was stopped before the future resolved");
+  }
+  return outcome->result();
+}
+
+template <class T, class F>
+void IOLoop::add_future(Future<T> future, F&& callback) {
+  future.add_done_callback([this, callback = std::forward<F>(callback)](Future<T> done) mutable {
+    if (in_loop_thread()) {
+      callback(std::move(done));
+    } else {
+      add_callback([callback = std::move(callback), done = std::move(done)]() mutable { callback(std::move(done)); });
+    }
+  });
+}
+
+template <class F>
+auto IOLoop::run_in_executor(F&& func) {
+  using R = std::invoke_result_t<std::decay_t<F>&>;
+  assert_loop_thread();
+  Future<R> future;
+  // The worker only ever *moves* the handle (never copies or drops a live
+  // one), so the non-atomic reference count is touched on the loop thread
+  // alone; the result comes back through add_callback, the thread-safe door.
+  executor().submit([this, fn = std::decay_t<F>(std::forward<F>(func)), future = future]() mutable {
+    try {
+      if constexpr (std::is_void_v<R>) {
+        fn();
+        add_callback([future = std::move(future)]() mutable { future.set_result(); });
+      } else {
+        // Computed before the capture below, so a throw leaves `future` in
+        // place for the catch block.
+        R value = fn();
+        add_callback([future = std::move(future), value = std::move(value)]() mutable {
+          future.set_result(std::move(value));
+        });
+      }
+    } catch (...) {
+      add_callback([future = std::move(future), error = std::current_exception()]() mutable {
+        future.set_exception(error);
+      });
+    }
+  });
+  return future;
+}
+
+inline detail::ThreadPool& IOLoop::executor() {
+  if (!executor_) executor_ = std::make_unique<detail::ThreadPool>(max_executor_threads_);
+  return *executor_;
+}
+
+}  // namespace eddy
+
+#if defined(__cpp_impl_coroutine)
+#include "detail/coroutine.hpp"
+#endif
