@@ -63,3 +63,38 @@ TEST_CASE("periodic stops cleanly on SIGINT", "[examples][signals]") {
   CHECK(out.find("tick 1\n") != std::string::npos);
   CHECK(out.find("SIGINT: stopping\nstopped after") != std::string::npos);
 }
+
+TEST_CASE("task_is_not_magic: a task over a blocking function runs in turn, over an async one at once",
+          "[examples]") {
+  Run r = run_example("task_is_not_magic");
+  CHECK(r.out == "sleeping\nawake!\nsleeping\nawake!\n--\nsleeping\nsleeping\nawake!\nawake!\n");
+  CHECK(r.seconds >= 3.0);
+  CHECK(r.seconds < 30.0);
+}
+
+TEST_CASE("coroutines prints sleeping, sleeping, awake!, awake! and takes about 1 s", "[examples]") {
+  Run r = run_example("coroutines");
+  CHECK(r.out == "sleeping\nsleeping\nawake!\nawake!\n");
+  CHECK(r.seconds >= 1.0);
+  CHECK(r.seconds < 1.9);
+}
+
+TEST_CASE("run_in_executor keeps the loop ticking while the query blocks a worker", "[examples]") {
+  Run r = run_example("run_in_executor");
+  CHECK(r.out.rfind("query started\n", 0) == 0);
+  CHECK(r.out.find("tick 3 (the loop is free)") != std::string::npos);
+  CHECK(r.out.find("query returned 42 rows") != std::string::npos);
+}
+
+TEST_CASE("blocking_detector names the line that blocked the loop", "[examples][blocking]") {
+  std::string command = std::string(EDDY_EXAMPLE_DIR) + "/blocking_detector 2>&1 >/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string err;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) err += buf;
+  CHECK(::pclose(pipe) == 0);
+  CHECK(err.find("still blocking the loop") != std::string::npos);
+  CHECK(err.find("blocked the loop for 10") != std::string::npos);  // ~1000 ms
+  CHECK(err.find("blocking_detector.cpp:28") != std::string::npos);
+}

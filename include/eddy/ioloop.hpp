@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/blocking_detector.hpp"
 #include "detail/config.hpp"
 #include "detail/fd_ops.hpp"
 #include "detail/frame_list.hpp"
@@ -40,73 +41,12 @@
 #include "detail/thread_pool.hpp"
 #include "detail/time_ops.hpp"
 #include "detail/timer_queue.hpp"
+#include "loop_types.hpp"
 
 namespace eddy {
 
-using Clock = std::chrono::steady_clock;
-
-class IOLoop;
 template <class T>
 class Future;
-
-// A handle to one scheduled timeout, returned by add_timeout, call_at and
-// call_later. Default-constructed, it is empty. Copying it copies the handle,
-// not the timeout. It stays safe to pass to remove_timeout after the timeout
-// fired or was removed (that is a no-op).
-class Timeout {
- public:
-  Timeout() noexcept = default;
-  explicit operator bool() const noexcept { return id_.generation != 0; }
-  friend bool operator==(const Timeout& a, const Timeout& b) noexcept {
-    return a.owner_ == b.owner_ && a.id_.slot == b.id_.slot && a.id_.generation == b.id_.generation;
-  }
-  friend bool operator!=(const Timeout& a, const Timeout& b) noexcept { return !(a == b); }
-
- private:
-  friend class IOLoop;
-  Timeout(const IOLoop* owner, detail::TimerId id) noexcept : owner_(owner), id_(id) {}
-  const IOLoop* owner_ = nullptr;
-  detail::TimerId id_{};
-};
-
-// What the blocking detector reports: how long one callback, timeout, handler
-// or coroutine step held the loop, what kind it was, and where it was
-// scheduled (file and line under C++20; "unknown" under C++17).
-struct BlockingReport {
-  Clock::duration elapsed;
-  const char* kind;
-  SourceLocation where;
-};
-
-// Counters kept by every loop; see IOLoop::stats().
-struct LoopStats {
-  std::uint64_t iterations = 0;
-  std::uint64_t callbacks_run = 0;
-  std::uint64_t timeouts_fired = 0;
-  std::uint64_t timeouts_cancelled = 0;
-  std::uint64_t handler_calls = 0;
-  std::uint64_t polls = 0;
-  std::size_t timeouts_pending = 0;
-  std::size_t handlers_registered = 0;
-  Clock::duration poll_time{};  // spent waiting in the poller
-  Clock::duration run_time{};   // spent in start() outside the poller
-  // The share of start()'s time spent running work rather than waiting:
-  // libuv's idle-time metric, inverted.
-  double utilisation() const noexcept {
-    auto total = poll_time + run_time;
-    return total.count() == 0 ? 0.0 : static_cast<double>(run_time.count()) / static_cast<double>(total.count());
-  }
-};
-
-// Construction options. `virtual_time` makes the loop's clock start at
-// `virtual_start` and move only when the loop has nothing ready, jumping
-// straight to the next deadline: a test that waits an hour runs in
-// microseconds. Real fds still work (they are polled without waiting).
-struct IOLoopOptions {
-  Backend backend = Backend::automatic;
-  bool virtual_time = false;
-  Clock::time_point virtual_start{};
-};
 
 namespace detail {
 inline thread_local IOLoop* current_loop = nullptr;
@@ -347,16 +287,37 @@ class IOLoop {
   // The coroutine frames suspended on this loop (see detail/coroutine.hpp).
   detail::FrameList& suspended_frames() noexcept { return frames_; }
 
-  // The blocking detector. Every callback, timeout, handler and coroutine step
-  // that runs longer than `threshold` is reported to the blocking handler
-  // (default: one line on stderr). Zero (the default) turns it off.
+  // The blocking detector. Every callback, timeout, handler, signal handler
+  // and coroutine step that runs longer than `threshold` is reported to the
+  // blocking handler (default: one line on stderr naming the kind of step and
+  // where it was scheduled). Zero (the default) turns it off; off, it costs
+  // one predictable branch per step, on, two clock reads.
   void set_blocking_log_threshold(Clock::duration threshold) noexcept {
-    blocking_threshold_ns_ = threshold.count() > 0 ? detail::to_ns(threshold) : 0;
+    detector_.set_threshold_ns(detail::to_ns(threshold));
   }
-  Clock::duration blocking_log_threshold() const noexcept { return std::chrono::nanoseconds(blocking_threshold_ns_); }
+  Clock::duration blocking_log_threshold() const noexcept {
+    return std::chrono::nanoseconds(detector_.threshold_ns());
+  }
+  // Sets what receives BlockingReports. Watchdog reports call it from the
+  // watchdog thread, so it must be thread-safe.
   template <class F>
   void set_blocking_handler(F&& handler) {
-    blocking_handler_ = detail::Function<void(const BlockingReport&)>(std::forward<F>(handler));
+    detector_.set_handler(detail::BlockingDetector::Handler(std::forward<F>(handler)));
+  }
+  // With the watchdog on, a thread reports a step that is *still* running past
+  // the threshold at once (BlockingReport::still_running), without signals,
+  // and the loop reports its full duration when it returns. Off by default.
+  void set_blocking_watchdog(bool on) { detector_.set_watchdog(on); }
+
+  // Runs body() as one step of the loop's work, timed by the blocking
+  // detector when it is on. Integrations (coroutines, streams) use it.
+  template <class Body>
+  void run_step(const char* kind, const SourceLocation& where, Body&& body) noexcept {
+    if (EDDY_LIKELY(!detector_.enabled())) {
+      body();
+    } else {
+      detector_.timed(kind, where, body);
+    }
   }
 
   // A snapshot of the loop's counters.
@@ -372,17 +333,18 @@ class IOLoop {
   void advance_time(Clock::duration delta) noexcept {
     if (virtual_time_ && delta.count() > 0) virtual_now_ += detail::to_ns(delta);
   }
+  // Virtual time only: sets the clock, backwards too, for tests of code that
+  // must survive a clock that jumps.
+  void set_virtual_time(Clock::time_point now) noexcept {
+    if (virtual_time_) virtual_now_ = detail::to_ns(now);
+  }
   bool virtual_time() const noexcept { return virtual_time_; }
 
   // Runs `job` as the loop runs its own work: exceptions go to the exception
   // handler, and the blocking detector times it. For integrations (futures,
   // streams) that run work on the loop's behalf.
   void run_job(detail::Job& job, const char* kind) noexcept {
-    if (EDDY_LIKELY(blocking_threshold_ns_ == 0)) {
-      invoke(job.fn);
-    } else {
-      timed(kind, job.where, [&] { invoke(job.fn); });
-    }
+    run_step(kind, job.where, [&] { invoke(job.fn); });
   }
 
   // True on the thread currently running this loop.
@@ -433,9 +395,6 @@ class IOLoop {
     }
   }
 
-  template <class Body>
-  void timed(const char* kind, const SourceLocation& where, Body&& body) noexcept;
-  void report_blocking(const BlockingReport& report) noexcept;
 
   detail::Poller poller_;
   detail::TimerQueue timers_;
@@ -465,8 +424,7 @@ class IOLoop {
   std::vector<detail::Function<void(int)>> signal_handlers_;
 
   detail::Function<void(std::exception_ptr)> exception_handler_;
-  std::int64_t blocking_threshold_ns_ = 0;
-  detail::Function<void(const BlockingReport&)> blocking_handler_;
+  detail::BlockingDetector detector_;
 
   bool virtual_time_ = false;
   std::int64_t virtual_now_ = 0;
@@ -486,248 +444,9 @@ class IOLoop {
   }
 };
 
-// Sets up and tears down what start() changes: the owning thread, the
-// current loop, and the stop flag, even if an iteration throws.
-class IOLoop::RunScope {
- public:
-  explicit RunScope(IOLoop& loop)
-      : loop_(loop), previous_(detail::current_loop), started_(Clock::now()), poll_before_(loop.stats_.poll_time) {
-    loop_.owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
-    detail::current_loop = &loop_;
-  }
-  ~RunScope() {
-    // Time in start() that was not spent waiting in the poller.
-    loop_.stats_.run_time += (Clock::now() - started_) - (loop_.stats_.poll_time - poll_before_);
-    loop_.stop_requested_.store(false, std::memory_order_relaxed);
-    loop_.owner_.store(std::thread::id(), std::memory_order_relaxed);
-    detail::current_loop = previous_;
-  }
-  RunScope(const RunScope&) = delete;
-  RunScope& operator=(const RunScope&) = delete;
-
- private:
-  IOLoop& loop_;
-  IOLoop* previous_;
-  Clock::time_point started_;
-  Clock::duration poll_before_;
-};
-
-// One iteration, in Tornado 4.5's order; each phase's comment says why it
-// sits where it does.
-inline void IOLoop::start() {
-  if (running()) throw std::logic_error("eddy: IOLoop is already running");
-  if (stop_requested_.exchange(false, std::memory_order_acq_rel)) return;
-  RunScope scope(*this);
-  for (;;) {
-    ++stats_.iterations;
-    // Signals that arrived become ordinary callbacks of this iteration.
-    note_signals();
-    // Note the callbacks and due timeouts *before* running any: work added
-    // while they run waits for the next iteration, so a callback that re-adds
-    // itself cannot starve I/O, and a timeout added now never runs early.
-    note_callbacks();
-    collect_due_timeouts();
-    run_noted_callbacks();
-    run_due_timeouts();
-    // stop() lands here: after the noted work, before the next poll.
-    if (stop_requested_.load(std::memory_order_acquire)) break;
-    poll_for_io();
-    dispatch_handlers();
-    // A stop() from a handler (or another thread, which woke the poll) ends
-    // the loop after this batch, before any work of the next iteration.
-    if (stop_requested_.load(std::memory_order_acquire)) break;
-  }
-}
-
-inline void IOLoop::add_remote(detail::Job&& job) {
-  {
-    std::lock_guard<std::mutex> lock(remote_mutex_);
-    remote_.push_back(std::move(job));
-    remote_count_.store(remote_.size(), std::memory_order_seq_cst);
-  }
-  // Pairs with poll_timeout(): either the loop sees remote_count_ > 0 and does
-  // not block, or we see sleeping_ and wake it. Only the first adder wakes.
-  if (sleeping_.exchange(false, std::memory_order_seq_cst)) poller_.wake();
-}
-
-inline void IOLoop::note_signals() {
-  if (EDDY_LIKELY(!sink_.any.load(std::memory_order_relaxed))) return;
-  if (!sink_.any.exchange(false, std::memory_order_acquire)) return;
-  for (int signum = 1; signum < detail::signal_count; ++signum) {
-    if (sink_.pending[signum].exchange(false, std::memory_order_relaxed)) {
-      local_.push_back(detail::Job{[this, signum] { deliver_signal(signum); }, SourceLocation::current()});
-    }
-  }
-}
-
-inline void IOLoop::note_callbacks() {
-  // running_ is empty here. Swapping only when there is something to take
-  // keeps each vector's grown storage with the role that needed it, so the
-  // steady state allocates nothing.
-  if (!local_.empty()) running_.swap(local_);
-  if (remote_count_.load(std::memory_order_acquire) != 0) {
-    std::lock_guard<std::mutex> lock(remote_mutex_);
-    for (detail::Job& job : remote_) running_.push_back(std::move(job));
-    remote_.clear();
-    remote_count_.store(0, std::memory_order_relaxed);
-  }
-}
-
-inline void IOLoop::collect_due_timeouts() {
-  if (timers_.empty()) return;
-  std::int64_t now = now_ns();
-  if (timers_.next_deadline() <= now) timers_.collect_due(now, due_);
-}
-
-inline void IOLoop::run_noted_callbacks() noexcept {
-  // Indexing, not iterators: nothing appends to running_ while it runs (new
-  // callbacks go to local_), but an index keeps that obviously safe.
-  for (std::size_t i = 0; i < running_.size(); ++i) run_job(running_[i], "callback");
-  stats_.callbacks_run += running_.size();
-  running_.clear();
-}
-
-inline void IOLoop::run_due_timeouts() noexcept {
-  // A timeout removed by an earlier callback or timeout of this iteration
-  // comes back empty from take() and does not run.
-  for (std::size_t i = 0; i < due_.size(); ++i) {
-    detail::Job job = timers_.take(due_[i]);
-    if (!job) continue;
-    ++stats_.timeouts_fired;
-    run_job(job, "timeout");
-  }
-  due_.clear();
-}
-
-inline std::int64_t IOLoop::poll_timeout() {
-  if (!local_.empty()) return 0;
-  std::int64_t timeout = -1;
-  if (!timers_.empty()) {
-    std::int64_t wait = timers_.next_deadline() - now_ns();
-    timeout = wait > 0 ? wait : 0;
-  }
-  if (timeout != 0) {
-    // Announce that we may block, then look for remote callbacks (pairs with
-    // add_remote(); both sides use seq_cst so one of them sees the other).
-    sleeping_.store(true, std::memory_order_seq_cst);
-    if (remote_count_.load(std::memory_order_seq_cst) != 0) timeout = 0;
-  }
-  return timeout;
-}
-
-inline void IOLoop::poll_for_io() {
-  ready_.clear();
-  bool callbacks_waiting = !local_.empty() || remote_count_.load(std::memory_order_relaxed) != 0;
-  // While callbacks keep coming the poll would wait 0 anyway; skipping up to
-  // 15 of those in a row saves the system call, and polling on the 16th keeps
-  // I/O and signals from starving behind a callback that re-adds itself.
-  if (callbacks_waiting && ++polls_skipped_ < 16) return;
-  polls_skipped_ = 0;
-  std::int64_t timeout = poll_timeout();
-  if (virtual_time_ && timeout != 0) {
-    // Virtual time: look at real fds without waiting; if nothing is ready,
-    // jump the clock to the next deadline instead of sleeping until it.
-    poller_.poll(0, ready_);
-    if (ready_.empty() && !timers_.empty()) virtual_now_ = std::max(virtual_now_, timers_.next_deadline());
-    if (ready_.empty() && timers_.empty()) poller_.poll(timeout, ready_);
-  } else {
-    auto before = Clock::now();
-    poller_.poll(timeout, ready_);
-    stats_.poll_time += Clock::now() - before;
-  }
-  sleeping_.store(false, std::memory_order_relaxed);
-  ++stats_.polls;
-  ++batch_;
-}
-
-inline void IOLoop::dispatch_handlers() noexcept {
-  for (std::size_t i = 0; i < ready_.size(); ++i) {
-    const detail::ReadyEvent ev = ready_[i];
-    std::uint32_t index = handlers_.lookup(ev.fd);
-    // Removed by an earlier handler of this batch, or registered during it
-    // (a reused fd number must not get the old fd's events).
-    if (index == detail::HandlerTable::none || handlers_.at(index).batch == batch_) continue;
-    detail::HandlerTable::Slot& slot = handlers_.at(index);
-    std::uint32_t events = ev.events & (slot.events | ERROR);
-    if (events == 0) continue;  // e.g. writable, but only READ was asked for
-    ++stats_.handler_calls;
-    auto call = [&] {
-      try {
-        handlers_.call(index, ev.fd, events);
-      } catch (...) {
-        handle_exception(std::current_exception());
-      }
-    };
-    if (EDDY_LIKELY(blocking_threshold_ns_ == 0)) {
-      call();
-    } else {
-      timed("handler", slot.where, call);
-    }
-  }
-}
-
-inline void IOLoop::deliver_signal(int signum) noexcept {
-  auto index = static_cast<std::size_t>(signum);
-  if (index >= signal_handlers_.size() || !signal_handlers_[index]) return;
-  // Run a moved-out copy: the handler may remove or replace itself.
-  auto handler = std::move(signal_handlers_[index]);
-  if (EDDY_LIKELY(blocking_threshold_ns_ == 0)) {
-    invoke(handler, signum);
-  } else {
-    timed("signal handler", SourceLocation::current(), [&] { invoke(handler, signum); });
-  }
-  if (!signal_handlers_[index] && detail::signal_registrations[signum].sink.load() == &sink_) {
-    signal_handlers_[index] = std::move(handler);
-  }
-}
-
-inline void IOLoop::handle_exception(std::exception_ptr error, const char* context) noexcept {
-  if (exception_handler_) {
-    try {
-      exception_handler_(error);
-      return;
-    } catch (...) {
-      error = std::current_exception();
-      context = "the exception handler";
-    }
-  }
-  report_exception(error, context);
-}
-
-inline void IOLoop::report_exception(std::exception_ptr error, const char* context) noexcept {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "eddy: uncaught exception in %s: %s\n", context, e.what());
-  } catch (...) {
-    std::fprintf(stderr, "eddy: uncaught exception of unknown type in %s\n", context);
-  }
-}
-
-template <class Body>
-inline void IOLoop::timed(const char* kind, const SourceLocation& where, Body&& body) noexcept {
-  auto begin = Clock::now();
-  body();
-  auto elapsed = Clock::now() - begin;
-  if (detail::to_ns(elapsed) > blocking_threshold_ns_) report_blocking(BlockingReport{elapsed, kind, where});
-}
-
-inline void IOLoop::report_blocking(const BlockingReport& report) noexcept {
-  if (blocking_handler_) {
-    try {
-      blocking_handler_(report);
-    } catch (...) {
-      handle_exception(std::current_exception());
-    }
-    return;
-  }
-  double ms = std::chrono::duration<double, std::milli>(report.elapsed).count();
-  std::fprintf(stderr, "eddy: blocked the loop for %.1f ms in a %s scheduled at %s:%u (%s)\n", ms,
-               report.kind, report.where.file_name(), static_cast<unsigned>(report.where.line()),
-               report.where.function_name());
-}
-
 }  // namespace eddy
+
+#include "detail/ioloop_iteration.hpp"
 
 // The futures half of the API (run_sync, add_future, run_in_executor) lives
 // in future.hpp; including it here makes <eddy/ioloop.hpp> complete alone.

@@ -17,12 +17,18 @@
 
 #include <coroutine>
 #include <exception>
+#include <type_traits>
 #include <utility>
 
 #include "../future.hpp"
 #include "frame_list.hpp"
 
 namespace eddy::detail {
+
+template <class T>
+struct IsFuture : std::false_type {};
+template <class T>
+struct IsFuture<Future<T>> : std::true_type {};
 
 // The part of every eddy promise that the loop's FrameList can see.
 struct TrackedPromise {
@@ -46,22 +52,11 @@ struct TrackedPromise {
   ~TrackedPromise() { untrack(); }
 };
 
-template <class T>
-struct PromiseBase : TrackedPromise {
-  Future<T> future;
-
-  Future<T> get_return_object() noexcept { return future; }
-  // Eager: the body runs at once, up to its first suspension.
-  std::suspend_never initial_suspend() const noexcept { return {}; }
-  // The outcome lives in the shared state, so the frame can free itself.
-  std::suspend_never final_suspend() const noexcept { return {}; }
-  void unhandled_exception() noexcept { future.set_exception(std::current_exception()); }
-};
-
 template <class U>
 class FutureAwaiter {
  public:
-  explicit FutureAwaiter(const Future<U>& future) noexcept : future_(future) {}
+  explicit FutureAwaiter(const Future<U>& future, SourceLocation where = SourceLocation()) noexcept
+      : future_(future), where_(where) {}
 
   bool await_ready() const noexcept { return future_.done(); }
 
@@ -70,9 +65,9 @@ class FutureAwaiter {
     if constexpr (std::is_base_of_v<TrackedPromise, P>) {
       handle.promise().handle = handle;
       handle.promise().track(IOLoop::current());
-      future_.add_done_callback([handle](const Future<U>&) {
+      future_.add_done_callback([handle, where = where_](const Future<U>&) {
         handle.promise().untrack();
-        handle.resume();
+        IOLoop::current().run_step("coroutine step", where, [handle] { handle.resume(); });
       });
     } else {
       future_.add_done_callback([handle](const Future<U>&) { handle.resume(); });
@@ -83,6 +78,32 @@ class FutureAwaiter {
 
  private:
   Future<U> future_;
+  SourceLocation where_;
+};
+
+template <class T>
+struct PromiseBase : TrackedPromise {
+  Future<T> future;
+
+  Future<T> get_return_object() noexcept { return future; }
+  // Eager: the body runs at once, up to its first suspension.
+  std::suspend_never initial_suspend() const noexcept { return {}; }
+  // The outcome lives in the shared state, so the frame can free itself.
+  std::suspend_never final_suspend() const noexcept { return {}; }
+  void unhandled_exception() noexcept { future.set_exception(std::current_exception()); }
+
+  // Awaiting a future goes through here so the awaiter learns where the
+  // co_await is: the blocking detector names that line for a slow step.
+  template <class U>
+  FutureAwaiter<U> await_transform(const Future<U>& awaited,
+                                   SourceLocation where = SourceLocation::current()) const noexcept {
+    return FutureAwaiter<U>(awaited, where);
+  }
+  // Any other awaitable passes through untouched.
+  template <class A, class = std::enable_if_t<!IsFuture<std::decay_t<A>>::value>>
+  A&& await_transform(A&& awaitable) const noexcept {
+    return std::forward<A>(awaitable);
+  }
 };
 
 }  // namespace eddy::detail

@@ -1,0 +1,174 @@
+// BlockingDetector: tells you where you blocked the loop.
+//
+// Every step the loop runs (a callback, timeout, handler, signal handler or
+// coroutine step) that takes longer than the threshold is reported: how long
+// it took, what it was, and where it was scheduled. Off (threshold 0), a step
+// costs the loop one predictable branch; on, two clock reads.
+//
+// The optional watchdog is a thread that notices while a step is *still*
+// running past the threshold and reports it at once, as Tornado's
+// set_blocking_log_threshold did with SIGALRM, but without signals: the loop
+// publishes the running step (under a mutex taken only while the watchdog
+// is on) and the watchdog polls it.
+//
+// Steps nest (a future's callbacks run a coroutine step): only the innermost
+// slow step is reported, since it names the code that blocked.
+//
+// Thread contract: everything from the loop thread, except that watchdog
+// reports call the handler from the watchdog thread (the handler must be
+// thread-safe; the default one is).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "../loop_types.hpp"
+#include "function.hpp"
+#include "signal_relay.hpp"
+#include "time_ops.hpp"
+
+namespace eddy::detail {
+
+class BlockingDetector {
+ public:
+  using Handler = Function<void(const BlockingReport&)>;
+
+  BlockingDetector() = default;
+  BlockingDetector(const BlockingDetector&) = delete;
+  BlockingDetector& operator=(const BlockingDetector&) = delete;
+  ~BlockingDetector() { set_watchdog(false); }
+
+  bool enabled() const noexcept { return threshold_ns_.load(std::memory_order_relaxed) != 0; }
+  std::int64_t threshold_ns() const noexcept { return threshold_ns_.load(std::memory_order_relaxed); }
+  void set_threshold_ns(std::int64_t ns) noexcept {
+    threshold_ns_.store(ns > 0 ? ns : 0, std::memory_order_relaxed);
+  }
+
+  void set_handler(Handler&& handler) {
+    Handler old;
+    std::lock_guard<std::mutex> lock(handler_mutex_);
+    old = std::move(handler_);
+    handler_ = std::move(handler);
+  }
+
+  // Starts or stops the watchdog thread (which blocks every signal).
+  void set_watchdog(bool on) {
+    if (on == watchdog_.joinable()) return;
+    if (on) {
+      stop_watchdog_ = false;
+      watching_.store(true, std::memory_order_relaxed);
+      watchdog_ = std::thread([this] { watch(); });
+    } else {
+      {
+        std::lock_guard<std::mutex> lock(watch_mutex_);
+        stop_watchdog_ = true;
+      }
+      watch_wake_.notify_all();
+      watchdog_.join();
+      watching_.store(false, std::memory_order_relaxed);
+    }
+  }
+  bool watchdog() const noexcept { return watching_.load(std::memory_order_relaxed); }
+
+  // Runs body() and reports it if it took longer than the threshold.
+  template <class Body>
+  void timed(const char* kind, const SourceLocation& where, Body&& body) noexcept {
+    const bool outer_reported = inner_reported_;
+    inner_reported_ = false;
+    const std::int64_t begin = to_ns(Clock::now());
+    Published outer{};
+    if (watching_.load(std::memory_order_relaxed)) outer = publish(Published{begin, kind, where});
+    body();
+    const std::int64_t elapsed = to_ns(Clock::now()) - begin;
+    if (watching_.load(std::memory_order_relaxed)) publish(outer);
+    bool reported = inner_reported_;
+    if (!reported && elapsed > threshold_ns()) {
+      report(BlockingReport{std::chrono::nanoseconds(elapsed), kind, where, false});
+      reported = true;
+    }
+    inner_reported_ = outer_reported || reported;
+  }
+
+ private:
+  struct Published {
+    std::int64_t started = 0;  // 0: no step running
+    const char* kind = nullptr;
+    SourceLocation where;
+  };
+
+  // Makes `step` the one the watchdog sees; returns the one it replaces.
+  Published publish(const Published& step) noexcept {
+    std::lock_guard<std::mutex> lock(step_mutex_);
+    Published previous = step_;
+    step_ = step;
+    ++step_id_;
+    return previous;
+  }
+
+  void report(const BlockingReport& report) noexcept {
+    std::lock_guard<std::mutex> lock(handler_mutex_);
+    if (handler_) {
+      try {
+        handler_(report);
+      } catch (...) {
+        std::fputs("eddy: the blocking handler threw\n", stderr);
+      }
+      return;
+    }
+    double ms = std::chrono::duration<double, std::milli>(report.elapsed).count();
+    std::fprintf(stderr, "eddy: %s the loop for %.1f ms in a %s scheduled at %s:%u (%s)\n",
+                 report.still_running ? "still blocking" : "blocked", ms, report.kind, report.where.file_name(),
+                 static_cast<unsigned>(report.where.line()), report.where.function_name());
+  }
+
+  // The watchdog thread: wakes a few times per threshold and reports a step
+  // that has been running too long, once per step.
+  void watch() {
+    block_all_signals();
+    std::uint64_t last_reported = 0;
+    std::unique_lock<std::mutex> lock(watch_mutex_);
+    while (!stop_watchdog_) {
+      std::int64_t threshold = threshold_ns();
+      auto period = std::chrono::nanoseconds(threshold > 4'000'000 ? threshold / 4 : 1'000'000);
+      if (watch_wake_.wait_for(lock, period, [this] { return stop_watchdog_; })) break;
+      Published step;
+      std::uint64_t id;
+      {
+        std::lock_guard<std::mutex> step_lock(step_mutex_);
+        step = step_;
+        id = step_id_;
+      }
+      if (step.started == 0 || threshold == 0 || id == last_reported) continue;
+      std::int64_t running = to_ns(Clock::now()) - step.started;
+      if (running <= threshold) continue;
+      last_reported = id;
+      lock.unlock();
+      report(BlockingReport{std::chrono::nanoseconds(running), step.kind, step.where, true});
+      lock.lock();
+    }
+  }
+
+  std::atomic<std::int64_t> threshold_ns_{0};
+  bool inner_reported_ = false;  // loop thread only
+
+  std::mutex handler_mutex_;
+  Handler handler_;
+
+  // What the watchdog reads.
+  std::atomic<bool> watching_{false};
+  std::mutex step_mutex_;
+  Published step_;
+  std::uint64_t step_id_ = 0;
+
+  std::mutex watch_mutex_;
+  std::condition_variable watch_wake_;
+  bool stop_watchdog_ = false;
+  std::thread watchdog_;
+};
+
+}  // namespace eddy::detail

@@ -1,0 +1,225 @@
+// The heart of IOLoop: start() and the phases of one iteration, in Tornado
+// 4.5's order, with the reason for each step's place. Included at the end of
+// ioloop.hpp; not meant to be included on its own.
+#pragma once
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <mutex>
+
+#include "../ioloop.hpp"
+
+namespace eddy {
+
+// Sets up and tears down what start() changes: the owning thread, the
+// current loop, and the stop flag, even if an iteration throws.
+class IOLoop::RunScope {
+ public:
+  explicit RunScope(IOLoop& loop)
+      : loop_(loop), previous_(detail::current_loop), started_(Clock::now()), poll_before_(loop.stats_.poll_time) {
+    loop_.owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
+    detail::current_loop = &loop_;
+  }
+  ~RunScope() {
+    // Time in start() that was not spent waiting in the poller.
+    loop_.stats_.run_time += (Clock::now() - started_) - (loop_.stats_.poll_time - poll_before_);
+    loop_.stop_requested_.store(false, std::memory_order_relaxed);
+    loop_.owner_.store(std::thread::id(), std::memory_order_relaxed);
+    detail::current_loop = previous_;
+  }
+  RunScope(const RunScope&) = delete;
+  RunScope& operator=(const RunScope&) = delete;
+
+ private:
+  IOLoop& loop_;
+  IOLoop* previous_;
+  Clock::time_point started_;
+  Clock::duration poll_before_;
+};
+
+// One iteration, in Tornado 4.5's order; each phase's comment says why it
+// sits where it does.
+inline void IOLoop::start() {
+  if (running()) throw std::logic_error("eddy: IOLoop is already running");
+  if (stop_requested_.exchange(false, std::memory_order_acq_rel)) return;
+  RunScope scope(*this);
+  for (;;) {
+    ++stats_.iterations;
+    // Signals that arrived become ordinary callbacks of this iteration.
+    note_signals();
+    // Note the callbacks and due timeouts *before* running any: work added
+    // while they run waits for the next iteration, so a callback that re-adds
+    // itself cannot starve I/O, and a timeout added now never runs early.
+    note_callbacks();
+    collect_due_timeouts();
+    run_noted_callbacks();
+    run_due_timeouts();
+    // stop() lands here: after the noted work, before the next poll.
+    if (stop_requested_.load(std::memory_order_acquire)) break;
+    poll_for_io();
+    dispatch_handlers();
+    // A stop() from a handler (or another thread, which woke the poll) ends
+    // the loop after this batch, before any work of the next iteration.
+    if (stop_requested_.load(std::memory_order_acquire)) break;
+  }
+}
+
+inline void IOLoop::add_remote(detail::Job&& job) {
+  {
+    std::lock_guard<std::mutex> lock(remote_mutex_);
+    remote_.push_back(std::move(job));
+    remote_count_.store(remote_.size(), std::memory_order_seq_cst);
+  }
+  // Pairs with poll_timeout(): either the loop sees remote_count_ > 0 and does
+  // not block, or we see sleeping_ and wake it. Only the first adder wakes.
+  if (sleeping_.exchange(false, std::memory_order_seq_cst)) poller_.wake();
+}
+
+inline void IOLoop::note_signals() {
+  if (EDDY_LIKELY(!sink_.any.load(std::memory_order_relaxed))) return;
+  if (!sink_.any.exchange(false, std::memory_order_acquire)) return;
+  for (int signum = 1; signum < detail::signal_count; ++signum) {
+    if (sink_.pending[signum].exchange(false, std::memory_order_relaxed)) {
+      local_.push_back(detail::Job{[this, signum] { deliver_signal(signum); }, SourceLocation::current()});
+    }
+  }
+}
+
+inline void IOLoop::note_callbacks() {
+  // running_ is empty here. Swapping only when there is something to take
+  // keeps each vector's grown storage with the role that needed it, so the
+  // steady state allocates nothing.
+  if (!local_.empty()) running_.swap(local_);
+  if (remote_count_.load(std::memory_order_acquire) != 0) {
+    std::lock_guard<std::mutex> lock(remote_mutex_);
+    for (detail::Job& job : remote_) running_.push_back(std::move(job));
+    remote_.clear();
+    remote_count_.store(0, std::memory_order_relaxed);
+  }
+}
+
+inline void IOLoop::collect_due_timeouts() {
+  if (timers_.empty()) return;
+  std::int64_t now = now_ns();
+  if (timers_.next_deadline() <= now) timers_.collect_due(now, due_);
+}
+
+inline void IOLoop::run_noted_callbacks() noexcept {
+  // Indexing, not iterators: nothing appends to running_ while it runs (new
+  // callbacks go to local_), but an index keeps that obviously safe.
+  for (std::size_t i = 0; i < running_.size(); ++i) run_job(running_[i], "callback");
+  stats_.callbacks_run += running_.size();
+  running_.clear();
+}
+
+inline void IOLoop::run_due_timeouts() noexcept {
+  // A timeout removed by an earlier callback or timeout of this iteration
+  // comes back empty from take() and does not run.
+  for (std::size_t i = 0; i < due_.size(); ++i) {
+    detail::Job job = timers_.take(due_[i]);
+    if (!job) continue;
+    ++stats_.timeouts_fired;
+    run_job(job, "timeout");
+  }
+  due_.clear();
+}
+
+inline std::int64_t IOLoop::poll_timeout() {
+  if (!local_.empty()) return 0;
+  std::int64_t timeout = -1;
+  if (!timers_.empty()) {
+    std::int64_t wait = timers_.next_deadline() - now_ns();
+    timeout = wait > 0 ? wait : 0;
+  }
+  if (timeout != 0) {
+    // Announce that we may block, then look for remote callbacks (pairs with
+    // add_remote(); both sides use seq_cst so one of them sees the other).
+    sleeping_.store(true, std::memory_order_seq_cst);
+    if (remote_count_.load(std::memory_order_seq_cst) != 0) timeout = 0;
+  }
+  return timeout;
+}
+
+inline void IOLoop::poll_for_io() {
+  ready_.clear();
+  bool callbacks_waiting = !local_.empty() || remote_count_.load(std::memory_order_relaxed) != 0;
+  // While callbacks keep coming the poll would wait 0 anyway; skipping up to
+  // 15 of those in a row saves the system call, and polling on the 16th keeps
+  // I/O and signals from starving behind a callback that re-adds itself.
+  if (callbacks_waiting && ++polls_skipped_ < 16) return;
+  polls_skipped_ = 0;
+  std::int64_t timeout = poll_timeout();
+  if (virtual_time_ && timeout != 0) {
+    // Virtual time: look at real fds without waiting; if nothing is ready,
+    // jump the clock to the next deadline instead of sleeping until it.
+    poller_.poll(0, ready_);
+    if (ready_.empty() && !timers_.empty()) virtual_now_ = std::max(virtual_now_, timers_.next_deadline());
+    if (ready_.empty() && timers_.empty()) poller_.poll(timeout, ready_);
+  } else {
+    auto before = Clock::now();
+    poller_.poll(timeout, ready_);
+    stats_.poll_time += Clock::now() - before;
+  }
+  sleeping_.store(false, std::memory_order_relaxed);
+  ++stats_.polls;
+  ++batch_;
+}
+
+inline void IOLoop::dispatch_handlers() noexcept {
+  for (std::size_t i = 0; i < ready_.size(); ++i) {
+    const detail::ReadyEvent ev = ready_[i];
+    std::uint32_t index = handlers_.lookup(ev.fd);
+    // Removed by an earlier handler of this batch, or registered during it
+    // (a reused fd number must not get the old fd's events).
+    if (index == detail::HandlerTable::none || handlers_.at(index).batch == batch_) continue;
+    detail::HandlerTable::Slot& slot = handlers_.at(index);
+    std::uint32_t events = ev.events & (slot.events | ERROR);
+    if (events == 0) continue;  // e.g. writable, but only READ was asked for
+    ++stats_.handler_calls;
+    auto call = [&] {
+      try {
+        handlers_.call(index, ev.fd, events);
+      } catch (...) {
+        handle_exception(std::current_exception());
+      }
+    };
+    run_step("handler", slot.where, call);
+  }
+}
+
+inline void IOLoop::deliver_signal(int signum) noexcept {
+  auto index = static_cast<std::size_t>(signum);
+  if (index >= signal_handlers_.size() || !signal_handlers_[index]) return;
+  // Run a moved-out copy: the handler may remove or replace itself.
+  auto handler = std::move(signal_handlers_[index]);
+  run_step("signal handler", SourceLocation::current(), [&] { invoke(handler, signum); });
+  if (!signal_handlers_[index] && detail::signal_registrations[signum].sink.load() == &sink_) {
+    signal_handlers_[index] = std::move(handler);
+  }
+}
+
+inline void IOLoop::handle_exception(std::exception_ptr error, const char* context) noexcept {
+  if (exception_handler_) {
+    try {
+      exception_handler_(error);
+      return;
+    } catch (...) {
+      error = std::current_exception();
+      context = "the exception handler";
+    }
+  }
+  report_exception(error, context);
+}
+
+inline void IOLoop::report_exception(std::exception_ptr error, const char* context) noexcept {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "eddy: uncaught exception in %s: %s\n", context, e.what());
+  } catch (...) {
+    std::fprintf(stderr, "eddy: uncaught exception of unknown type in %s\n", context);
+  }
+}
+
+}  // namespace eddy

@@ -1,0 +1,79 @@
+// The loop's value types: the Timeout handle, the blocking detector's
+// report, the statistics snapshot and the construction options.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include "detail/poller.hpp"
+#include "detail/source_location.hpp"
+#include "detail/timer_queue.hpp"
+
+namespace eddy {
+
+using Clock = std::chrono::steady_clock;
+
+class IOLoop;
+
+// A handle to one scheduled timeout, returned by add_timeout, call_at and
+// call_later. Default-constructed, it is empty. Copying it copies the handle,
+// not the timeout. It stays safe to pass to remove_timeout after the timeout
+// fired or was removed (that is a no-op).
+class Timeout {
+ public:
+  Timeout() noexcept = default;
+  explicit operator bool() const noexcept { return id_.generation != 0; }
+  friend bool operator==(const Timeout& a, const Timeout& b) noexcept {
+    return a.owner_ == b.owner_ && a.id_.slot == b.id_.slot && a.id_.generation == b.id_.generation;
+  }
+  friend bool operator!=(const Timeout& a, const Timeout& b) noexcept { return !(a == b); }
+
+ private:
+  friend class IOLoop;
+  Timeout(const IOLoop* owner, detail::TimerId id) noexcept : owner_(owner), id_(id) {}
+  const IOLoop* owner_ = nullptr;
+  detail::TimerId id_{};
+};
+
+// What the blocking detector reports: how long one callback, timeout, handler
+// or coroutine step held the loop, what kind it was, and where it was
+// scheduled (file and line under C++20; "unknown" under C++17).
+struct BlockingReport {
+  Clock::duration elapsed;  // so far, for a watchdog report
+  const char* kind;         // "callback", "timeout", "handler", "signal handler", "coroutine step"
+  SourceLocation where;
+  bool still_running = false;  // true when the watchdog reports a step that has not returned yet
+};
+
+// Counters kept by every loop; see IOLoop::stats().
+struct LoopStats {
+  std::uint64_t iterations = 0;
+  std::uint64_t callbacks_run = 0;
+  std::uint64_t timeouts_fired = 0;
+  std::uint64_t timeouts_cancelled = 0;
+  std::uint64_t handler_calls = 0;
+  std::uint64_t polls = 0;
+  std::size_t timeouts_pending = 0;
+  std::size_t handlers_registered = 0;
+  Clock::duration poll_time{};  // spent waiting in the poller
+  Clock::duration run_time{};   // spent in start() outside the poller
+  // The share of start()'s time spent running work rather than waiting:
+  // libuv's idle-time metric, inverted.
+  double utilisation() const noexcept {
+    auto total = poll_time + run_time;
+    return total.count() == 0 ? 0.0 : static_cast<double>(run_time.count()) / static_cast<double>(total.count());
+  }
+};
+
+// Construction options. `virtual_time` makes the loop's clock start at
+// `virtual_start` and move only when the loop has nothing ready, jumping
+// straight to the next deadline: a test that waits an hour runs in
+// microseconds. Real fds still work (they are polled without waiting).
+struct IOLoopOptions {
+  Backend backend = Backend::automatic;
+  bool virtual_time = false;
+  Clock::time_point virtual_start{};
+};
+
+}  // namespace eddy
