@@ -236,3 +236,19 @@ TEST_CASE("dispatching I/O events allocates nothing in steady state", "[handlers
   }
   loop.remove_handler(pair.left());
 }
+
+TEST_CASE("an fd ready for READ and WRITE at once gets one call with both bits", "[handlers]") {
+  auto backend = GENERATE(from_range(backends()));
+  IOLoop loop(backend);
+  SocketPair pair;
+  std::vector<std::uint32_t> seen;
+  pair.send(1, "x");  // left is now readable, and writable all along
+  loop.add_handler(pair.left(), [&](int fd, std::uint32_t events) {
+    seen.push_back(events);
+    loop.remove_handler(fd);
+    loop.call_later(20ms, [&] { loop.stop(); });
+  }, IOLoop::READ | IOLoop::WRITE);
+  run_with_limit(loop);
+  REQUIRE(seen.size() == 1);
+  CHECK((seen[0] & (IOLoop::READ | IOLoop::WRITE)) == (IOLoop::READ | IOLoop::WRITE));
+}

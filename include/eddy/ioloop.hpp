@@ -49,7 +49,11 @@ template <class T>
 class Future;
 
 namespace detail {
+// The loop made current on this thread (by start() or make_current()).
 inline thread_local IOLoop* current_loop = nullptr;
+// The loop whose start() is running on this thread: in_loop_thread() reads
+// it instead of comparing thread ids, which costs a call.
+inline thread_local IOLoop* running_loop = nullptr;
 }  // namespace detail
 
 class IOLoop {
@@ -163,10 +167,10 @@ class IOLoop {
   // skips the wake-up when the loop is already awake.
   template <class F>
   void add_callback(F&& callback, SourceLocation where = SourceLocation::current()) {
-    if (in_loop_thread()) {
-      local_.push_back(detail::Job{detail::Function<void()>(std::forward<F>(callback)), where});
+    if (EDDY_LIKELY(in_loop_thread())) {
+      local_->emplace_back(std::forward<F>(callback), where);
     } else {
-      add_remote(detail::Job{detail::Function<void()>(std::forward<F>(callback)), where});
+      add_foreign(std::forward<F>(callback), where);
     }
   }
 
@@ -320,6 +324,7 @@ class IOLoop {
     }
   }
 
+  void reserve_timeouts(std::size_t n) { timers_.reserve(n); }
   // A snapshot of the loop's counters.
   LoopStats stats() const noexcept {
     LoopStats s = stats_;
@@ -348,9 +353,7 @@ class IOLoop {
   }
 
   // True on the thread currently running this loop.
-  bool in_loop_thread() const noexcept {
-    return owner_.load(std::memory_order_relaxed) == std::this_thread::get_id();
-  }
+  bool in_loop_thread() const noexcept { return detail::running_loop == this; }
 
  private:
   class RunScope;
@@ -362,7 +365,7 @@ class IOLoop {
   template <class F>
   Timeout schedule(std::int64_t when, F&& callback, SourceLocation where) {
     assert_loop_thread();
-    detail::TimerId id = timers_.add(when, detail::Job{detail::Function<void()>(std::forward<F>(callback)), where});
+    detail::TimerId id = timers_.add(when, std::forward<F>(callback), where);
     return Timeout(this, id);
   }
 
@@ -376,6 +379,15 @@ class IOLoop {
   }
 
   void add_remote(detail::Job&& job);
+  // add_callback's path for other threads (and before start()), kept out of
+  // line so the loop-thread path stays a few instructions.
+  template <class F>
+  EDDY_NOINLINE void add_foreign(F&& callback, SourceLocation where) {
+    add_remote(detail::Job(std::forward<F>(callback), where));
+  }
+  bool callbacks_waiting() const noexcept {
+    return !local_->empty() || remote_count_.load(std::memory_order_relaxed) != 0;
+  }
   void note_signals();
   void note_callbacks();
   void collect_due_timeouts();
@@ -400,11 +412,14 @@ class IOLoop {
   detail::TimerQueue timers_;
   detail::HandlerTable handlers_;
 
-  // Callbacks: local_ takes adds from the loop thread without a lock; adds
-  // from other threads go to remote_ under remote_mutex_. Each iteration swaps
-  // the noted ones into running_, so the vectors keep their storage.
-  std::vector<detail::Job> local_;
-  std::vector<detail::Job> running_;
+  // Callbacks: *local_ takes adds from the loop thread without a lock; adds
+  // from other threads go to remote_ under remote_mutex_. Each iteration
+  // swaps the two pointers, so the noted callbacks become *running_ and the
+  // vectors keep their storage.
+  std::vector<detail::Job> queue_a_;
+  std::vector<detail::Job> queue_b_;
+  std::vector<detail::Job>* local_ = &queue_a_;
+  std::vector<detail::Job>* running_ = &queue_b_;
   std::vector<detail::TimerId> due_;
   std::vector<detail::ReadyEvent> ready_;
   std::mutex remote_mutex_;

@@ -60,9 +60,11 @@ namespace eddy::detail {
 #endif
 
 #if defined(__GNUC__)
+#define EDDY_NOINLINE __attribute__((noinline))
 #define EDDY_LIKELY(x) __builtin_expect(!!(x), 1)
 #define EDDY_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
+#define EDDY_NOINLINE
 #define EDDY_LIKELY(x) (x)
 #define EDDY_UNLIKELY(x) (x)
 #endif

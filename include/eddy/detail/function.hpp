@@ -43,17 +43,16 @@ class Function<R(Args...)> {
             class = std::enable_if_t<!std::is_same_v<D, Function> &&
                                      std::is_invocable_r_v<R, D&, Args...>>>
   Function(F&& f) {  // NOLINT: implicit, as std::function
-    if constexpr (std::is_pointer_v<D> || std::is_member_pointer_v<D>) {
-      if (f == nullptr) return;
-    }
-    if constexpr (stored_inline<D>) {
-      ::new (static_cast<void*>(buffer_)) D(std::forward<F>(f));
-      ops_ = &inline_ops<D>;
-    } else {
-      D* heap = new D(std::forward<F>(f));
-      std::memcpy(buffer_, &heap, sizeof heap);
-      ops_ = &heap_ops<D>;
-    }
+    construct<D>(std::forward<F>(f));
+  }
+
+  // Replaces the target with f, constructed in place.
+  template <class F, class D = std::decay_t<F>,
+            class = std::enable_if_t<!std::is_same_v<D, Function> &&
+                                     std::is_invocable_r_v<R, D&, Args...>>>
+  void emplace(F&& f) {
+    reset();
+    construct<D>(std::forward<F>(f));
   }
 
   Function(Function&& other) noexcept { take(other); }
@@ -92,6 +91,21 @@ class Function<R(Args...)> {
   }
 
  private:
+  template <class D, class F>
+  void construct(F&& f) {
+    if constexpr (std::is_pointer_v<D> || std::is_member_pointer_v<D>) {
+      if (f == nullptr) return;
+    }
+    if constexpr (stored_inline<D>) {
+      ::new (static_cast<void*>(buffer_)) D(std::forward<F>(f));
+      ops_ = &inline_ops<D>;
+    } else {
+      D* heap = new D(std::forward<F>(f));
+      std::memcpy(buffer_, &heap, sizeof heap);
+      ops_ = &heap_ops<D>;
+    }
+  }
+
   struct Ops {
     R (*invoke)(void*, Args&&...);
     // Null means "relocate with memcpy": true of trivially copyable inline

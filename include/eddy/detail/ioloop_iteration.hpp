@@ -17,9 +17,14 @@ namespace eddy {
 class IOLoop::RunScope {
  public:
   explicit RunScope(IOLoop& loop)
-      : loop_(loop), previous_(detail::current_loop), started_(Clock::now()), poll_before_(loop.stats_.poll_time) {
+      : loop_(loop),
+        previous_(detail::current_loop),
+        previous_running_(detail::running_loop),
+        started_(Clock::now()),
+        poll_before_(loop.stats_.poll_time) {
     loop_.owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
     detail::current_loop = &loop_;
+    detail::running_loop = &loop_;
   }
   ~RunScope() {
     // Time in start() that was not spent waiting in the poller.
@@ -27,6 +32,7 @@ class IOLoop::RunScope {
     loop_.stop_requested_.store(false, std::memory_order_relaxed);
     loop_.owner_.store(std::thread::id(), std::memory_order_relaxed);
     detail::current_loop = previous_;
+    detail::running_loop = previous_running_;
   }
   RunScope(const RunScope&) = delete;
   RunScope& operator=(const RunScope&) = delete;
@@ -34,6 +40,7 @@ class IOLoop::RunScope {
  private:
   IOLoop& loop_;
   IOLoop* previous_;
+  IOLoop* previous_running_;
   Clock::time_point started_;
   Clock::duration poll_before_;
 };
@@ -53,12 +60,19 @@ inline void IOLoop::start() {
     // itself cannot starve I/O, and a timeout added now never runs early.
     note_callbacks();
     collect_due_timeouts();
-    run_noted_callbacks();
-    run_due_timeouts();
+    if (!running_->empty()) run_noted_callbacks();
+    if (!due_.empty()) run_due_timeouts();
     // stop() lands here: after the noted work, before the next poll.
     if (stop_requested_.load(std::memory_order_acquire)) break;
+    // While callbacks keep coming the poll would wait 0 anyway; skipping up
+    // to 15 of those in a row saves the system call, and polling on the 16th
+    // keeps I/O from starving behind a callback that re-adds itself. With no
+    // fd handler registered a zero-wait poll has nothing to report (signals,
+    // remote callbacks and timers are all seen without it), so it is skipped
+    // altogether, as Asio runs posted handlers without touching its reactor.
+    if (callbacks_waiting() && (++polls_skipped_ < 16 || handlers_.size() == 0)) continue;
     poll_for_io();
-    dispatch_handlers();
+    if (!ready_.empty()) dispatch_handlers();
     // A stop() from a handler (or another thread, which woke the poll) ends
     // the loop after this batch, before any work of the next iteration.
     if (stop_requested_.load(std::memory_order_acquire)) break;
@@ -81,19 +95,19 @@ inline void IOLoop::note_signals() {
   if (!sink_.any.exchange(false, std::memory_order_acquire)) return;
   for (int signum = 1; signum < detail::signal_count; ++signum) {
     if (sink_.pending[signum].exchange(false, std::memory_order_relaxed)) {
-      local_.push_back(detail::Job{[this, signum] { deliver_signal(signum); }, SourceLocation::current()});
+      local_->emplace_back([this, signum] { deliver_signal(signum); }, SourceLocation::current());
     }
   }
 }
 
 inline void IOLoop::note_callbacks() {
-  // running_ is empty here. Swapping only when there is something to take
+  // *running_ is empty here. Swapping only when there is something to take
   // keeps each vector's grown storage with the role that needed it, so the
   // steady state allocates nothing.
-  if (!local_.empty()) running_.swap(local_);
+  if (!local_->empty()) std::swap(local_, running_);
   if (remote_count_.load(std::memory_order_acquire) != 0) {
     std::lock_guard<std::mutex> lock(remote_mutex_);
-    for (detail::Job& job : remote_) running_.push_back(std::move(job));
+    for (detail::Job& job : remote_) running_->push_back(std::move(job));
     remote_.clear();
     remote_count_.store(0, std::memory_order_relaxed);
   }
@@ -106,11 +120,17 @@ inline void IOLoop::collect_due_timeouts() {
 }
 
 inline void IOLoop::run_noted_callbacks() noexcept {
-  // Indexing, not iterators: nothing appends to running_ while it runs (new
-  // callbacks go to local_), but an index keeps that obviously safe.
-  for (std::size_t i = 0; i < running_.size(); ++i) run_job(running_[i], "callback");
-  stats_.callbacks_run += running_.size();
-  running_.clear();
+  // Indexing, not iterators: nothing appends to *running_ while it runs (new
+  // callbacks go to *local_), but an index keeps that obviously safe. The
+  // detector's switch is read once per batch, not once per callback.
+  std::vector<detail::Job>& batch = *running_;
+  if (EDDY_LIKELY(!detector_.enabled())) {
+    for (std::size_t i = 0; i < batch.size(); ++i) invoke(batch[i].fn);
+  } else {
+    for (std::size_t i = 0; i < batch.size(); ++i) run_job(batch[i], "callback");
+  }
+  stats_.callbacks_run += batch.size();
+  batch.clear();
 }
 
 inline void IOLoop::run_due_timeouts() noexcept {
@@ -126,7 +146,7 @@ inline void IOLoop::run_due_timeouts() noexcept {
 }
 
 inline std::int64_t IOLoop::poll_timeout() {
-  if (!local_.empty()) return 0;
+  if (!local_->empty()) return 0;
   std::int64_t timeout = -1;
   if (!timers_.empty()) {
     std::int64_t wait = timers_.next_deadline() - now_ns();
@@ -142,12 +162,6 @@ inline std::int64_t IOLoop::poll_timeout() {
 }
 
 inline void IOLoop::poll_for_io() {
-  ready_.clear();
-  bool callbacks_waiting = !local_.empty() || remote_count_.load(std::memory_order_relaxed) != 0;
-  // While callbacks keep coming the poll would wait 0 anyway; skipping up to
-  // 15 of those in a row saves the system call, and polling on the 16th keeps
-  // I/O and signals from starving behind a callback that re-adds itself.
-  if (callbacks_waiting && ++polls_skipped_ < 16) return;
   polls_skipped_ = 0;
   std::int64_t timeout = poll_timeout();
   if (virtual_time_ && timeout != 0) {
@@ -156,6 +170,8 @@ inline void IOLoop::poll_for_io() {
     poller_.poll(0, ready_);
     if (ready_.empty() && !timers_.empty()) virtual_now_ = std::max(virtual_now_, timers_.next_deadline());
     if (ready_.empty() && timers_.empty()) poller_.poll(timeout, ready_);
+  } else if (timeout == 0) {
+    poller_.poll(0, ready_);  // no wait to account for: skip the clock reads
   } else {
     auto before = Clock::now();
     poller_.poll(timeout, ready_);
@@ -186,6 +202,9 @@ inline void IOLoop::dispatch_handlers() noexcept {
     };
     run_step("handler", slot.where, call);
   }
+  // Cleared here rather than before the next poll, so an iteration that
+  // skips the poll finds nothing stale to dispatch.
+  ready_.clear();
 }
 
 inline void IOLoop::deliver_signal(int signum) noexcept {

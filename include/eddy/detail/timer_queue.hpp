@@ -31,11 +31,14 @@ class TimerQueue {
  public:
   using Callback = Job;
 
-  // Schedules `callback` at `when` (nanoseconds on the loop's clock).
-  TimerId add(std::int64_t when, Callback&& callback) {
+  // Schedules f() at `when` (nanoseconds on the loop's clock); f is built
+  // in place in the node.
+  template <class F>
+  TimerId add(std::int64_t when, F&& f, SourceLocation where) {
     std::uint32_t slot = allocate_node();
     Node& node = nodes_[slot];
-    node.callback = std::move(callback);
+    node.callback.fn.emplace(std::forward<F>(f));
+    node.callback.where = where;
     node.sequence = next_sequence_++;
     node.position = static_cast<std::uint32_t>(heap_.size());
     heap_.push_back(Entry{when, slot});
@@ -62,7 +65,7 @@ class TimerQueue {
   void collect_due(std::int64_t now, Vector& due) {
     while (!heap_.empty() && heap_[0].when <= now) {
       std::uint32_t slot = heap_[0].slot;
-      erase_at(0);
+      pop_root();
       nodes_[slot].position = collected;
       due.push_back(TimerId{slot, nodes_[slot].generation});
     }
@@ -75,6 +78,13 @@ class TimerQueue {
     Callback callback = std::move(nodes_[id.slot].callback);
     free_node(id.slot);
     return callback;
+  }
+
+  // Makes room for n pending timers, so scheduling up to that many
+  // allocates nothing (as reserving a vector).
+  void reserve(std::size_t n) {
+    heap_.reserve(n);
+    nodes_.reserve(n);
   }
 
   bool empty() const noexcept { return heap_.empty(); }
@@ -172,6 +182,30 @@ class TimerQueue {
       index = best;
     }
     place(index, moving);
+  }
+
+  // Removes the root, Floyd's way: the hole sinks to a leaf along the smaller
+  // children (three comparisons a level instead of four), then the last entry
+  // fills it and rises, which it rarely needs to since it came from a leaf.
+  void pop_root() noexcept {
+    Entry last = heap_.back();
+    heap_.pop_back();
+    const std::size_t size = heap_.size();
+    if (size == 0) return;
+    std::size_t hole = 0;
+    for (;;) {
+      std::size_t first = hole * arity + 1;
+      if (first >= size) break;
+      std::size_t end = first + arity < size ? first + arity : size;
+      std::size_t best = first;
+      for (std::size_t child = first + 1; child < end; ++child) {
+        if (before(heap_[child], heap_[best])) best = child;
+      }
+      place(hole, heap_[best]);
+      hole = best;
+    }
+    place(hole, last);
+    sift_up(hole);
   }
 
   // Removes the entry at `index` by moving the last entry into its place and
