@@ -189,6 +189,7 @@ class IOLoop {
       throw std::invalid_argument("eddy: add_handler: fd " + std::to_string(fd) + " is already registered");
     }
     detail::HandlerTable::Handler fn(std::forward<H>(handler));
+    if (!fn) throw std::invalid_argument("eddy: add_handler: empty handler for fd " + std::to_string(fd));
     poller_.add(fd, events);
     try {
       handlers_.insert(fd, std::move(fn), events, batch_, where);
@@ -202,13 +203,13 @@ class IOLoop {
   // registered.
   void update_handler(int fd, std::uint32_t events) {
     assert_loop_thread();
-    std::uint32_t index = handlers_.lookup(fd);
-    if (index == detail::HandlerTable::none) {
+    detail::HandlerTable::Slot* slot = handlers_.find(fd);
+    if (slot == nullptr) {
       throw std::invalid_argument("eddy: update_handler: fd " + std::to_string(fd) + " is not registered");
     }
-    if (handlers_.at(index).events == events) return;
+    if (slot->events == events) return;
     poller_.modify(fd, events);
-    handlers_.at(index).events = events;
+    slot->events = events;
   }
 
   // Stops watching fd. A no-op when fd is not registered; tolerates an fd that
@@ -393,9 +394,11 @@ class IOLoop {
   void collect_due_timeouts();
   void run_noted_callbacks() noexcept;
   void run_due_timeouts() noexcept;
-  void poll_for_io();
+  std::size_t poll_for_io();
   std::int64_t poll_timeout();
   void dispatch_handlers() noexcept;
+  EDDY_ALWAYS_INLINE detail::HandlerTable::Slot* ready_handler(int fd, std::uint32_t ready) noexcept;
+  EDDY_ALWAYS_INLINE void invoke_handler(detail::HandlerTable::Slot& slot, int fd, std::uint32_t ready) noexcept;
   void deliver_signal(int signum) noexcept;
 
   template <class Fn, class... Args>
@@ -421,7 +424,6 @@ class IOLoop {
   std::vector<detail::Job>* local_ = &queue_a_;
   std::vector<detail::Job>* running_ = &queue_b_;
   std::vector<detail::TimerId> due_;
-  std::vector<detail::ReadyEvent> ready_;
   std::mutex remote_mutex_;
   std::vector<detail::Job> remote_;
   std::atomic<std::size_t> remote_count_{0};

@@ -6,6 +6,9 @@
 //   remove(fd) is noexcept and tolerates an fd that is already closed;
 //   poll(timeout_ns, out) waits (timeout < 0: forever) and appends ready fds,
 //     draining its own waker; it returns with no events after EINTR;
+//   or, instead of poll(), a backend whose wait leaves a stable array (this
+//     one) offers wait_ready(timeout_ns) and for_each_ready(sink), so the
+//     loop dispatches straight from the kernel's array without a copy;
 //   wake() may be called from any thread;
 //   signal_wake() wakes the loop from a signal handler (async-signal-safe).
 #pragma once
@@ -63,19 +66,31 @@ class EpollPoller {
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, &ev);
   }
 
-  void poll(std::int64_t timeout_ns, std::vector<ReadyEvent>& out) {
+  // Waits; returns how many entries for_each_ready() will visit (0 after a
+  // timeout or EINTR: the loop simply goes round again).
+  std::size_t wait_ready(std::int64_t timeout_ns) {
     int n = wait(timeout_ns);
-    if (n <= 0) return;  // timeout, or EINTR: the loop simply goes round again
-    for (int i = 0; i < n; ++i) {
-      const epoll_event& ev = events_[static_cast<std::size_t>(i)];
-      if (ev.data.fd == wake_fd_) {
+    ready_count_ = n > 0 ? static_cast<std::size_t>(n) : 0;
+    return ready_count_;
+  }
+
+  // Calls sink(fd, events) for each ready fd of the last wait_ready(). The
+  // array is not touched by add/modify/remove, so handlers run by the sink
+  // may change registrations freely.
+  template <class Sink>
+  void for_each_ready(Sink&& sink) {
+    const std::size_t n = ready_count_;
+    ready_count_ = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const epoll_event& ev = events_[i];
+      if (EDDY_UNLIKELY(ev.data.fd == wake_fd_)) {
         drain_waker();
       } else {
-        out.push_back(ReadyEvent{ev.data.fd, ev.events & (ev_read | ev_write | ev_error)});
+        sink(ev.data.fd, ev.events & (ev_read | ev_write | ev_error));
       }
     }
     // A full batch hints at more ready fds than slots: grow for next time.
-    if (static_cast<std::size_t>(n) == events_.size()) events_.resize(events_.size() * 2);
+    if (n == events_.size()) events_.resize(events_.size() * 2);
   }
 
   void wake() noexcept {
@@ -123,6 +138,7 @@ class EpollPoller {
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   bool have_pwait2_ = true;
+  std::size_t ready_count_ = 0;
   std::vector<epoll_event> events_;
 };
 

@@ -83,6 +83,9 @@ class Function<R(Args...)> {
     return ops_->invoke(buffer_, std::forward<Args>(args)...);
   }
 
+  // Calls a Function known to be non-empty, without the check.
+  R call_unchecked(Args... args) { return ops_->invoke(buffer_, std::forward<Args>(args)...); }
+
   void reset() noexcept {
     if (ops_ != nullptr) {
       if (ops_->destroy != nullptr) ops_->destroy(buffer_);
@@ -106,8 +109,10 @@ class Function<R(Args...)> {
     }
   }
 
+  // Arguments travel as the signature declares them (by value for
+  // Function<void(int, std::uint32_t)>), so scalars stay in registers.
   struct Ops {
-    R (*invoke)(void*, Args&&...);
+    R (*invoke)(void*, Args...);
     // Null means "relocate with memcpy": true of trivially copyable inline
     // callables and of every heap-stored one (only the pointer moves).
     void (*relocate)(void* from, void* to) noexcept;
@@ -116,7 +121,7 @@ class Function<R(Args...)> {
   };
 
   template <class D>
-  static R invoke_inline(void* p, Args&&... args) {
+  static R invoke_inline(void* p, Args... args) {
     return std::invoke(*static_cast<D*>(p), std::forward<Args>(args)...);
   }
   template <class D>
@@ -136,7 +141,7 @@ class Function<R(Args...)> {
     return heap;
   }
   template <class D>
-  static R invoke_heap(void* p, Args&&... args) {
+  static R invoke_heap(void* p, Args... args) {
     return std::invoke(*heap_object<D>(p), std::forward<Args>(args)...);
   }
   template <class D>

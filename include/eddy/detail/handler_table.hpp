@@ -1,11 +1,13 @@
 // HandlerTable: the fd handlers of one loop.
 //
-// Handlers live in slots with stable addresses (a deque never moves its
-// elements on push_back) reused through a free list, found by fd through a
-// flat index. Two reentrancy rules shape it:
-// - A handler may remove itself, or re-register its fd, while it runs. The
-//   running slot is then only marked dead, and its callable is destroyed after
-//   the call returns (destroying a lambda while it executes is undefined).
+// A flat vector maps each fd to its Slot; slots are allocated once, never
+// move (the table owns each through a unique_ptr) and are reused through a
+// free list, so steady-state registration and dispatch allocate nothing and
+// finding a handler is one load. Two reentrancy rules shape it:
+// - A handler may remove itself, or re-register its fd, while it runs. During
+//   a dispatch batch a removed slot is only marked dead, and its callable is
+//   destroyed when the batch ends (destroying a lambda while it executes is
+//   undefined, and deferring per batch costs nothing per event).
 // - A handler registered during a dispatch batch must not receive that
 //   batch's stale events for a reused fd number: slots remember the batch
 //   they were added in.
@@ -14,10 +16,10 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
-#include <limits>
+#include <memory>
 #include <vector>
 
+#include "config.hpp"
 #include "function.hpp"
 #include "source_location.hpp"
 
@@ -35,106 +37,93 @@ class HandlerTable {
     SourceLocation where;     // where it was registered, for the blocking detector
   };
 
-  static constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
+  bool contains(int fd) const noexcept { return find(fd) != nullptr; }
 
-  bool contains(int fd) const noexcept { return lookup(fd) != none; }
-
-  // The slot index registered for fd, or `none`.
-  std::uint32_t lookup(int fd) const noexcept {
-    if (fd < 0 || static_cast<std::size_t>(fd) >= by_fd_.size()) return none;
+  // The slot registered for fd, or nullptr.
+  Slot* find(int fd) const noexcept {
+    if (fd < 0 || static_cast<std::size_t>(fd) >= by_fd_.size()) return nullptr;
     return by_fd_[static_cast<std::size_t>(fd)];
   }
 
-  Slot& at(std::uint32_t index) noexcept { return slots_[index]; }
+  // find() for an fd the backend reported: it was registered, so it indexes
+  // the table (which never shrinks while registrations exist).
+  Slot* find_reported(int fd) const noexcept {
+    EDDY_ASSERT(fd >= 0 && static_cast<std::size_t>(fd) < by_fd_.size(), "backend reported an unknown fd");
+    return by_fd_[static_cast<std::size_t>(fd)];
+  }
 
   void insert(int fd, Handler&& handler, std::uint32_t events, std::uint64_t batch, SourceLocation where) {
-    if (static_cast<std::size_t>(fd) >= by_fd_.size()) by_fd_.resize(static_cast<std::size_t>(fd) + 1, none);
-    std::uint32_t index = allocate();
-    Slot& slot = slots_[index];
-    slot.handler = std::move(handler);
-    slot.events = events;
-    slot.batch = batch;
-    slot.fd = fd;
-    slot.where = where;
-    by_fd_[static_cast<std::size_t>(fd)] = index;
+    if (static_cast<std::size_t>(fd) >= by_fd_.size()) by_fd_.resize(static_cast<std::size_t>(fd) + 1, nullptr);
+    Slot* slot = allocate();
+    slot->handler = std::move(handler);
+    slot->events = events;
+    slot->batch = batch;
+    slot->fd = fd;
+    slot->where = where;
+    by_fd_[static_cast<std::size_t>(fd)] = slot;
     ++size_;
   }
 
   // Unregisters fd. The callable is destroyed after the table is consistent
-  // again (its destructor may re-enter), or after the current call if it is
-  // the running handler.
+  // again (its destructor may re-enter), or when the dispatch batch ends if
+  // one is running (it may be the handler that is executing).
   void erase(int fd) noexcept {
-    std::uint32_t index = lookup(fd);
-    if (index == none) return;
-    by_fd_[static_cast<std::size_t>(fd)] = none;
-    slots_[index].fd = -1;
+    Slot* slot = find(fd);
+    if (slot == nullptr) return;
+    by_fd_[static_cast<std::size_t>(fd)] = nullptr;
+    slot->fd = -1;
     --size_;
-    if (index == running_) return;  // finish_call() frees it
-    Handler dead = std::move(slots_[index].handler);
-    release(index);
+    if (dispatching_) {
+      dead_.push_back(slot);  // end_batch() frees it
+      return;
+    }
+    Handler dead = std::move(slot->handler);
+    free_.push_back(slot);
   }
 
-  // Calls the handler in slot `index`, deferring its destruction if it
-  // removes itself. Exceptions propagate to the caller after the bookkeeping.
-  void call(std::uint32_t index, int fd, std::uint32_t events) {
-    running_ = index;
-    struct Finish {
-      HandlerTable& table;
-      ~Finish() { table.finish_call(); }
-    } finish{*this};
-    slots_[index].handler(fd, events);
+  // Bracket a dispatch batch: slots erased inside it are freed at its end.
+  void begin_batch() noexcept { dispatching_ = true; }
+  void end_batch() noexcept {
+    dispatching_ = false;
+    while (!dead_.empty()) {
+      Slot* slot = dead_.back();
+      dead_.pop_back();
+      Handler dead = std::move(slot->handler);
+      free_.push_back(slot);
+    }
   }
 
   std::size_t size() const noexcept { return size_; }
 
   // Destroys every handler; their destructors run after the table is empty.
   void clear() noexcept {
-    std::deque<Slot> slots = std::move(slots_);
-    slots_.clear();
+    std::vector<std::unique_ptr<Slot>> slots = std::move(storage_);
+    storage_.clear();
     by_fd_.clear();
     free_.clear();
     size_ = 0;
   }
 
-  // The fds currently registered (for cleanup and introspection).
-  std::vector<int> fds() const {
-    std::vector<int> out;
-    for (const Slot& slot : slots_) {
-      if (slot.fd >= 0) out.push_back(slot.fd);
-    }
-    return out;
-  }
-
  private:
-  std::uint32_t allocate() {
+  Slot* allocate() {
     if (!free_.empty()) {
-      std::uint32_t index = free_.back();
+      Slot* slot = free_.back();
       free_.pop_back();
-      return index;
+      return slot;
     }
-    slots_.emplace_back();
-    // Reserving here lets release() push without allocating, so it can be
-    // noexcept: free_ never holds more indices than there are slots.
-    free_.reserve(slots_.size());
-    return static_cast<std::uint32_t>(slots_.size() - 1);
+    storage_.push_back(std::make_unique<Slot>());
+    // Reserving here lets erase() push without allocating, so it can be
+    // noexcept: neither list ever holds more slots than storage_ owns.
+    free_.reserve(storage_.size());
+    dead_.reserve(storage_.size());
+    return storage_.back().get();
   }
 
-  void release(std::uint32_t index) noexcept {
-    free_.push_back(index);
-  }
-
-  void finish_call() noexcept {
-    std::uint32_t index = running_;
-    running_ = none;
-    if (index == none || slots_[index].fd >= 0) return;
-    Handler dead = std::move(slots_[index].handler);
-    release(index);
-  }
-
-  std::deque<Slot> slots_;
-  std::vector<std::uint32_t> by_fd_;
-  std::vector<std::uint32_t> free_;
-  std::uint32_t running_ = none;
+  std::vector<std::unique_ptr<Slot>> storage_;
+  std::vector<Slot*> by_fd_;
+  std::vector<Slot*> free_;
+  std::vector<Slot*> dead_;  // erased during the current batch
+  bool dispatching_ = false;
   std::size_t size_ = 0;
 };
 

@@ -71,8 +71,7 @@ inline void IOLoop::start() {
     // remote callbacks and timers are all seen without it), so it is skipped
     // altogether, as Asio runs posted handlers without touching its reactor.
     if (callbacks_waiting() && (++polls_skipped_ < 16 || handlers_.size() == 0)) continue;
-    poll_for_io();
-    if (!ready_.empty()) dispatch_handlers();
+    if (poll_for_io() != 0) dispatch_handlers();
     // A stop() from a handler (or another thread, which woke the poll) ends
     // the loop after this batch, before any work of the next iteration.
     if (stop_requested_.load(std::memory_order_acquire)) break;
@@ -107,8 +106,12 @@ inline void IOLoop::note_callbacks() {
   if (!local_->empty()) std::swap(local_, running_);
   if (remote_count_.load(std::memory_order_acquire) != 0) {
     std::lock_guard<std::mutex> lock(remote_mutex_);
-    for (detail::Job& job : remote_) running_->push_back(std::move(job));
-    remote_.clear();
+    if (running_->empty()) {
+      running_->swap(remote_);  // all of them at once, no per-job moves
+    } else {
+      for (detail::Job& job : remote_) running_->push_back(std::move(job));
+      remote_.clear();
+    }
     remote_count_.store(0, std::memory_order_relaxed);
   }
 }
@@ -161,50 +164,63 @@ inline std::int64_t IOLoop::poll_timeout() {
   return timeout;
 }
 
-inline void IOLoop::poll_for_io() {
+inline std::size_t IOLoop::poll_for_io() {
   polls_skipped_ = 0;
   std::int64_t timeout = poll_timeout();
+  std::size_t ready = 0;
   if (virtual_time_ && timeout != 0) {
     // Virtual time: look at real fds without waiting; if nothing is ready,
     // jump the clock to the next deadline instead of sleeping until it.
-    poller_.poll(0, ready_);
-    if (ready_.empty() && !timers_.empty()) virtual_now_ = std::max(virtual_now_, timers_.next_deadline());
-    if (ready_.empty() && timers_.empty()) poller_.poll(timeout, ready_);
+    ready = poller_.wait(0);
+    if (ready == 0 && !timers_.empty()) virtual_now_ = std::max(virtual_now_, timers_.next_deadline());
+    if (ready == 0 && timers_.empty()) ready = poller_.wait(timeout);
   } else if (timeout == 0) {
-    poller_.poll(0, ready_);  // no wait to account for: skip the clock reads
+    ready = poller_.wait(0);  // no wait to account for: skip the clock reads
   } else {
     auto before = Clock::now();
-    poller_.poll(timeout, ready_);
+    ready = poller_.wait(timeout);
     stats_.poll_time += Clock::now() - before;
   }
   sleeping_.store(false, std::memory_order_relaxed);
   ++stats_.polls;
   ++batch_;
+  return ready;
 }
 
 inline void IOLoop::dispatch_handlers() noexcept {
-  for (std::size_t i = 0; i < ready_.size(); ++i) {
-    const detail::ReadyEvent ev = ready_[i];
-    std::uint32_t index = handlers_.lookup(ev.fd);
-    // Removed by an earlier handler of this batch, or registered during it
-    // (a reused fd number must not get the old fd's events).
-    if (index == detail::HandlerTable::none || handlers_.at(index).batch == batch_) continue;
-    detail::HandlerTable::Slot& slot = handlers_.at(index);
-    std::uint32_t events = ev.events & (slot.events | ERROR);
-    if (events == 0) continue;  // e.g. writable, but only READ was asked for
-    ++stats_.handler_calls;
-    auto call = [&] {
-      try {
-        handlers_.call(index, ev.fd, events);
-      } catch (...) {
-        handle_exception(std::current_exception());
+  handlers_.begin_batch();
+  // Two instantiations of the visit, so the detector costs nothing per event
+  // when it is off.
+  if (EDDY_LIKELY(!detector_.enabled())) {
+    poller_.for_each_ready([this](int fd, std::uint32_t ready) EDDY_ALWAYS_INLINE {
+      if (detail::HandlerTable::Slot* slot = ready_handler(fd, ready)) invoke_handler(*slot, fd, ready);
+    });
+  } else {
+    poller_.for_each_ready([this](int fd, std::uint32_t ready) {
+      if (detail::HandlerTable::Slot* slot = ready_handler(fd, ready)) {
+        run_step("handler", slot->where, [&] { invoke_handler(*slot, fd, ready); });
       }
-    };
-    run_step("handler", slot.where, call);
+    });
   }
-  // Cleared here rather than before the next poll, so an iteration that
-  // skips the poll finds nothing stale to dispatch.
-  ready_.clear();
+  handlers_.end_batch();
+}
+
+inline detail::HandlerTable::Slot* IOLoop::ready_handler(int fd, std::uint32_t ready) noexcept {
+  detail::HandlerTable::Slot* slot = handlers_.find_reported(fd);
+  // Removed by an earlier handler of this batch, or registered during it
+  // (a reused fd number must not get the old fd's events); or, e.g.,
+  // writable when only READ was asked for.
+  if (slot == nullptr || slot->batch == batch_ || (ready & (slot->events | ERROR)) == 0) return nullptr;
+  return slot;
+}
+
+inline void IOLoop::invoke_handler(detail::HandlerTable::Slot& slot, int fd, std::uint32_t ready) noexcept {
+  ++stats_.handler_calls;
+  try {
+    slot.handler.call_unchecked(fd, ready & (slot.events | ERROR));
+  } catch (...) {
+    handle_exception(std::current_exception());
+  }
 }
 
 inline void IOLoop::deliver_signal(int signum) noexcept {

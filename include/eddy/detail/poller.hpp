@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -90,8 +91,39 @@ class Poller {
   void remove(int fd) noexcept {
     dispatch([&](auto& p) { p.remove(fd); });
   }
-  void poll(std::int64_t timeout_ns, std::vector<ReadyEvent>& out) {
-    dispatch([&](auto& p) { p.poll(timeout_ns, out); });
+  // Waits for readiness, up to timeout_ns (< 0: forever, 0: not at all).
+  // Returns how many entries for_each_ready() will visit; 0 means nothing.
+  std::size_t wait(std::int64_t timeout_ns) {
+    std::size_t n = 0;
+    dispatch([&](auto& p) {
+      if constexpr (dispatches_in_place<std::decay_t<decltype(p)>>) {
+        n = p.wait_ready(timeout_ns);
+      } else {
+        ready_.clear();
+        p.poll(timeout_ns, ready_);
+        n = ready_.size();
+      }
+    });
+    return n;
+  }
+
+  // Calls sink(fd, events) for each fd the last wait() found ready. The sink
+  // may add, modify and remove registrations.
+  template <class Sink>
+  void for_each_ready(Sink&& sink) {
+    dispatch([&](auto& p) {
+      if constexpr (dispatches_in_place<std::decay_t<decltype(p)>>) {
+        p.for_each_ready(sink);
+      } else {
+        // Backends whose state a handler may reshuffle (poll's array, kqueue's
+        // merge slots) hand over a copy, visited here.
+        for (std::size_t i = 0; i < ready_.size(); ++i) {
+          const ReadyEvent ev = ready_[i];
+          sink(ev.fd, ev.events);
+        }
+        ready_.clear();
+      }
+    });
   }
   void wake() noexcept {
     dispatch([](auto& p) { p.wake(); });
@@ -101,6 +133,14 @@ class Poller {
   }
 
  private:
+  template <class P>
+  static constexpr bool dispatches_in_place =
+#if EDDY_HAVE_EPOLL
+      std::is_same_v<P, EpollPoller>;
+#else
+      false;
+#endif
+
   // A switch on the chosen kind; the variant's monostate is only its state
   // before the constructor emplaces the backend, so it is never dispatched to.
   template <class F>
@@ -117,6 +157,7 @@ class Poller {
   }
 
   Backend kind_;
+  std::vector<ReadyEvent> ready_;  // for backends that report by copy
   std::variant<std::monostate,
 #if EDDY_HAVE_EPOLL
                EpollPoller,

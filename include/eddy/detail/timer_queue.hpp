@@ -2,8 +2,8 @@
 //
 // Layout follows libev: a 4-ary min-heap of 16-byte entries that cache the
 // deadline, so sifting touches only the heap array; the callbacks live in a
-// slab of nodes reused through an intrusive free list, so steady-state
-// scheduling allocates nothing. Each node knows its heap position, so
+// chunked slab of nodes (never relocated) reused through an intrusive free
+// list, so steady-state scheduling allocates nothing. Each node knows its heap position, so
 // cancelling is O(log n) and leaves nothing behind.
 //
 // A TimerId names a node by slot and generation; the generation changes every
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "job.hpp"
+#include "slab.hpp"
 
 namespace eddy::detail {
 
@@ -96,8 +97,7 @@ class TimerQueue {
   // Destroys every pending timer. Callbacks are moved out first so their
   // destructors may safely touch the (already empty) queue.
   void clear() noexcept {
-    std::vector<Node> nodes = std::move(nodes_);
-    nodes_.clear();
+    auto nodes = nodes_.release();
     heap_.clear();
     free_head_ = nil;
   }
@@ -130,8 +130,7 @@ class TimerQueue {
       free_head_ = static_cast<std::uint32_t>(nodes_[slot].sequence);
       return slot;
     }
-    nodes_.emplace_back();
-    return static_cast<std::uint32_t>(nodes_.size() - 1);
+    return nodes_.emplace_back();
   }
 
   void free_node(std::uint32_t slot) noexcept {
@@ -166,17 +165,28 @@ class TimerQueue {
     place(index, moving);
   }
 
+  // The smallest of the children [first, end), by (deadline, order). The
+  // best deadline stays in a register; the node's order is read on ties only.
+  std::size_t smallest_child(std::size_t first, std::size_t end) const noexcept {
+    std::size_t best = first;
+    std::int64_t best_when = heap_[first].when;
+    for (std::size_t child = first + 1; child < end; ++child) {
+      std::int64_t when = heap_[child].when;
+      if (when < best_when || (when == best_when && before(heap_[child], heap_[best]))) {
+        best = child;
+        best_when = when;
+      }
+    }
+    return best;
+  }
+
   void sift_down(std::size_t index) noexcept {
     Entry moving = heap_[index];
     const std::size_t size = heap_.size();
     for (;;) {
       std::size_t first = index * arity + 1;
       if (first >= size) break;
-      std::size_t last = first + arity < size ? first + arity : size;
-      std::size_t best = first;
-      for (std::size_t child = first + 1; child < last; ++child) {
-        if (before(heap_[child], heap_[best])) best = child;
-      }
+      std::size_t best = smallest_child(first, first + arity < size ? first + arity : size);
       if (!before(heap_[best], moving)) break;
       place(index, heap_[best]);
       index = best;
@@ -196,11 +206,7 @@ class TimerQueue {
     for (;;) {
       std::size_t first = hole * arity + 1;
       if (first >= size) break;
-      std::size_t end = first + arity < size ? first + arity : size;
-      std::size_t best = first;
-      for (std::size_t child = first + 1; child < end; ++child) {
-        if (before(heap_[child], heap_[best])) best = child;
-      }
+      std::size_t best = smallest_child(first, first + arity < size ? first + arity : size);
       place(hole, heap_[best]);
       hole = best;
     }
@@ -226,7 +232,7 @@ class TimerQueue {
   }
 
   std::vector<Entry> heap_;
-  std::vector<Node> nodes_;
+  Slab<Node> nodes_;
   std::uint32_t free_head_ = nil;
   std::uint64_t next_sequence_ = 0;
 };
