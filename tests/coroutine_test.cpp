@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "support/exception_log.hpp"
 #include "support/loop_helpers.hpp"
 
 using namespace eddy_test;
@@ -201,14 +202,8 @@ TEST_CASE("destroying a loop frees the frames of coroutines still suspended", "[
 
 TEST_CASE("a failed coroutine nobody awaits is reported through the exception handler", "[coroutines][errors]") {
   eddy::IOLoop loop;
-  std::vector<std::string> reported;
-  loop.set_exception_handler([&](std::exception_ptr e) {
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      reported.push_back(ex.what());
-    }
-  });
+  eddy_test::ExceptionLog reported_log(loop);
+  auto& reported = reported_log.messages;
   loop.run_sync([]() -> Future<void> {
     throws_after_await();  // dropped on the floor
     co_await eddy::sleep(20ms);

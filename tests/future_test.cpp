@@ -5,26 +5,13 @@
 #include <vector>
 
 #include "support/alloc_counter.hpp"
+#include "support/exception_log.hpp"
 #include "support/loop_helpers.hpp"
 
 using namespace eddy_test;
 using eddy::Future;
 
-namespace {
-// Collects what reaches the loop's exception handler.
-struct Errors {
-  std::vector<std::string> messages;
-  explicit Errors(eddy::IOLoop& loop) {
-    loop.set_exception_handler([this](std::exception_ptr e) {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        messages.push_back(ex.what());
-      }
-    });
-  }
-};
-}  // namespace
+using Errors = eddy_test::ExceptionLog;
 
 TEST_CASE("a new future is pending and refuses result() and exception()", "[future]") {
   Future<int> f;

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/exception_log.hpp"
 #include "support/loop_helpers.hpp"
 
 using namespace eddy_test;
@@ -116,14 +117,8 @@ TEST_CASE("gather() combines futures of different types, monostate for void", "[
 
 TEST_CASE("a second failure in multi() is reported as never retrieved, not lost", "[gen][multi][errors]") {
   eddy::IOLoop loop;
-  std::vector<std::string> reported;
-  loop.set_exception_handler([&](std::exception_ptr e) {
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      reported.push_back(ex.what());
-    }
-  });
+  eddy_test::ExceptionLog reported_log(loop);
+  auto& reported = reported_log.messages;
   auto fail_later = [](const char* what, std::chrono::milliseconds delay) {
     Future<int> f;
     eddy::IOLoop::current().call_later(delay, [f, what]() mutable {

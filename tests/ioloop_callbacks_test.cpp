@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "support/alloc_counter.hpp"
+#include "support/exception_log.hpp"
 #include "support/loop_helpers.hpp"
 
 using namespace eddy_test;
@@ -127,14 +128,8 @@ TEST_CASE("steady-state add_callback of a small lambda allocates nothing", "[cal
 TEST_CASE("an exception escaping a callback goes to the exception handler and the loop goes on",
           "[callbacks][errors]") {
   eddy::IOLoop loop;
-  std::vector<std::string> errors;
-  loop.set_exception_handler([&](std::exception_ptr e) {
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      errors.push_back(ex.what());
-    }
-  });
+  eddy_test::ExceptionLog errors_log(loop);
+  auto& errors = errors_log.messages;
   bool after = false;
   loop.add_callback([] { throw std::runtime_error("boom"); });
   loop.add_callback([&] { after = true; });

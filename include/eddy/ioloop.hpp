@@ -177,9 +177,9 @@ class IOLoop {
   // Calls handler(fd, events) on the loop thread whenever fd is ready for any
   // of `events` (READ, WRITE; ERROR is always reported). Level-triggered.
   // Throws std::invalid_argument naming the fd if it is negative or already
-  // registered, std::system_error naming it if the OS refuses (closed fd,
-  // regular file). The caller keeps owning the fd: remove_handler() it before
-  // closing it.
+  // registered or the handler is empty, std::system_error naming it if the OS
+  // refuses (a closed fd; a regular file under epoll). The caller keeps owning
+  // the fd: remove_handler() it before closing it.
   template <class H>
   void add_handler(int fd, H&& handler, std::uint32_t events,
                    SourceLocation where = SourceLocation::current()) {

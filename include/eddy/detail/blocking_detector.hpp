@@ -3,7 +3,9 @@
 // Every step the loop runs (a callback, timeout, handler, signal handler or
 // coroutine step) that takes longer than the threshold is reported: how long
 // it took, what it was, and where it was scheduled. Off (threshold 0), a step
-// costs the loop one predictable branch; on, two clock reads.
+// costs the loop one predictable branch (per batch of callbacks or events);
+// on, two clock reads; with the watchdog, also two uncontended lock/unlock
+// pairs to publish the step.
 //
 // The optional watchdog is a thread that notices while a step is *still*
 // running past the threshold and reports it at once, as Tornado's
