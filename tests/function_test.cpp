@@ -20,7 +20,7 @@ TEST_CASE("a lambda capturing three pointers is stored inline without allocating
   Function<int()> f([pa, pb, pc] { return *pa + *pb + *pc; });
   Function<int()> g(std::move(f));
   CHECK(g() == 6);
-  CHECK(probe.count() == 0);
+  CHECK_ALLOCATIONS(probe, 0u);
   CHECK_FALSE(f);
 }
 
@@ -35,7 +35,7 @@ TEST_CASE("a lambda capturing a std::string or a shared_ptr and two pointers fit
   CHECK(f() == 7);
   Function<std::size_t()> g(std::move(holds_string));
   CHECK(g() == text.size());
-  CHECK(probe.count() == 0);
+  CHECK_ALLOCATIONS(probe, 0u);
 }
 
 TEST_CASE("large callables go to the heap and still work", "[function]") {

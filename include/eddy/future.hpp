@@ -291,23 +291,26 @@ auto IOLoop::run_in_executor(F&& func) {
   // one), so the non-atomic reference count is touched on the loop thread
   // alone; the result comes back through add_callback, the thread-safe door.
   executor().submit([this, fn = std::decay_t<F>(std::forward<F>(func)), future = future]() mutable {
+    std::exception_ptr error;
     try {
       if constexpr (std::is_void_v<R>) {
         fn();
         add_callback([future = std::move(future)]() mutable { future.set_result(); });
       } else {
         // Computed before the capture below, so a throw leaves `future` in
-        // place for the catch block.
+        // place for the error path.
         R value = fn();
         add_callback([future = std::move(future), value = std::move(value)]() mutable {
           future.set_result(std::move(value));
         });
       }
+      return;
     } catch (...) {
-      add_callback([future = std::move(future), error = std::current_exception()]() mutable {
-        future.set_exception(error);
-      });
+      error = std::current_exception();
     }
+    // Posted after the catch block has ended, so this thread has dropped its
+    // own hold on the exception before the loop thread can see it.
+    add_callback([future = std::move(future), error = std::move(error)]() mutable { future.set_exception(error); });
   });
   return future;
 }

@@ -7,6 +7,15 @@
 #include <cstdlib>
 #include <new>
 
+#if EDDY_TEST_NO_ALLOC_COUNTER
+
+namespace eddy_test {
+std::size_t allocations_on_this_thread() noexcept { return 0; }
+bool counting_allocations() noexcept { return false; }
+}  // namespace eddy_test
+
+#else
+
 namespace {
 thread_local std::size_t allocation_count = 0;
 
@@ -31,6 +40,7 @@ void* checked(void* p) {
 
 namespace eddy_test {
 std::size_t allocations_on_this_thread() noexcept { return allocation_count; }
+bool counting_allocations() noexcept { return true; }
 }  // namespace eddy_test
 
 void* operator new(std::size_t size) { return checked(allocate(size)); }
@@ -58,3 +68,5 @@ void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::fre
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+
+#endif  // EDDY_TEST_NO_ALLOC_COUNTER
