@@ -20,7 +20,7 @@ TEST_CASE("a new future is pending and refuses result() and exception()", "[futu
   CHECK_THROWS_AS(f.exception(), std::logic_error);
 }
 
-TEST_CASE("set_result resolves once; a second resolution throws InvalidStateError", "[future][errors]") {
+TEST_CASE("set_result resolves once, and a second resolution throws InvalidStateError", "[future][errors]") {
   Future<std::string> f;
   f.set_result("value");
   CHECK(f.done());

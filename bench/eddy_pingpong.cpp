@@ -1,0 +1,88 @@
+// TCP ping-pong on eddy (see support/tcp_workload.hpp): the server is a
+// TCPServer echoing whatever each IOStream reads; the client keeps one 5-byte
+// message in flight per connection. Callbacks on futures, so it builds as
+// C++17 like every benchmark.
+#include <eddy/eddy.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "support/tcp_workload.hpp"
+
+namespace {
+
+void echo(eddy::IOStream stream) {
+    stream.read_bytes(65536, true).add_done_callback([stream](const eddy::Future<std::string>& data) mutable {
+        if (data.exception()) return;  // the client left
+        stream.write(data.result());
+        echo(stream);
+    });
+}
+
+void serve(int listen_fd, std::size_t conns) {
+    eddy::IOLoop loop;
+    loop.make_current();
+    std::size_t accepted = 0, open = 0;
+    eddy::TCPServer server([&](eddy::IOStream stream, std::string) {
+        ++accepted;
+        ++open;
+        stream.set_nodelay(true);
+        stream.set_close_callback([&] {
+            if (--open == 0 && accepted == conns) loop.stop();
+        });
+        echo(stream);
+    });
+    server.add_socket(listen_fd);
+    loop.start();
+}
+
+struct Client {
+    eddy::IOStream stream;
+    std::uint64_t left;
+};
+
+class Pinger {
+public:
+    Pinger(eddy::IOLoop& loop, std::size_t active) : loop_(loop), active_(active) {}
+    void step(Client& c) {
+        c.stream.write(std::string_view("hello", bench::pingpong_message));
+        c.stream.read_bytes(bench::pingpong_message).add_done_callback([this, &c](const eddy::Future<std::string>& f) {
+            bench::check(f.result().size() == bench::pingpong_message, "echo size");
+            if (--c.left > 0) return step(c);
+            if (--active_ == 0) loop_.stop();
+        });
+    }
+
+private:
+    eddy::IOLoop& loop_;
+    std::size_t active_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::size_t conns = bench::arg_or(argc, argv, 1, 1);
+    std::uint64_t trips = bench::arg_or(argc, argv, 2, 200'000);
+    std::uint64_t per_conn = bench::trips_per_connection(trips, conns);
+
+    bench::Listener listener;
+    pid_t server = bench::fork_server(listener, [&](int fd) { serve(fd, conns); });
+
+    eddy::IOLoop loop;
+    loop.make_current();
+    std::vector<std::unique_ptr<Client>> clients;
+    for (std::size_t i = 0; i < conns; ++i) {
+        int fd = bench::connect_loopback(listener.port);
+        bench::set_nodelay(fd);
+        clients.push_back(std::make_unique<Client>(Client{eddy::IOStream(fd), per_conn}));
+    }
+    Pinger pinger(loop, conns);
+    bench::Stopwatch watch;
+    for (auto& c : clients) pinger.step(*c);
+    loop.start();
+    double wall = watch.wall_ns(), cpu = watch.cpu_used_ns();
+    for (auto& c : clients) c->stream.close();
+    clients.clear();
+    double server_cpu = bench::reap_server(server);
+    bench::report_pingpong("eddy", conns, per_conn * conns, wall, cpu + server_cpu);
+}

@@ -1,0 +1,142 @@
+// IOStream: a buffered, non-blocking stream over a connected socket, after
+// Tornado's IOStream. Reads and writes return futures; none of them blocks.
+//
+//   eddy::IOStream stream(fd);                        // on IOLoop::current()
+//   std::string line = co_await stream.read_until("\n");
+//   co_await stream.write(line);
+//
+// - One read at a time: a second read while one is pending gives a future
+//   failed with std::logic_error. Writes queue, in order.
+// - A read is satisfied from the buffer when it can. Futures never resolve
+//   inside the call that resolves them (see future.hpp), so a callback may
+//   start the next read or write at once.
+// - Bounded memory: the read buffer never grows past max_buffer_size() (100
+//   MiB by default, as Tornado) plus one 64 KiB recv; the read that would need
+//   more fails with UnsatisfiableReadError and the stream closes. The socket
+//   is read only while a read is pending, so an idle stream leaves the flow
+//   control to TCP.
+// - write() hands what the kernel takes at once straight from the caller's
+//   bytes and copies only the rest into the queue; the future resolves when
+//   the last byte reaches the kernel. Awaiting it is back-pressure.
+// - The peer closing, resetting or vanishing fails every pending future with
+//   StreamClosedError (what() says why) and runs the close callback once.
+//   Sends use MSG_NOSIGNAL (SO_NOSIGPIPE on macOS/BSD): SIGPIPE never fires.
+//   read_until_close() resolves with everything received instead.
+//
+// Lifetime: IOStream is a copyable handle; copies share one stream. The fd is
+// closed by close(), when the stream fails, or when the last handle goes with
+// nothing pending (a pending read or write keeps the stream alive until it
+// finishes). The close callback must not hold a handle to its own stream, or
+// the stream can only close through close() or the peer. A stream outliving
+// its loop is closed, unresolved, when the loop is destroyed.
+//
+// Thread contract: the thread of the loop the stream was created on.
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "detail/stream_state.hpp"
+#include "future.hpp"
+#include "ioloop.hpp"
+
+namespace eddy {
+
+class IOStream {
+ public:
+  // Takes ownership of a connected socket (or socketpair end), sets
+  // O_NONBLOCK and registers it with IOLoop::current(). Throws
+  // std::invalid_argument for a negative fd and std::system_error if the
+  // loop refuses it; then the caller still owns the fd.
+  explicit IOStream(int fd) : IOStream(fd, IOLoop::current()) {}
+  IOStream(int fd, IOLoop& loop) : state_(std::make_shared<detail::StreamState>(loop, fd)) {
+    try {
+      state_->attach();
+    } catch (...) {
+      state_->disown();
+      throw;
+    }
+  }
+
+  // Exactly n bytes; with partial, whatever is available as soon as anything
+  // is, up to n. n == 0 resolves with "" at once.
+  Future<std::string> read_bytes(std::size_t n, bool partial = false) {
+    return state_->read(detail::StreamState::ReadKind::bytes, n, partial, {}, 0);
+  }
+
+  // Everything up to and including the delimiter. With max_bytes > 0, fails
+  // with UnsatisfiableReadError and closes the stream once max_bytes have
+  // arrived without the delimiter ending within them. An empty delimiter
+  // fails with std::invalid_argument.
+  Future<std::string> read_until(std::string_view delimiter, std::size_t max_bytes = 0) {
+    if (delimiter.empty()) {
+      return make_failed_future<std::string>(
+          std::make_exception_ptr(std::invalid_argument("eddy: IOStream::read_until: empty delimiter")));
+    }
+    return state_->read(detail::StreamState::ReadKind::until, 0, false, delimiter, max_bytes);
+  }
+
+  // Tornado's read_into: reads n bytes (with partial, at least one) into
+  // `data`, which must stay valid until the future resolves with the count.
+  // Bytes already buffered are copied; after that the kernel writes straight
+  // into `data`, so bulk transfers pay no copy of their own. If the stream
+  // closes first, the future fails (bytes stored so far stay in `data`).
+  Future<std::size_t> read_into(char* data, std::size_t n, bool partial = false) {
+    return state_->read_into(data, n, partial);
+  }
+
+  // Everything until the peer closes (or the stream closes for any reason).
+  Future<std::string> read_until_close() {
+    return state_->read(detail::StreamState::ReadKind::until_close, 0, false, {}, 0);
+  }
+
+  // Queues data after every earlier write. The future resolves when the
+  // last byte is handed to the kernel, or fails with StreamClosedError.
+  Future<void> write(std::string_view data) { return state_->write(data); }
+
+  // Closes the socket now. Pending reads fail with StreamClosedError ("closed
+  // locally"; read_until_close resolves with what it has), unsent writes
+  // fail, the close callback is scheduled. A no-op when already closed.
+  void close() { state_->close_locally(); }
+  bool closed() const noexcept { return state_->closed(); }
+
+  // callback() runs once, on the loop, after the stream closes for any
+  // reason (at once, scheduled, if it already has). Replaces any earlier one.
+  template <class F>
+  void set_close_callback(F&& callback) {
+    state_->set_close_callback(detail::Function<void()>(std::forward<F>(callback)));
+  }
+
+  // Why the stream closed (a StreamClosedError), or null while open.
+  std::exception_ptr error() const noexcept { return state_->error(); }
+
+  // The read buffer limit (default 100 MiB). Takes effect from the next read.
+  void set_max_buffer_size(std::size_t bytes) noexcept { state_->set_max_buffer_size(bytes); }
+  std::size_t max_buffer_size() const noexcept { return state_->max_buffer_size(); }
+
+  bool reading() const noexcept { return state_->reading(); }
+  bool writing() const noexcept { return state_->writing(); }
+  std::size_t read_buffer_size() const noexcept { return state_->read_buffer_size(); }
+  std::size_t write_buffer_size() const noexcept { return state_->write_buffer_size(); }
+  // The socket, or -1 once closed.
+  int fd() const noexcept { return state_->fd(); }
+
+  // TCP_NODELAY: send small writes at once instead of coalescing them
+  // (Nagle). Returns false if the socket is not TCP or is closed.
+  bool set_nodelay(bool on) noexcept {
+    int value = on ? 1 : 0;
+    return state_->fd() >= 0 && ::setsockopt(state_->fd(), IPPROTO_TCP, TCP_NODELAY, &value, sizeof value) == 0;
+  }
+
+  friend bool operator==(const IOStream& a, const IOStream& b) noexcept { return a.state_ == b.state_; }
+  friend bool operator!=(const IOStream& a, const IOStream& b) noexcept { return a.state_ != b.state_; }
+
+ private:
+  std::shared_ptr<detail::StreamState> state_;
+};
+
+}  // namespace eddy

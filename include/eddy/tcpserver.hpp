@@ -1,0 +1,298 @@
+// TCPServer: accepts connections and hands each to handle_stream as an
+// IOStream, after Tornado's TCPServer.
+//
+//   eddy::TCPServer server([](eddy::IOStream stream, std::string address) -> eddy::Future<void> {
+//     for (;;) co_await stream.write(co_await stream.read_until("\n"));
+//   });
+//   std::uint16_t port = server.listen(0, "127.0.0.1");
+//
+// - handle_stream(IOStream, std::string address) may return void or a
+//   Future<void> (a coroutine per connection); a failed future, or an
+//   exception thrown by handle_stream, goes to the loop's exception handler
+//   and the server goes on. `address` reads "127.0.0.1:54321" or
+//   "[::1]:54321".
+// - Connections are accepted in batches of up to accept_batch() per wake-up.
+// - When the process (or system) runs out of descriptors (EMFILE, ENFILE),
+//   the server stops watching its sockets and tries again 100 ms later: it
+//   neither spins nor dies, and pending connections wait in the backlog.
+// - Scaling past one core: set_reuse_port(true) before listen() lets several
+//   processes bind the same port and the kernel spread connections across
+//   them; with fork_processes (process.hpp) that is one loop per core.
+//
+// Destroy a server before its loop (stop() is called by the destructor).
+//
+// Thread contract: the thread of the loop that was current at listen().
+#pragma once
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "detail/socket_ops.hpp"
+#include "future.hpp"
+#include "ioloop.hpp"
+#include "iostream.hpp"
+
+namespace eddy::detail {
+
+class ServerState : public std::enable_shared_from_this<ServerState> {
+ public:
+  using Handle = Function<void(IOStream, std::string)>;
+
+  explicit ServerState(Handle&& handle) : handle_(std::move(handle)) {}
+  ServerState(const ServerState&) = delete;
+  ServerState& operator=(const ServerState&) = delete;
+  ~ServerState() { stop(); }
+
+  std::uint16_t listen(std::uint16_t port, const std::string& address);
+  void add_socket(int fd);
+  void stop() noexcept;
+  void on_readable(int fd, std::uint64_t id);
+  // The loop destroyed a handler we did not remove: the loop is going away.
+  void on_handler_destroyed(std::uint64_t id) noexcept {
+    for (const Socket& s : sockets_) {
+      if (s.id == id) loop_gone_ = true;
+    }
+  }
+
+  bool reuse_port = false;
+  int backlog = 1024;
+  std::size_t accept_batch = 128;
+  std::chrono::milliseconds emfile_pause{100};
+
+ private:
+  bool loop_usable() const noexcept { return loop_ != nullptr && !loop_gone_; }
+  void pause_accepting();
+  void resume_accepting();
+  void serve(int fd, const sockaddr_storage& peer);
+
+  Handle handle_;
+  IOLoop* loop_ = nullptr;
+  bool loop_gone_ = false;
+  bool paused_ = false;
+  // Each listening socket with the id of its handler, so a handler destroyed
+  // late (after stop() inside handle_stream) is never mistaken for a live one.
+  struct Socket {
+    int fd;
+    std::uint64_t id;
+  };
+  std::vector<Socket> sockets_;
+  std::uint64_t next_id_ = 1;
+  bool listed(std::uint64_t id) const noexcept {
+    return std::any_of(sockets_.begin(), sockets_.end(), [id](const Socket& s) { return s.id == id; });
+  }
+  Timeout resume_;
+};
+
+// The loop's handler for one listening socket: a weak reference, and a
+// destructor that notices the loop being destroyed with the socket listed.
+struct AcceptHandler {
+  std::weak_ptr<ServerState> state;
+  std::uint64_t id;
+  AcceptHandler(std::weak_ptr<ServerState> s, std::uint64_t i) noexcept : state(std::move(s)), id(i) {}
+  AcceptHandler(AcceptHandler&&) noexcept = default;  // leaves the source's weak_ptr empty
+  AcceptHandler& operator=(AcceptHandler&&) = delete;
+  ~AcceptHandler() {
+    if (std::shared_ptr<ServerState> s = state.lock()) s->on_handler_destroyed(id);
+  }
+  void operator()(int fd, std::uint32_t) const {
+    if (std::shared_ptr<ServerState> s = state.lock()) s->on_readable(fd, id);
+  }
+};
+
+inline std::uint16_t ServerState::listen(std::uint16_t port, const std::string& address) {
+  IOLoop& loop = IOLoop::current();
+  if (loop_ != nullptr && loop_ != &loop) throw std::logic_error("eddy: TCPServer::listen: a server listens on one loop");
+  loop_ = &loop;
+  std::string context = "eddy: TCPServer::listen " + (address.empty() ? std::string("*") : address) + ":" +
+                        std::to_string(port);
+  std::vector<ResolvedAddress> addresses = resolve(address, port, true, context);
+  std::vector<int> opened;
+  try {
+    for (ResolvedAddress& a : addresses) {
+      // Port 0 picks a free port for the first address; the others (the
+      // same host over IPv4 and IPv6) take that same port, as Tornado does.
+      if (port == 0 && !opened.empty()) set_port(a.addr, bound_port(opened.front()));
+      int fd = -1;
+      try {
+        fd = listen_socket(a, reuse_port, backlog);
+      } catch (const std::system_error& e) {
+        // A host without IPv6 (or IPv4) still serves on the other family.
+        if (e.code().value() == EAFNOSUPPORT || e.code().value() == EADDRNOTAVAIL) continue;
+        throw;
+      }
+      opened.push_back(fd);
+      std::uint64_t id = next_id_++;
+      loop.add_handler(fd, AcceptHandler(weak_from_this(), id), paused_ ? IOLoop::NONE : IOLoop::READ);
+      sockets_.push_back(Socket{fd, id});
+    }
+  } catch (...) {
+    for (int fd : opened) {
+      auto it = std::find_if(sockets_.begin(), sockets_.end(), [fd](const Socket& s) { return s.fd == fd; });
+      if (it != sockets_.end()) sockets_.erase(it);  // unlisted first: the handler's destructor must see it gone
+      loop.remove_handler(fd);
+      close_fd(fd);
+    }
+    throw;
+  }
+  if (opened.empty()) throw std::runtime_error(context + ": no address to listen on");
+  return bound_port(opened.front());
+}
+
+inline void ServerState::add_socket(int fd) {
+  IOLoop& loop = IOLoop::current();
+  if (loop_ != nullptr && loop_ != &loop) throw std::logic_error("eddy: TCPServer::add_socket: a server listens on one loop");
+  loop_ = &loop;
+  set_nonblocking(fd);
+  std::uint64_t id = next_id_++;
+  loop.add_handler(fd, AcceptHandler(weak_from_this(), id), paused_ ? IOLoop::NONE : IOLoop::READ);
+  sockets_.push_back(Socket{fd, id});
+}
+
+inline void ServerState::stop() noexcept {
+  bool usable = loop_usable();
+  if (usable) loop_->remove_timeout(resume_);
+  std::vector<Socket> sockets;
+  sockets.swap(sockets_);  // unlisted first: the handlers' destructors must see them gone
+  for (const Socket& s : sockets) {
+    if (usable) loop_->remove_handler(s.fd);
+    close_fd(s.fd);
+  }
+  paused_ = false;
+}
+
+// Accepts a batch. Each accepted socket becomes an IOStream handed to
+// handle_stream, whose exceptions go to the loop's handler. handle_stream may
+// call stop(), so the socket is looked up again after each call.
+inline void ServerState::on_readable(int fd, std::uint64_t id) {
+  std::shared_ptr<ServerState> self = shared_from_this();  // handle_stream may drop the server
+  for (std::size_t i = 0; i < accept_batch; ++i) {
+    if (paused_ || !listed(id)) return;
+    sockaddr_storage peer{};
+    int conn = accept_socket(fd, peer);
+    if (conn >= 0) {
+      serve(conn, peer);
+      continue;
+    }
+    int error = errno;
+    if (error == EINTR || error == ECONNABORTED || error == EPROTO) continue;
+    if (error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM) return pause_accepting();
+    if (error != EAGAIN && error != EWOULDBLOCK) {
+      loop_->handle_exception(std::make_exception_ptr(std::system_error(error, std::generic_category(), "eddy: TCPServer: accept")),
+                              "TCPServer");
+    }
+    return;
+  }
+}
+
+inline void ServerState::serve(int fd, const sockaddr_storage& peer) {
+  std::optional<IOStream> stream;
+  try {
+    stream.emplace(fd, *loop_);
+  } catch (...) {
+    close_fd(fd);  // IOStream refused the fd and left it to us
+    loop_->handle_exception(std::current_exception(), "TCPServer");
+    return;
+  }
+  try {
+    handle_(std::move(*stream), format_address(peer));
+  } catch (...) {
+    loop_->handle_exception(std::current_exception(), "TCPServer connection handler");
+  }
+}
+
+// Out of descriptors: stop watching (so the level-triggered readiness of the
+// backlog does not spin the loop) and look again after a pause, by which time
+// connections may have closed.
+inline void ServerState::pause_accepting() {
+  paused_ = true;
+  for (const Socket& s : sockets_) loop_->update_handler(s.fd, IOLoop::NONE);
+  std::weak_ptr<ServerState> weak = weak_from_this();
+  resume_ = loop_->call_later(emfile_pause, [weak] {
+    if (std::shared_ptr<ServerState> s = weak.lock()) s->resume_accepting();
+  });
+}
+
+inline void ServerState::resume_accepting() {
+  if (!paused_) return;
+  paused_ = false;
+  for (const Socket& s : sockets_) loop_->update_handler(s.fd, IOLoop::READ);
+}
+
+}  // namespace eddy::detail
+
+namespace eddy {
+
+class TCPServer {
+ public:
+  // handle_stream(IOStream stream, std::string address), returning void or
+  // Future<void>, is called on the loop for every accepted connection.
+  template <class H>
+  explicit TCPServer(H&& handle_stream) : state_(std::make_shared<detail::ServerState>(wrap(std::forward<H>(handle_stream)))) {}
+
+  TCPServer(const TCPServer&) = delete;
+  TCPServer& operator=(const TCPServer&) = delete;
+  ~TCPServer() { stop(); }
+
+  // Binds and listens on `port` (0: a free port) at `address` ("" for every
+  // interface, "127.0.0.1", "::1", "localhost", ... resolved with
+  // getaddrinfo), on IOLoop::current(). Returns the port bound. May be called
+  // again to add addresses. Throws std::system_error naming the address if
+  // binding fails, std::runtime_error if the address does not resolve.
+  std::uint16_t listen(std::uint16_t port, const std::string& address = "") { return state_->listen(port, address); }
+
+  // Serves a socket that is already listening (Tornado's add_sockets): for
+  // instance one bound before fork_processes, shared by every child. The
+  // server owns it from now on (stop() closes it) and makes it non-blocking.
+  void add_socket(int listening_fd) { state_->add_socket(listening_fd); }
+
+  // Stops accepting and closes the listening sockets. Streams already
+  // accepted stay open. Safe from inside handle_stream.
+  void stop() noexcept { state_->stop(); }
+
+  // SO_REUSEPORT on the sockets of later listen() calls (default off): lets
+  // processes that each listen on the same port share its connections.
+  void set_reuse_port(bool on) noexcept { state_->reuse_port = on; }
+  // The listen() backlog (default 1024; the kernel caps it at somaxconn).
+  void set_backlog(int backlog) noexcept { state_->backlog = backlog; }
+  // How many connections one wake-up accepts at most (default 128).
+  void set_accept_batch(std::size_t n) noexcept { state_->accept_batch = n == 0 ? 1 : n; }
+  std::size_t accept_batch() const noexcept { return state_->accept_batch; }
+
+ private:
+  template <class H>
+  static detail::ServerState::Handle wrap(H&& handle_stream) {
+    using Fn = std::decay_t<H>;
+    using R = std::invoke_result_t<Fn&, IOStream, std::string>;
+    return [fn = Fn(std::forward<H>(handle_stream))](IOStream stream, std::string address) mutable {
+      if constexpr (std::is_void_v<R>) {
+        fn(std::move(stream), std::move(address));
+      } else {
+        static_assert(std::is_same_v<R, Future<void>>, "handle_stream must return void or Future<void>");
+        Future<void> done = fn(std::move(stream), std::move(address));
+        done.add_done_callback([](const Future<void>& f) {
+          if (std::exception_ptr error = f.exception()) {
+            IOLoop::current().handle_exception(error, "TCPServer connection handler");
+          }
+        });
+      }
+    };
+  }
+
+  std::shared_ptr<detail::ServerState> state_;
+};
+
+}  // namespace eddy

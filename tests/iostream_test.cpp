@@ -1,0 +1,417 @@
+// IOStream over real loopback TCP connections: reads, writes, buffers,
+// errors and lifetime. Written with futures (no coroutines) so the suite also
+// runs as C++17.
+#include <eddy/iostream.hpp>
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/loop_helpers.hpp"
+#include "support/stream_helpers.hpp"
+
+using namespace eddy_test;
+using eddy::Future;
+using eddy::IOLoop;
+using eddy::IOStream;
+
+namespace {
+
+// A loop made current (IOStream registers with IOLoop::current()).
+struct CurrentLoop {
+  IOLoop loop;
+  explicit CurrentLoop(eddy::Backend backend = eddy::Backend::automatic) : loop(backend) { loop.make_current(); }
+};
+
+std::string pattern(std::size_t n) {
+  std::string s(n, '\0');
+  std::uint32_t x = 12345;
+  for (char& c : s) {
+    x = x * 1103515245u + 12345u;
+    c = static_cast<char>(x >> 24);
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("IOStream echoes bytes across a loopback connection", "[iostream]") {
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
+  TcpPair p = loopback_pair();
+  IOStream a(p.client), b(p.server);
+  a.write("hello");
+  CHECK(wait_for(c.loop, b.read_bytes(5)) == "hello");
+  b.write("world!");
+  CHECK(wait_for(c.loop, a.read_bytes(6)) == "world!");
+}
+
+TEST_CASE("read_bytes waits for exactly n bytes sent in several packets", "[iostream]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream b(p.server);
+  Future<std::string> read = b.read_bytes(10);
+  c.loop.call_later(5ms, [&] { send_all(p.client, "abc"); });
+  c.loop.call_later(15ms, [&] { send_all(p.client, "defg"); });
+  c.loop.call_later(25ms, [&] { send_all(p.client, "hijKLM"); });
+  CHECK(wait_for(c.loop, read) == "abcdefghij");
+  CHECK(wait_for(c.loop, b.read_bytes(3)) == "KLM");  // the rest stayed buffered
+  ::close(p.client);
+}
+
+TEST_CASE("read_bytes with partial resolves with what is available, up to n", "[iostream]") {
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
+  TcpPair p = loopback_pair();
+  IOStream b(p.server);
+  send_all(p.client, "abc");
+  CHECK(wait_for(c.loop, b.read_bytes(100, true)) == "abc");
+  send_all(p.client, "defghij");
+  std::string got = wait_for(c.loop, b.read_bytes(4, true));
+  CHECK(got == "defg");
+  CHECK(wait_for(c.loop, b.read_bytes(0)).empty());
+  CHECK(wait_for(c.loop, b.read_bytes(3)) == "hij");
+  ::close(p.client);
+}
+
+TEST_CASE("read_until finds a delimiter split across packets", "[iostream]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream b(p.server);
+  Future<std::string> line = b.read_until("\r\n");
+  c.loop.call_later(5ms, [&] { send_all(p.client, "GET / HTTP/1.1\r"); });
+  c.loop.call_later(15ms, [&] { send_all(p.client, "\nHost: x\r\n\r\n"); });
+  CHECK(wait_for(c.loop, line) == "GET / HTTP/1.1\r\n");
+  CHECK(wait_for(c.loop, b.read_until("\r\n\r\n")) == "Host: x\r\n\r\n");
+  ::close(p.client);
+}
+
+TEST_CASE("pipelined lines come out of the buffer one read at a time", "[iostream]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream b(p.server);
+  send_all(p.client, "one\ntwo\nthree\n");
+  CHECK(wait_for(c.loop, b.read_until("\n")) == "one\n");
+  CHECK(wait_for(c.loop, b.read_until("\n")) == "two\n");
+  CHECK(wait_for(c.loop, b.read_until("\n")) == "three\n");
+  ::close(p.client);
+}
+
+TEST_CASE("a 64 MiB write is flushed with back-pressure and arrives intact", "[iostream][large]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream a(p.client), b(p.server);
+  const std::size_t size = 64u << 20;
+  std::string data = pattern(size);
+  Future<void> written = a.write(data);
+  // The kernel takes a few MiB; the rest waits in one queued copy.
+  CHECK(a.write_buffer_size() <= size);
+  CHECK(!written.done());
+  Future<std::string> received = b.read_bytes(size);
+  CHECK(wait_for(c.loop, received) == data);
+  wait_for(c.loop, written);
+  CHECK(a.write_buffer_size() == 0);
+  CHECK(!a.writing());
+}
+
+TEST_CASE("writes queue in order behind a large one", "[iostream]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream a(p.client), b(p.server);
+  std::string big = pattern(8u << 20);
+  Future<void> w1 = a.write(big);
+  Future<void> w2 = a.write("tail");
+  Future<void> w3 = a.write("");
+  std::string got = wait_for(c.loop, b.read_bytes(big.size() + 4));
+  CHECK(got.substr(big.size()) == "tail");
+  CHECK(got.compare(0, big.size(), big) == 0);
+  wait_for(c.loop, w3);
+  CHECK(w1.done());
+  CHECK(w2.done());
+}
+
+TEST_CASE("peer reset fails a pending read with StreamClosedError and runs the close callback once",
+          "[iostream][errors]") {
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
+  TcpPair p = loopback_pair();
+  IOStream b(p.server);
+  int closes = 0;
+  b.set_close_callback([&] { ++closes; });
+  Future<std::string> read = b.read_bytes(10);
+  c.loop.call_later(5ms, [&] { close_with_reset(p.client); });
+  CHECK_THROWS_AS(wait_for(c.loop, read), eddy::StreamClosedError);
+  CHECK(failure_of(read).find("reset") != std::string::npos);
+  spin(c.loop);
+  CHECK(closes == 1);
+  CHECK(b.closed());
+  CHECK(b.fd() == -1);
+  // Later operations fail with the same reason.
+  CHECK(failure_of(b.read_bytes(1)).find("reset") != std::string::npos);
+  CHECK_THROWS_AS(wait_for(c.loop, b.write("x")), eddy::StreamClosedError);
+}
+
+TEST_CASE("an idle stream notices a reset and runs its close callback", "[iostream][errors]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream b(p.server);
+  int closes = 0;
+  b.set_close_callback([&] {
+    ++closes;
+    c.loop.stop();
+  });
+  close_with_reset(p.client);
+  run_with_limit(c.loop);
+  CHECK(closes == 1);
+  CHECK(b.closed());
+}
+
+TEST_CASE("peer close fails a pending read_bytes but data already received is still readable",
+          "[iostream][errors]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream b(p.server);
+  send_all(p.client, "partial");
+  ::close(p.client);
+  CHECK(wait_for(c.loop, b.read_bytes(3)) == "par");
+  Future<std::string> rest = b.read_bytes(100);
+  CHECK_THROWS_WITH(wait_for(c.loop, rest), Catch::Contains("peer closed"));
+  // What arrived before the close can still be read from the buffer.
+  CHECK(wait_for(c.loop, b.read_bytes(4)) == "tial");
+}
+
+TEST_CASE("read_until_close returns everything received before the peer closed", "[iostream]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream b(p.server);
+  std::string data = pattern(3u << 20);
+  Future<std::string> all = b.read_until_close();
+  bool sent = false;
+  std::thread writer([&] {
+    sent = send_raw(p.client, data);
+    ::close(p.client);
+  });
+  std::string got = wait_for(c.loop, all);
+  writer.join();
+  CHECK(sent);
+  CHECK(got == data);
+  CHECK(b.closed());
+}
+
+TEST_CASE("writing to a vanished peer fails with StreamClosedError and raises no SIGPIPE", "[iostream][errors]") {
+  // SIGPIPE keeps its default disposition, which would kill the test binary.
+  REQUIRE(::signal(SIGPIPE, SIG_DFL) != SIG_ERR);
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream a(p.client);
+  int closes = 0;
+  a.set_close_callback([&] { ++closes; });
+  SECTION("reset") { close_with_reset(p.server); }
+  SECTION("closed") { ::close(p.server); }
+  std::string chunk(1 << 20, 'x');
+  bool failed = false;
+  for (int i = 0; i < 16 && !failed; ++i) {
+    try {
+      wait_for(c.loop, a.write(chunk));
+    } catch (const eddy::StreamClosedError& e) {
+      failed = true;
+      CHECK(e.error() != 0);
+    }
+  }
+  CHECK(failed);
+  CHECK(a.closed());
+  spin(c.loop);
+  CHECK(closes == 1);
+}
+
+TEST_CASE("local close fails pending reads and writes and runs the close callback once", "[iostream][errors]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream a(p.client);
+  int closes = 0;
+  a.set_close_callback([&] { ++closes; });
+  Future<std::string> read = a.read_until("\n");
+  Future<void> write = a.write(pattern(32u << 20));  // more than the kernel takes
+  REQUIRE(!write.done());
+  a.close();
+  a.close();  // a no-op
+  CHECK(a.closed());
+  CHECK_THROWS_WITH(wait_for(c.loop, read), Catch::Contains("closed locally"));
+  CHECK_THROWS_AS(wait_for(c.loop, write), eddy::StreamClosedError);
+  spin(c.loop);
+  CHECK(closes == 1);
+  ::close(p.server);
+}
+
+TEST_CASE("read_until over max_bytes fails with UnsatisfiableReadError and closes the stream",
+          "[iostream][limits]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream b(p.server);
+  SECTION("the delimiter never comes") {
+    Future<std::string> line = b.read_until("\n", 1000);
+    send_all(p.client, std::string(1500, 'a'));
+    CHECK_THROWS_AS(wait_for(c.loop, line), eddy::UnsatisfiableReadError);
+    CHECK_THROWS_WITH(line.result(), Catch::Contains("max_bytes"));
+    CHECK(b.closed());
+  }
+  SECTION("the delimiter comes too late") {
+    send_all(p.client, std::string(20, 'a') + "\n");
+    Future<std::string> line = b.read_until("\n", 10);
+    CHECK_THROWS_AS(wait_for(c.loop, line), eddy::UnsatisfiableReadError);
+    CHECK(b.closed());
+  }
+  SECTION("a delimiter ending exactly at max_bytes is fine") {
+    send_all(p.client, "123456789\nrest");
+    CHECK(wait_for(c.loop, b.read_until("\n", 10)) == "123456789\n");
+    CHECK(!b.closed());
+  }
+  ::close(p.client);
+}
+
+TEST_CASE("the read buffer stays bounded by max_buffer_size whatever the peer sends", "[iostream][limits]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream b(p.server);
+  b.set_max_buffer_size(1 << 20);
+  CHECK(b.max_buffer_size() == (1u << 20));
+  Future<std::string> all = b.read_until_close();
+  std::thread flood([&] {
+    std::string chunk(1 << 16, 'z');
+    for (int i = 0; i < 64; ++i) {
+      if (::send(p.client, chunk.data(), chunk.size(), MSG_NOSIGNAL) <= 0) break;
+    }
+  });
+  CHECK_THROWS_AS(wait_for(c.loop, all), eddy::UnsatisfiableReadError);
+  CHECK(b.closed());
+  flood.join();
+  ::close(p.client);
+}
+
+TEST_CASE("a second read while one is pending fails with a clear error", "[iostream]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream b(p.server);
+  Future<std::string> first = b.read_bytes(4);
+  Future<std::string> second = b.read_until("\n");
+  REQUIRE(second.done());
+  CHECK_THROWS_AS(second.result(), std::logic_error);
+  CHECK_THROWS_WITH(second.result(), Catch::Contains("already pending"));
+  send_all(p.client, "data");
+  CHECK(wait_for(c.loop, first) == "data");  // the first read is unaffected
+  ::close(p.client);
+}
+
+TEST_CASE("dropping the last handle of an idle stream closes its fd", "[iostream][lifetime]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  {
+    IOStream b(p.server);
+    IOStream copy = b;
+    CHECK(copy == b);
+  }
+  CHECK(c.loop.stats().handlers_registered == 0);
+  CHECK(recv_until_close(p.client, 5000).empty());  // EOF: the server side is closed
+  ::close(p.client);
+}
+
+TEST_CASE("a pending write completes after the last handle is dropped", "[iostream][lifetime]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  std::string data = pattern(16u << 20);
+  Future<void> written;
+  {
+    IOStream a(p.client);
+    written = a.write(data);
+  }
+  std::string got;
+  std::thread reader([&] {
+    char buf[65536];
+    while (got.size() < data.size()) {
+      ssize_t n = ::recv(p.server, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+  });
+  wait_for(c.loop, written);
+  spin(c.loop);  // the stream is freed once nothing is pending: EOF follows
+  reader.join();
+  CHECK(got == data);
+  CHECK(recv_until_close(p.server, 5000).empty());
+  CHECK(c.loop.stats().handlers_registered == 0);
+  ::close(p.server);
+}
+
+TEST_CASE("a stream with a pending read outlives its loop safely", "[iostream][lifetime]") {
+  TcpPair p = loopback_pair();
+  std::optional<IOStream> stream;
+  Future<std::string> read;
+  {
+    IOLoop loop;
+    loop.make_current();
+    stream.emplace(p.server);
+    read = stream->read_bytes(10);
+    spin(loop, 5ms);
+  }
+  CHECK(stream->closed());
+  CHECK(!read.done());
+  stream.reset();
+  ::close(p.client);
+}
+
+TEST_CASE("a callback holding its own stream is released when the read fails", "[iostream][lifetime]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  bool failed = false;
+  {
+    IOStream b(p.server);
+    b.read_until("\n").add_done_callback([b, &failed](const Future<std::string>& f) { failed = f.exception() != nullptr; });
+  }
+  close_with_reset(p.client);
+  spin(c.loop, 50ms);
+  CHECK(failed);
+  CHECK(c.loop.stats().handlers_registered == 0);
+}
+
+TEST_CASE("read_into fills the caller's memory from the buffer, then straight from the socket", "[iostream]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream a(p.client), b(p.server);
+  send_all(p.client, "head\nbody");
+  CHECK(wait_for(c.loop, b.read_until("\n")) == "head\n");  // "body" stays buffered
+  std::string data = pattern(1u << 20);
+  std::vector<char> into(4 + data.size());
+  Future<std::size_t> read = b.read_into(into.data(), into.size());
+  a.write(data);
+  CHECK(wait_for(c.loop, read) == into.size());
+  CHECK(std::string(into.data(), 4) == "body");
+  CHECK(std::string(into.data() + 4, data.size()) == data);
+  SECTION("partial returns what is there") {
+    a.write("xyz");
+    char small[16];
+    CHECK(wait_for(c.loop, b.read_into(small, sizeof small, true)) == 3);
+    CHECK(std::string(small, 3) == "xyz");
+  }
+  SECTION("the peer closing fails it") {
+    a.close();
+    char small[16];
+    CHECK_THROWS_AS(wait_for(c.loop, b.read_into(small, sizeof small)), eddy::StreamClosedError);
+  }
+}
+
+TEST_CASE("writes the kernel takes at once resolve at once", "[iostream]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream a(p.client), b(p.server);
+  Future<void> w1 = a.write("one");
+  Future<void> w2 = a.write("two");
+  CHECK(w1.done());
+  CHECK(w2.done());
+  CHECK(wait_for(c.loop, b.read_bytes(6)) == "onetwo");
+}
