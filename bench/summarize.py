@@ -158,6 +158,14 @@ def main():
                 "(sizeof), `heap bytes` what the library added to the heap (mallinfo2) per "
                 "object; `allocs/op` counts operator new calls in steady state.\n\n"
                 + memory + "\n")
+        # Hand-written companions, kept in their own files so a new run does
+        # not overwrite them: the streams figures and the optimisation log.
+        here = os.path.dirname(os.path.abspath(__file__))
+        for extra in ("streams-results.md", "optimisations.md"):
+            path = os.path.join(here, extra)
+            if os.path.exists(path):
+                with open(path) as e:
+                    f.write("\n" + e.read())
 
 
 if __name__ == "__main__":
