@@ -104,42 +104,15 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   // ---- reads ------------------------------------------------------------
   Future<std::string> read(ReadKind kind, std::size_t n, bool partial, std::string_view delimiter,
                            std::size_t max_bytes) {
-    if (reading()) {
-      return make_failed_future<std::string>(std::make_exception_ptr(
-          std::logic_error("eddy: IOStream: a read is already pending (one read at a time per stream)")));
-    }
-    Future<std::string> future;
-    read_ = Read{kind, n, partial, std::string(delimiter), max_bytes, 0};
-    read_future_.emplace(future);
-    if (try_complete_read()) return future;
-    if (closed_) {
-      finish_read_on_close();
-      return future;
-    }
-    want(IOLoop::READ);
-    update_hold();
-    return future;
+    return begin_read(Read{kind, n, partial, std::string(delimiter), max_bytes, 0}, read_future_);
   }
 
   // read_into: up to n bytes into the caller's memory, straight from the
   // socket once the buffer is drained (no copy beyond the kernel's).
   Future<std::size_t> read_into(char* target, std::size_t n, bool partial) {
-    if (reading()) {
-      return make_failed_future<std::size_t>(std::make_exception_ptr(
-          std::logic_error("eddy: IOStream: a read is already pending (one read at a time per stream)")));
-    }
-    Future<std::size_t> future;
-    read_ = Read{ReadKind::into, n, partial, std::string(), 0, 0};
-    read_.target = target;
-    into_future_.emplace(future);
-    if (try_complete_read()) return future;
-    if (closed_) {
-      finish_read_on_close();
-      return future;
-    }
-    want(IOLoop::READ);
-    update_hold();
-    return future;
+    Read read{ReadKind::into, n, partial, std::string(), 0, 0};
+    read.target = target;
+    return begin_read(std::move(read), into_future_);
   }
 
   // ---- writes -----------------------------------------------------------
@@ -255,6 +228,27 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   bool loop_gone_ = false;
   std::size_t max_buffer_size_ = 100 * 1024 * 1024;  // Tornado's default: 100 MiB
   Read read_;
+  // Starts a read (one at a time per stream): completes it from the buffer
+  // if it can, fails it if the stream is closed, else waits for READ.
+  template <class T>
+  Future<T> begin_read(Read read, std::optional<Future<T>>& slot) {
+    if (reading()) {
+      return make_failed_future<T>(std::make_exception_ptr(
+          std::logic_error("eddy: IOStream: a read is already pending (one read at a time per stream)")));
+    }
+    Future<T> future;
+    read_ = std::move(read);
+    slot.emplace(future);
+    if (try_complete_read()) return future;
+    if (closed_) {
+      finish_read_on_close();
+      return future;
+    }
+    want(IOLoop::READ);
+    update_hold();
+    return future;
+  }
+
   std::optional<Future<std::string>> read_future_;
   std::optional<Future<std::size_t>> into_future_;
   std::optional<Future<void>> written_;
