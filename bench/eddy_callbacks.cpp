@@ -7,29 +7,13 @@
 #include <eddy/eddy.hpp>
 
 #include "support/cross_thread.hpp"
+#include "support/eddy_chain.hpp"
 
 namespace {
 
-struct Link {
-    eddy::IOLoop* loop;
-    std::uint64_t* left;
-    void operator()() const {
-        if (--*left > 0)
-            loop->add_callback(*this);
-        else
-            loop->stop();
-    }
-};
-
 void measure_chain(std::uint64_t n) {
     eddy::IOLoop loop;
-    std::uint64_t left = n;
-    bench::Stopwatch sw;
-    loop.add_callback(Link{&loop, &left});
-    loop.start();
-    double wall = sw.wall_ns(), cpu = sw.cpu_used_ns();
-    bench::check(left == 0, "whole chain ran");
-    bench::report_per_op("callbacks_chain", "eddy", "", n, wall, cpu);
+    bench::run_eddy_chain(loop, "callbacks_chain", "", n);
 }
 
 void measure_xthread(std::uint64_t n) {

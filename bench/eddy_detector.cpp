@@ -9,31 +9,15 @@
 
 #include "support/measure.hpp"
 #include "support/report.hpp"
+#include "support/eddy_chain.hpp"
 
 namespace {
-
-struct Link {
-    eddy::IOLoop* loop;
-    std::uint64_t* left;
-    void operator()() const {
-        if (--*left > 0)
-            loop->add_callback(*this);
-        else
-            loop->stop();
-    }
-};
 
 void measure(const char* mode, std::uint64_t n, eddy::Clock::duration threshold, bool watchdog) {
     eddy::IOLoop loop;
     loop.set_blocking_log_threshold(threshold);
     if (watchdog) loop.set_blocking_watchdog(true);
-    std::uint64_t left = n;
-    bench::Stopwatch sw;
-    loop.add_callback(Link{&loop, &left});
-    loop.start();
-    double wall = sw.wall_ns(), cpu = sw.cpu_used_ns();
-    bench::check(left == 0, "whole chain ran");
-    bench::report_per_op("detector_chain", "eddy", std::string("detector=") + mode, n, wall, cpu);
+    bench::run_eddy_chain(loop, "detector_chain", std::string("detector=") + mode, n);
     if (watchdog) loop.set_blocking_watchdog(false);
 }
 
