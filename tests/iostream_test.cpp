@@ -415,3 +415,82 @@ TEST_CASE("writes the kernel takes at once resolve at once", "[iostream]") {
   CHECK(w2.done());
   CHECK(wait_for(c.loop, b.read_bytes(6)) == "onetwo");
 }
+
+namespace {
+
+// A connected AF_UNIX pair whose sender can queue `bytes` without a reader
+// (SO_SNDBUF is raised; the kernel caps it, so the test checks it fit).
+struct QueuedPair {
+  int reader = -1;
+  int writer = -1;
+  explicit QueuedPair(std::size_t bytes) {
+    int fds[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == 0);
+    reader = fds[0];
+    writer = fds[1];
+    int size = 1 << 20;
+    ::setsockopt(writer, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    std::string data = pattern(bytes);
+    std::size_t sent = 0;
+    while (sent < data.size()) {
+      ssize_t n = ::send(writer, data.data() + sent, data.size() - sent, MSG_DONTWAIT);
+      if (n <= 0) break;
+      sent += static_cast<std::size_t>(n);
+    }
+    REQUIRE(sent == data.size());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a bulk read whose last recv filled its room reads on at once, without a poll", "[iostream][inline]") {
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
+  constexpr std::size_t room = eddy::detail::StreamState::bulk_room;
+  QueuedPair p(3 * room);
+  IOStream reader(p.reader);
+  std::vector<char> buffer(room);
+  // The first read waits for the poller: nothing says yet that data is there.
+  Future<std::size_t> first = reader.read_into(buffer.data(), room, true);
+  CHECK_FALSE(first.done());
+  CHECK(wait_for(c.loop, first) == room);
+  // That recv filled its room, so the next two are read inline.
+  std::uint64_t polls = c.loop.stats().polls;
+  for (int i = 0; i < 2; ++i) {
+    Future<std::size_t> next = reader.read_into(buffer.data(), room, true);
+    REQUIRE(next.done());
+    CHECK(next.result() == room);
+  }
+  CHECK(c.loop.stats().polls == polls);
+  // The kernel is empty now: the inline attempt finds nothing, and the read
+  // waits for data like any other.
+  Future<std::size_t> last = reader.read_into(buffer.data(), room, true);
+  CHECK_FALSE(last.done());
+  send_all(p.writer, "tail");
+  CHECK(wait_for(c.loop, last) == 4);
+  ::close(p.writer);
+}
+
+TEST_CASE("inline reads stop after a budget so a stream that never pauses cannot starve the loop",
+          "[iostream][inline]") {
+  CurrentLoop c;
+  constexpr std::size_t room = eddy::detail::StreamState::bulk_room;
+  constexpr int budget = eddy::detail::StreamState::inline_read_budget;
+  QueuedPair p((budget + 2) * room);
+  IOStream reader(p.reader);
+  std::vector<char> buffer(room);
+  CHECK(wait_for(c.loop, reader.read_into(buffer.data(), room, true)) == room);
+  int inline_reads = 0;
+  Future<std::size_t> next = reader.read_into(buffer.data(), room, true);
+  while (next.done() && inline_reads < 4 * budget) {
+    CHECK(next.result() == room);
+    ++inline_reads;
+    next = reader.read_into(buffer.data(), room, true);
+  }
+  CHECK(inline_reads == budget);
+  // Data is still there, but this read goes round the loop for it.
+  std::uint64_t polls = c.loop.stats().polls;
+  CHECK(wait_for(c.loop, next) == room);
+  CHECK(c.loop.stats().polls > polls);
+  ::close(p.writer);
+}

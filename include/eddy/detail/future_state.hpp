@@ -1,4 +1,6 @@
-// FutureState<T>: the one allocation behind a Future<T>.
+// FutureState<T>: the one allocation behind a Future<T>, taken from a
+// per-thread BlockCache so that a future per operation costs no malloc in
+// the steady state.
 //
 // It holds the outcome (a value or an exception) and the done-callbacks. The
 // first callback is stored inline, since almost every future has exactly one
@@ -14,6 +16,7 @@
 // Thread contract: the loop thread only.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <optional>
@@ -22,6 +25,7 @@
 #include <variant>
 #include <vector>
 
+#include "block_cache.hpp"
 #include "function.hpp"
 
 namespace eddy {
@@ -45,6 +49,24 @@ template <class T>
 class FutureState {
  public:
   using Callback = Function<void(Future<T>)>;
+
+  // Recycled through the thread's cache of blocks this size; over-aligned
+  // values (rare) take the ordinary path.
+  // Sizes are rounded to 16 bytes, so states of like-sized types share a list.
+  static void* operator new(std::size_t size) {
+    if constexpr (alignof(FutureState) <= alignof(std::max_align_t)) {
+      return BlockCache<(sizeof(FutureState) + 15) / 16 * 16>::allocate();
+    } else {
+      return ::operator new(size);
+    }
+  }
+  static void operator delete(void* block) noexcept {
+    if constexpr (alignof(FutureState) <= alignof(std::max_align_t)) {
+      BlockCache<(sizeof(FutureState) + 15) / 16 * 16>::deallocate(block);
+    } else {
+      ::operator delete(block);
+    }
+  }
 
   void add_ref() noexcept { ++refs_; }
   // Drops a reference; the last one frees the state, reporting an exception

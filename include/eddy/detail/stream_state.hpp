@@ -76,6 +76,12 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
  public:
   enum class ReadKind : std::uint8_t { none, bytes, until, until_close, into };
 
+  // Inline reads (see begin_read): at most this many in a row before the
+  // stream waits for the poller again, and only after a recv that filled a
+  // room at least this large.
+  static constexpr std::uint8_t inline_read_budget = 16;
+  static constexpr std::size_t bulk_room = 16 * 1024;
+
   StreamState(IOLoop& loop, int fd) : loop_(&loop), fd_(fd) {
     if (fd < 0) throw std::invalid_argument("eddy: IOStream: invalid fd " + std::to_string(fd));
     if (loop_being_destroyed == loop_) loop_being_destroyed = nullptr;  // a new loop at the old address
@@ -104,15 +110,23 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   // ---- reads ------------------------------------------------------------
   Future<std::string> read(ReadKind kind, std::size_t n, bool partial, std::string_view delimiter,
                            std::size_t max_bytes) {
-    return begin_read(Read{kind, n, partial, std::string(delimiter), max_bytes, 0}, read_future_);
+    Read read;
+    read.kind = kind;
+    read.n = n;
+    read.partial = partial;
+    read.max_bytes = max_bytes;
+    return begin_read(read, read_future_, delimiter);
   }
 
   // read_into: up to n bytes into the caller's memory, straight from the
   // socket once the buffer is drained (no copy beyond the kernel's).
   Future<std::size_t> read_into(char* target, std::size_t n, bool partial) {
-    Read read{ReadKind::into, n, partial, std::string(), 0, 0};
+    Read read;
+    read.kind = ReadKind::into;
+    read.n = n;
+    read.partial = partial;
     read.target = target;
-    return begin_read(std::move(read), into_future_);
+    return begin_read(read, into_future_, {});
   }
 
   // ---- writes -----------------------------------------------------------
@@ -163,7 +177,6 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
     ReadKind kind = ReadKind::none;
     std::size_t n = 0;
     bool partial = false;
-    std::string delimiter;
     std::size_t max_bytes = 0;
     std::size_t scanned = 0;  // read_until: the delimiter does not start before this
     char* target = nullptr;   // read_into: the caller's memory
@@ -228,18 +241,31 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   bool loop_gone_ = false;
   std::size_t max_buffer_size_ = 100 * 1024 * 1024;  // Tornado's default: 100 MiB
   Read read_;
+  std::string delimiter_;  // read_until's; kept apart so Read stays trivially copyable
   // Starts a read (one at a time per stream): completes it from the buffer
   // if it can, fails it if the stream is closed, else waits for READ.
   template <class T>
-  Future<T> begin_read(Read read, std::optional<Future<T>>& slot) {
+  Future<T> begin_read(const Read& read, std::optional<Future<T>>& slot, std::string_view delimiter) {
     if (reading()) {
       return make_failed_future<T>(std::make_exception_ptr(
           std::logic_error("eddy: IOStream: a read is already pending (one read at a time per stream)")));
     }
     Future<T> future;
-    read_ = std::move(read);
+    read_ = read;
+    if (read.kind == ReadKind::until) delimiter_.assign(delimiter.data(), delimiter.size());
     slot.emplace(future);
     if (try_complete_read()) return future;
+    // Tornado's inline read, made adaptive: when the last recv filled all
+    // the room it had, the kernel probably holds more, so read now instead of
+    // paying a poll to learn it. After a short recv (request/response
+    // traffic) the answer would be EAGAIN, so wait for READ. The budget,
+    // refilled whenever the loop dispatches this fd, stops a coroutine whose
+    // peer never pauses from starving every other handler.
+    if (!closed_ && more_likely_ && inline_reads_left_ > 0) {
+      --inline_reads_left_;
+      handle_read();
+      if (!reading()) return future;  // resolved, or failed by a close
+    }
     if (closed_) {
       finish_read_on_close();
       return future;
@@ -249,6 +275,8 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
     return future;
   }
 
+  bool more_likely_ = false;  // the last recv filled its room
+  std::uint8_t inline_reads_left_ = inline_read_budget;
   std::optional<Future<std::string>> read_future_;
   std::optional<Future<std::size_t>> into_future_;
   std::optional<Future<void>> written_;
@@ -261,13 +289,18 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
 
 // What the loop stores for a stream's fd: a weak reference, so the loop never
 // keeps a stream alive, and a destructor that notices the loop going away.
+//
+// Dispatch uses the raw pointer: the loop invokes only registered handlers,
+// and the state unregisters before it can die (detach() runs on every path
+// to its destructor), so while the handler can be called the state lives.
+// Only the destructor, which may run later (a slot freed at the end of a
+// dispatch batch), needs the weak_ptr.
 struct StreamHandler {
+  StreamState* target;
   std::weak_ptr<StreamState> state;
 
-  void operator()(int, std::uint32_t events) const {
-    if (std::shared_ptr<StreamState> s = state.lock()) s->on_events(events);
-  }
-  StreamHandler(std::weak_ptr<StreamState> s) noexcept : state(std::move(s)) {}
+  void operator()(int, std::uint32_t events) const { target->on_events(events); }
+  StreamHandler(StreamState* raw, std::weak_ptr<StreamState> s) noexcept : target(raw), state(std::move(s)) {}
   StreamHandler(StreamHandler&&) noexcept = default;
   StreamHandler& operator=(StreamHandler&&) = delete;
   ~StreamHandler() {
@@ -276,12 +309,17 @@ struct StreamHandler {
 };
 
 inline void StreamState::attach() {
-  loop_->add_handler(fd_, StreamHandler(weak_from_this()), IOLoop::NONE);
+  loop_->add_handler(fd_, StreamHandler(this, weak_from_this()), IOLoop::NONE);
   registered_ = true;
 }
 
+// The handler holds no reference, so the hold (if any) is borrowed for the
+// call: moving it in and out costs no atomic operation, and it keeps *this
+// alive until the very end even if the work done here ends every operation.
 inline void StreamState::on_events(std::uint32_t events) {
   if (closed_) return;
+  std::shared_ptr<StreamState> keep = std::move(hold_);
+  inline_reads_left_ = inline_read_budget;
   if ((events & (IOLoop::READ | IOLoop::ERROR)) != 0) {
     if (reading()) {
       handle_read();
@@ -297,7 +335,10 @@ inline void StreamState::on_events(std::uint32_t events) {
     }
   }
   if (!closed_ && (events & IOLoop::ERROR) != 0) handle_error();
-  update_hold();
+  if (!hold_ && !closed_ && (reading() || writing())) {
+    hold_ = keep ? std::move(keep) : shared_from_this();
+  }
+  // `keep`, if still set, is dropped here and may free *this: nothing follows.
 }
 
 // The handler was destroyed while still registered: the loop is being
@@ -370,7 +411,7 @@ inline bool StreamState::resolve_into() {
 
 inline bool StreamState::try_complete_until() {
   std::string_view data = buffer_.view();
-  const std::string& delimiter = read_.delimiter;
+  const std::string& delimiter = delimiter_;
   std::size_t at = data.find(delimiter, read_.scanned);
   if (at != std::string_view::npos) {
     std::size_t end = at + delimiter.size();
@@ -393,7 +434,6 @@ inline Future<std::string> StreamState::take_read_future() {
   Future<std::string> future = std::move(*read_future_);
   read_future_.reset();
   read_.kind = ReadKind::none;
-  read_.delimiter.clear();
   return future;
 }
 
@@ -462,6 +502,10 @@ inline void StreamState::handle_read() {
     } else {
       n = recv_some(room);
     }
+    // A full recv into a bulk-sized room (the buffer's 64 KiB, or a large
+    // read_into) says the kernel likely holds more; filling a small exact
+    // read_into says nothing.
+    more_likely_ = n > 0 && static_cast<std::size_t>(n) == room && room >= bulk_room;
     if (n == 0) return close_with("eddy: stream closed: peer closed the connection", 0);
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK) close_for_errno(errno);
