@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -251,4 +253,16 @@ TEST_CASE("an fd ready for READ and WRITE at once gets one call with both bits",
   run_with_limit(loop);
   REQUIRE(seen.size() == 1);
   CHECK((seen[0] & (IOLoop::READ | IOLoop::WRITE)) == (IOLoop::READ | IOLoop::WRITE));
+}
+
+TEST_CASE("error_of reads the errno a backend reported with ERROR, and 0 otherwise", "[handlers][errors]") {
+  using eddy::IOLoop;
+  CHECK(IOLoop::error_of(IOLoop::READ) == 0);
+  CHECK(IOLoop::error_of(IOLoop::READ | IOLoop::ERROR) == 0);
+  std::uint32_t reset = eddy::detail::with_errno(IOLoop::READ, ECONNRESET);
+  CHECK((reset & IOLoop::ERROR) != 0);
+  CHECK((reset & IOLoop::READ) != 0);
+  CHECK(IOLoop::error_of(reset) == ECONNRESET);
+  // Without ERROR the upper bits mean nothing.
+  CHECK(IOLoop::error_of(IOLoop::READ | (ECONNRESET << 16)) == 0);
 }

@@ -62,6 +62,11 @@ class IOLoop {
   static constexpr std::uint32_t READ = detail::ev_read;
   static constexpr std::uint32_t WRITE = detail::ev_write;
   static constexpr std::uint32_t ERROR = detail::ev_error;
+  // The errno a backend reported along with ERROR (kqueue's EV_EOF fflags: a
+  // reset is ECONNRESET), or 0 when it reported none; then SO_ERROR tells.
+  static constexpr int error_of(std::uint32_t events) noexcept {
+    return (events & ERROR) != 0 ? static_cast<int>(events >> detail::ev_errno_shift) : 0;
+  }
 
   // A loop over the platform's best backend (epoll on Linux, kqueue on macOS
   // and the BSDs). Throws std::system_error if the OS refuses.

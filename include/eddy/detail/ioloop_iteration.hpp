@@ -217,7 +217,7 @@ inline detail::HandlerTable::Slot* IOLoop::ready_handler(int fd, std::uint32_t r
 inline void IOLoop::invoke_handler(detail::HandlerTable::Slot& slot, int fd, std::uint32_t ready) noexcept {
   ++stats_.handler_calls;
   try {
-    slot.handler.call_unchecked(fd, ready & (slot.events | ERROR));
+    slot.handler.call_unchecked(fd, ready & (slot.events | ERROR | detail::ev_errno_bits));
   } catch (...) {
     handle_exception(std::current_exception());
   }

@@ -249,15 +249,15 @@ class KqueuePoller {
   }
 
   // One kevent in the loop's bits. EV_EOF on a read filter is readable (the
-  // read returns 0), with ERROR when fflags carries the socket's error (a
-  // reset). EV_EOF on a write filter means writes will fail (EPIPE, or a
+  // read returns 0), with ERROR and that errno (IOLoop::error_of) when fflags
+  // carries the socket's error (a reset). EV_EOF on a write filter means writes will fail (EPIPE, or a
   // refused connect), reported as WRITE|ERROR like epoll's EPOLLOUT|EPOLLHUP.
   static std::uint32_t to_loop_events(const struct kevent& ev) noexcept {
     std::uint32_t events = 0;
     bool eof = (ev.flags & EV_EOF) != 0;
     if (ev.filter == EVFILT_READ) {
       events = ev_read;
-      if (eof && ev.fflags != 0) events |= ev_error;
+      if (eof && ev.fflags != 0) events = with_errno(events, static_cast<int>(ev.fflags));
     } else if (ev.filter == EVFILT_WRITE) {
       events = ev_write;
       if (eof) events |= ev_error;

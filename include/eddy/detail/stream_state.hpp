@@ -276,6 +276,7 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   }
 
   bool more_likely_ = false;  // the last recv filled its room
+  int reported_error_ = 0;    // an errno the backend reported with ERROR
   std::uint8_t inline_reads_left_ = inline_read_budget;
   std::optional<Future<std::string>> read_future_;
   std::optional<Future<std::size_t>> into_future_;
@@ -320,6 +321,7 @@ inline void StreamState::on_events(std::uint32_t events) {
   if (closed_) return;
   std::shared_ptr<StreamState> keep = std::move(hold_);
   inline_reads_left_ = inline_read_budget;
+  if (int error = IOLoop::error_of(events)) reported_error_ = error;
   if ((events & (IOLoop::READ | IOLoop::ERROR)) != 0) {
     if (reading()) {
       handle_read();
@@ -506,7 +508,12 @@ inline void StreamState::handle_read() {
     // read_into) says the kernel likely holds more; filling a small exact
     // read_into says nothing.
     more_likely_ = n > 0 && static_cast<std::size_t>(n) == room && room >= bulk_room;
-    if (n == 0) return close_with("eddy: stream closed: peer closed the connection", 0);
+    if (n == 0) {
+      // A reset the backend reported (libkqueue consumes SO_ERROR to say
+      // so) reads as an orderly close; the report tells them apart.
+      if (reported_error_ != 0) return close_for_errno(reported_error_);
+      return close_with("eddy: stream closed: peer closed the connection", 0);
+    }
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK) close_for_errno(errno);
       return;
@@ -558,6 +565,7 @@ inline void StreamState::handle_write() {
 // stream closes with the socket's error, or as closed by the peer.
 inline void StreamState::handle_error() {
   int error = socket_error(fd_);
+  if (error == 0) error = reported_error_;
   while (error == 0 && buffer_.size() <= max_buffer_size_) {
     std::size_t room = 0;
     ssize_t n = recv_some(room);
