@@ -54,7 +54,11 @@ std::uint64_t bytes_left;
 void on_read(uv_stream_t* stream, ssize_t n, const uv_buf_t*) {
     bench::check(n >= 0, "read");
     bytes_left -= static_cast<std::uint64_t>(n);
-    if (bytes_left == 0) uv_stop(stream->loop);
+    if (bytes_left > 0) return;
+    // libuv goes on reading within this wake-up; the server's FIN may already
+    // be there, and an EOF after the last byte is not a failure.
+    uv_read_stop(stream);
+    uv_stop(stream->loop);
 }
 
 }  // namespace

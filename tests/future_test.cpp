@@ -219,3 +219,22 @@ TEST_CASE("future states made on one thread may be dropped on another", "[future
   here.set_result("still fine");
   CHECK(here.result() == "still fine");
 }
+
+TEST_CASE("a done-callback added from inside a done-callback runs once, after it and never inside it",
+          "[future][reentrancy]") {
+  eddy::IOLoop loop;
+  std::vector<std::string> order;
+  Future<int> f;
+  f.add_done_callback([&](Future<int> done) {
+    order.push_back("first begins");
+    done.add_done_callback([&](Future<int>) { order.push_back("added"); });
+    order.push_back("first ends");
+  });
+  f.add_done_callback([&](Future<int>) { order.push_back("second"); });
+  loop.add_callback([&] {
+    f.set_result(7);  // on the running loop: the callbacks' job goes to it
+    loop.add_callback([&] { loop.add_callback([&] { loop.add_callback([&] { loop.stop(); }); }); });
+  });
+  run_with_limit(loop);
+  CHECK(order == std::vector<std::string>{"first begins", "first ends", "second", "added"});
+}

@@ -321,6 +321,35 @@ TEST_CASE("dropping the last handle of an idle stream closes its fd", "[iostream
   ::close(p.client);
 }
 
+TEST_CASE("the last handle going closes a stream whose reads and writes have finished", "[iostream][lifetime]") {
+  // Finished operations leave the stream's hold on itself in place while
+  // handles remain (no reference traffic per read); the last handle must
+  // still close the stream, whether destroyed or assigned over.
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
+  TcpPair p = loopback_pair();
+  bool assign = GENERATE(false, true);
+  {
+    IOStream b(p.server);
+    send_all(p.client, "ping");
+    CHECK(wait_for(c.loop, b.read_bytes(4)) == "ping");
+    wait_for(c.loop, b.write("pong"));
+    IOStream copy = b;
+    CHECK(c.loop.stats().handlers_registered == 1);
+    if (assign) {
+      TcpPair other = loopback_pair();
+      IOStream replacement(other.server);
+      b = replacement;
+      copy = replacement;
+      CHECK(c.loop.stats().handlers_registered == 1);  // only the replacement's
+      ::close(other.client);
+    }
+  }
+  CHECK(c.loop.stats().handlers_registered == 0);
+  CHECK(recv_until_close(p.client, 5000) == "pong");  // then EOF: the server side is closed
+  ::close(p.client);
+}
+
 TEST_CASE("a pending write completes after the last handle is dropped", "[iostream][lifetime]") {
   CurrentLoop c;
   TcpPair p = loopback_pair();

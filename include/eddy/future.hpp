@@ -176,9 +176,6 @@ void FutureState<T>::schedule() {
 template <class T>
 void FutureState<T>::run_callbacks() {
   scheduled_ = false;
-  Callback first = std::move(first_);
-  std::vector<Callback> more;
-  more.swap(more_);
   Future<T> self(this);
   // A throwing callback must not keep the others from running.
   auto call = [&self](Callback& callback) {
@@ -188,7 +185,16 @@ void FutureState<T>::run_callbacks() {
       IOLoop::current().handle_exception(std::current_exception());
     }
   };
-  if (first) call(first);
+  // The first callback runs in place (no move of the callable). One that it
+  // adds lands in more_ (first_ is occupied) with a job of its own, which
+  // runs after first_ is cleared below, so nothing runs twice.
+  if (first_) {
+    call(first_);
+    first_.reset();
+  }
+  if (more_.empty()) return;
+  std::vector<Callback> more;
+  more.swap(more_);
   for (Callback& callback : more) call(callback);
 }
 

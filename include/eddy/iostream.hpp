@@ -61,6 +61,14 @@ class IOStream {
       throw;
     }
   }
+  IOStream(const IOStream&) = default;
+  IOStream(IOStream&&) noexcept = default;
+  IOStream& operator=(IOStream other) noexcept {
+    std::swap(state_, other.state_);
+    return *this;
+  }
+  // The last handle of an idle stream closes it (see StreamState's sticky hold).
+  ~IOStream() { detail::StreamState::release_if_last(state_); }
 
   // Exactly n bytes; with partial, whatever is available as soon as anything
   // is, up to n. n == 0 resolves with "" at once.

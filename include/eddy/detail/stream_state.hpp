@@ -11,7 +11,11 @@
 // Lifetime: IOStream handles own the state. While a read or a write is
 // pending the state also holds itself (hold_), so an operation finishes even
 // if the user dropped every handle; with nothing pending, the last handle
-// closes the fd. The loop's handler holds only a weak_ptr. If the loop is
+// closes the fd. The hold is sticky: once taken it stays while any handle
+// is left, so a stream doing one read after another does not take and drop
+// a reference (two atomic operations) per read. It goes when nothing is
+// pending and no handle remains: at the end of on_events(), or in the last
+// handle's destructor (release_if_last). The loop's handler holds only a weak_ptr. If the loop is
 // destroyed first, the handler's destructor tells the state (loop_gone), which
 // then closes its fd, drops its futures unresolved and never calls the loop
 // again.
@@ -168,6 +172,13 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
     if (closed_ && close_callback_ && loop_usable()) loop_->add_callback(std::move(close_callback_));
   }
 
+  // Called by a handle about to go: when it and the hold are the last two
+  // references and nothing is pending, the hold goes now, so the handle's
+  // own release frees the state (and closes the fd).
+  static void release_if_last(std::shared_ptr<StreamState>& handle) noexcept {
+    if (handle && handle.use_count() == 2 && handle->hold_ && !handle->busy()) handle->hold_.reset();
+  }
+
   // The handler's entry points.
   void on_events(std::uint32_t events);
   void on_handler_destroyed() noexcept;
@@ -203,17 +214,14 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
     loop_->update_handler(fd_, interest_);
   }
 
-  // While something is pending the state keeps itself alive. Dropping the
-  // hold may free *this, so it is the last thing any caller does (every
-  // caller runs on behalf of a handle or the handler, both holding a ref).
+  // While something is pending the state keeps itself alive. Callers run
+  // on behalf of a handle (or inside on_events, which borrows the hold), so
+  // the hold is never the last reference here and is left in place: see
+  // release_if_last() and on_events() for where it goes.
   void update_hold() {
-    bool busy = !closed_ && (reading() || writing());
-    if (busy && !hold_) {
-      hold_ = shared_from_this();
-    } else if (!busy && hold_) {
-      std::shared_ptr<StreamState> last = std::move(hold_);
-    }
+    if (!hold_ && busy()) hold_ = shared_from_this();
   }
+  bool busy() const noexcept { return !closed_ && (reading() || writing()); }
 
   bool try_complete_read();
   bool try_complete_until();
@@ -337,10 +345,13 @@ inline void StreamState::on_events(std::uint32_t events) {
     }
   }
   if (!closed_ && (events & IOLoop::ERROR) != 0) handle_error();
-  if (!hold_ && !closed_ && (reading() || writing())) {
-    hold_ = keep ? std::move(keep) : shared_from_this();
+  if (keep) {
+    // Sticky while a handle is left or work is pending; otherwise `keep` is
+    // the last reference and goes at the closing brace, freeing *this.
+    if (busy() || keep.use_count() > 1) hold_ = std::move(keep);
+  } else if (busy()) {
+    hold_ = shared_from_this();
   }
-  // `keep`, if still set, is dropped here and may free *this: nothing follows.
 }
 
 // The handler was destroyed while still registered: the loop is being
