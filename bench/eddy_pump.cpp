@@ -1,6 +1,7 @@
 // TCP pump on eddy (see support/tcp_workload.hpp): the server writes 8 KiB
 // chunks to one IOStream, awaiting a write's future only when the kernel is
-// full (back-pressure); the client reads with read_into(64 KiB buffer, partial).
+// full (back-pressure); the client reads with read_into(64 KiB buffer, partial)
+// in its callback form.
 #include <eddy/eddy.hpp>
 
 #include "support/tcp_workload.hpp"
@@ -50,8 +51,9 @@ public:
     Drain(eddy::IOStream stream, std::uint64_t bytes) : stream_(stream), left_(bytes) {}
     // read_into: the kernel copies straight into our buffer, as recv would.
     void run() {
-        stream_.read_into(buffer_, sizeof buffer_, true).add_done_callback([this](const eddy::Future<std::size_t>& n) {
-            left_ -= n.result();
+        stream_.read_into(buffer_, sizeof buffer_, true, [this](std::size_t n, std::exception_ptr error) {
+            bench::check(!error, "read");
+            left_ -= n;
             if (left_ == 0) return eddy::IOLoop::current().stop();
             run();
         });

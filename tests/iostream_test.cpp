@@ -523,3 +523,110 @@ TEST_CASE("inline reads stop after a budget so a stream that never pauses cannot
   CHECK(c.loop.stats().polls > polls);
   ::close(p.writer);
 }
+
+TEST_CASE("read_into's callback form reports the count from the loop, never inside the call", "[iostream][callback]") {
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
+  TcpPair p = loopback_pair();
+  IOStream a(p.client), b(p.server);
+  char buffer[16];
+  std::vector<std::size_t> counts;
+  std::exception_ptr error;
+  a.write("hello");
+  b.read_into(buffer, 5, false, [&](std::size_t n, std::exception_ptr e) {
+    counts.push_back(n);
+    error = e;
+    c.loop.stop();
+  });
+  CHECK(counts.empty());
+  run_with_limit(c.loop);
+  CHECK(counts == std::vector<std::size_t>{5});
+  CHECK_FALSE(error);
+  CHECK(std::string(buffer, 5) == "hello");
+  // Already buffered data is handed over from the loop as well.
+  send_all(p.client, "abcdefgh");
+  CHECK(wait_for(c.loop, b.read_bytes(3)) == "abc");  // "defgh" stays buffered
+  b.read_into(buffer, sizeof buffer, true, [&](std::size_t n, std::exception_ptr) {
+    counts.push_back(n);
+    c.loop.stop();
+  });
+  CHECK(counts.size() == 1);
+  run_with_limit(c.loop);
+  CHECK(counts == std::vector<std::size_t>{5, 5});
+  CHECK(std::string(buffer, 5) == "defgh");
+}
+
+TEST_CASE("read_into's callback form gets StreamClosedError and the bytes stored when the peer closes",
+          "[iostream][callback][errors]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream b(p.server);
+  int closes = 0;
+  b.set_close_callback([&] { ++closes; });
+  char buffer[16];
+  std::size_t got = 99;
+  std::exception_ptr error;
+  send_all(p.client, "abc");
+  b.read_into(buffer, sizeof buffer, false, [&](std::size_t n, std::exception_ptr e) {
+    got = n;
+    error = e;
+  });
+  ::close(p.client);
+  spin(c.loop, 100ms);
+  CHECK(got == 3);
+  REQUIRE(error);
+  CHECK_THROWS_AS(std::rethrow_exception(error), eddy::StreamClosedError);
+  CHECK(closes == 1);
+  // Later reads fail the same way, still through the callback.
+  error = nullptr;
+  b.read_into(buffer, 1, false, [&](std::size_t, std::exception_ptr e) { error = e; });
+  spin(c.loop);
+  CHECK(error);
+}
+
+TEST_CASE("a second read while a callback read is pending fails through its own callback",
+          "[iostream][callback][errors]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream b(p.server);
+  char buffer[4];
+  std::exception_ptr second;
+  b.read_into(buffer, sizeof buffer, false, [&](std::size_t, std::exception_ptr) {});
+  b.read_into(buffer, sizeof buffer, false, [&](std::size_t, std::exception_ptr e) { second = e; });
+  CHECK_FALSE(second);  // not inside the call
+  Future<std::string> third = b.read_bytes(1);
+  REQUIRE(third.done());
+  CHECK_THROWS_AS(third.result(), std::logic_error);
+  spin(c.loop);
+  REQUIRE(second);
+  CHECK_THROWS_AS(std::rethrow_exception(second), std::logic_error);
+  ::close(p.client);
+}
+
+TEST_CASE("a read_into callback may read again at once, and dropping the last handle in it closes the stream",
+          "[iostream][callback][lifetime]") {
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
+  TcpPair p = loopback_pair();
+  struct Reader {
+    std::optional<IOStream> stream;
+    char buffer[4];
+    std::string seen;
+    void next() {
+      stream->read_into(buffer, sizeof buffer, false, [this](std::size_t n, std::exception_ptr e) {
+        if (e) return;
+        seen.append(buffer, n);
+        if (seen.size() < 12) return next();
+        stream.reset();  // the last handle goes inside the callback
+      });
+    }
+  } reader;
+  reader.stream.emplace(p.server);
+  reader.next();
+  send_all(p.client, "onetwothree!");
+  spin(c.loop, 100ms);
+  CHECK(reader.seen == "onetwothree!");
+  CHECK(c.loop.stats().handlers_registered == 0);
+  CHECK(recv_until_close(p.client, 5000).empty());  // EOF: the stream closed its fd
+  ::close(p.client);
+}

@@ -133,6 +133,26 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
     return begin_read(read, into_future_, {});
   }
 
+  // read_into's callback form: the outcome goes to callback(n, error),
+  // scheduled on the loop (never run inside this call), instead of a future.
+  using IntoCallback = Function<void(std::size_t, std::exception_ptr)>;
+  void read_into(char* target, std::size_t n, bool partial, IntoCallback&& callback) {
+    if (reading() || delivering_) {
+      // Rare, so the capture may allocate; it still runs from the loop.
+      loop_->add_callback([cb = std::move(callback)]() mutable { cb(0, already_reading()); });
+      return;
+    }
+    Read read;
+    read.kind = ReadKind::into;
+    read.n = n;
+    read.partial = partial;
+    read.target = target;
+    read.to_callback = true;
+    read_ = read;
+    into_callback_ = std::move(callback);
+    proceed_read();
+  }
+
   // ---- writes -----------------------------------------------------------
   Future<void> write(std::string_view data) {
     if (closed_) return make_failed_future<void>(error_);
@@ -192,6 +212,7 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
     std::size_t scanned = 0;  // read_until: the delimiter does not start before this
     char* target = nullptr;   // read_into: the caller's memory
     std::size_t filled = 0;   // read_into: bytes stored there so far
+    bool to_callback = false; // read_into: into_callback_ gets the outcome
   };
 
   // A write the kernel took whole resolves at once; every such write shares
@@ -221,7 +242,9 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   void update_hold() {
     if (!hold_ && busy()) hold_ = shared_from_this();
   }
-  bool busy() const noexcept { return !closed_ && (reading() || writing()); }
+  bool busy() const noexcept {
+    return delivering_ || running_delivery_ || (!closed_ && (reading() || writing()));
+  }
 
   bool try_complete_read();
   bool try_complete_until();
@@ -254,15 +277,24 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   // if it can, fails it if the stream is closed, else waits for READ.
   template <class T>
   Future<T> begin_read(const Read& read, std::optional<Future<T>>& slot, std::string_view delimiter) {
-    if (reading()) {
-      return make_failed_future<T>(std::make_exception_ptr(
-          std::logic_error("eddy: IOStream: a read is already pending (one read at a time per stream)")));
-    }
+    if (reading() || delivering_) return make_failed_future<T>(already_reading());
     Future<T> future;
     read_ = read;
     if (read.kind == ReadKind::until) delimiter_.assign(delimiter.data(), delimiter.size());
     slot.emplace(future);
-    if (try_complete_read()) return future;
+    proceed_read();
+    return future;
+  }
+
+  static std::exception_ptr already_reading() {
+    return std::make_exception_ptr(
+        std::logic_error("eddy: IOStream: a read is already pending (one read at a time per stream)"));
+  }
+
+  // The read just set up: completes it from the buffer if it can, reads
+  // inline when that pays, fails it if the stream is closed, else waits.
+  void proceed_read() {
+    if (try_complete_read()) return;
     // Tornado's inline read, made adaptive: when the last recv filled all
     // the room it had, the kernel probably holds more, so read now instead of
     // paying a poll to learn it. After a short recv (request/response
@@ -272,15 +304,25 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
     if (!closed_ && more_likely_ && inline_reads_left_ > 0) {
       --inline_reads_left_;
       handle_read();
-      if (!reading()) return future;  // resolved, or failed by a close
+      if (!reading()) return;  // resolved, or failed by a close
     }
-    if (closed_) {
-      finish_read_on_close();
-      return future;
-    }
+    if (closed_) return finish_read_on_close();
     want(IOLoop::READ);
     update_hold();
-    return future;
+  }
+
+  // The callback form's outcome, handed over from the loop (run_delivery).
+  void deliver_into(std::size_t n, std::exception_ptr error);
+  void run_delivery();
+  // After work that may have ended every operation: the hold stays while a
+  // handle is left or work is pending, else goes (which may free *this, so
+  // callers do nothing after it).
+  static void settle_hold(StreamState* self, std::shared_ptr<StreamState>& keep) {
+    if (keep) {
+      if (self->busy() || keep.use_count() > 1) self->hold_ = std::move(keep);
+    } else if (self->busy()) {
+      self->hold_ = self->shared_from_this();
+    }
   }
 
   bool more_likely_ = false;  // the last recv filled its room
@@ -288,6 +330,11 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   std::uint8_t inline_reads_left_ = inline_read_budget;
   std::optional<Future<std::string>> read_future_;
   std::optional<Future<std::size_t>> into_future_;
+  IntoCallback into_callback_;
+  std::size_t delivery_n_ = 0;
+  std::exception_ptr delivery_error_;
+  bool delivering_ = false;        // a callback outcome is scheduled
+  bool running_delivery_ = false;  // ... and its callback is running
   std::optional<Future<void>> written_;
   ReadBuffer buffer_;
   WriteQueue writes_;
@@ -345,13 +392,9 @@ inline void StreamState::on_events(std::uint32_t events) {
     }
   }
   if (!closed_ && (events & IOLoop::ERROR) != 0) handle_error();
-  if (keep) {
-    // Sticky while a handle is left or work is pending; otherwise `keep` is
-    // the last reference and goes at the closing brace, freeing *this.
-    if (busy() || keep.use_count() > 1) hold_ = std::move(keep);
-  } else if (busy()) {
-    hold_ = shared_from_this();
-  }
+  // Sticky while a handle is left or work is pending; otherwise `keep` is
+  // the last reference and goes at the closing brace, freeing *this.
+  settle_hold(this, keep);
 }
 
 // The handler was destroyed while still registered: the loop is being
@@ -369,6 +412,9 @@ inline void StreamState::on_handler_destroyed() noexcept {
   read_.kind = ReadKind::none;
   read_future_.reset();
   into_future_.reset();
+  into_callback_ = nullptr;
+  delivering_ = false;
+  running_delivery_ = false;
   writes_.drain();
   close_callback_ = nullptr;
   std::shared_ptr<StreamState> last = std::move(hold_);
@@ -415,6 +461,11 @@ inline bool StreamState::try_complete_into() {
 
 inline bool StreamState::resolve_into() {
   std::size_t filled = read_.filled;
+  if (read_.to_callback) {
+    read_.kind = ReadKind::none;
+    deliver_into(filled, nullptr);
+    return true;
+  }
   Future<std::size_t> future = std::move(*into_future_);
   into_future_.reset();
   read_.kind = ReadKind::none;
@@ -469,7 +520,10 @@ inline bool StreamState::fail_read(const std::string& why) {
 // received; any other read fails with the reason the stream closed.
 inline void StreamState::finish_read_on_close() {
   if (!reading()) return;
-  if (read_.kind == ReadKind::into) {
+  if (read_.kind == ReadKind::into && read_.to_callback) {
+    read_.kind = ReadKind::none;
+    deliver_into(read_.filled, error_);
+  } else if (read_.kind == ReadKind::into) {
     Future<std::size_t> future = std::move(*into_future_);
     into_future_.reset();
     read_.kind = ReadKind::none;
@@ -480,6 +534,41 @@ inline void StreamState::finish_read_on_close() {
   } else {
     take_read_future().set_exception(error_);
   }
+}
+
+// The callback form's outcome: one job on the loop (capturing only `this`,
+// so it needs no allocation) runs the callback. Until it has run the stream
+// counts as busy, so it keeps itself alive through its hold.
+inline void StreamState::deliver_into(std::size_t n, std::exception_ptr error) {
+  if (!loop_usable()) {
+    into_callback_ = nullptr;
+    return;
+  }
+  delivery_n_ = n;
+  delivery_error_ = std::move(error);
+  delivering_ = true;
+  if (!hold_) hold_ = shared_from_this();
+  loop_->add_callback([this] { run_delivery(); });
+}
+
+// Runs the callback with the hold in place (so a next read_into it starts
+// costs no reference count), then settles the hold: the callback may have
+// dropped the last handle, and then this frees *this as its last act.
+inline void StreamState::run_delivery() {
+  IntoCallback callback = std::move(into_callback_);
+  std::exception_ptr error = std::move(delivery_error_);
+  // The callback may start the next read at once; running_delivery_ keeps
+  // the stream busy meanwhile, so a handle it drops cannot free *this.
+  delivering_ = false;
+  running_delivery_ = true;
+  try {
+    callback(delivery_n_, std::move(error));
+  } catch (...) {
+    if (loop_usable()) loop_->handle_exception(std::current_exception());
+  }
+  running_delivery_ = false;
+  std::shared_ptr<StreamState> keep = std::move(hold_);
+  settle_hold(this, keep);
 }
 
 // read_into with an empty buffer: the kernel copies straight into the
