@@ -101,8 +101,12 @@ class IOStream {
   // completion handlers: no future. callback(std::size_t n, std::exception_ptr
   // error) runs once, on the loop, never inside this call: error is null and
   // n the count on success; on failure error is the StreamClosedError (or the
-  // logic_error of a second read) and n what was stored before it. It skips
-  // the future's allocation and job, the cheapest way to stream bytes.
+  // logic_error of a second read) and n what was stored before it. Completed
+  // by socket I/O, it runs straight from the stream's handler (as Asio and
+  // libuv run completion handlers); completed at once (buffered data, a
+  // closed stream), from a callback scheduled on the loop. It skips the
+  // future's allocation and job: the cheapest way to stream bytes. The
+  // callback may start the next read at once.
   template <class F>
   void read_into(char* data, std::size_t n, bool partial, F&& callback) {
     state_->read_into(data, n, partial, detail::StreamState::IntoCallback(std::forward<F>(callback)));

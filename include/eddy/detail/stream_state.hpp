@@ -236,9 +236,9 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   }
 
   // While something is pending the state keeps itself alive. Callers run
-  // on behalf of a handle (or inside on_events, which borrows the hold), so
-  // the hold is never the last reference here and is left in place: see
-  // release_if_last() and on_events() for where it goes.
+  // on behalf of a handle (or inside on_events), so the hold is never the
+  // last reference here and is left in place: see release_if_last() and
+  // settle_hold() for where it goes.
   void update_hold() {
     if (!hold_ && busy()) hold_ = shared_from_this();
   }
@@ -311,17 +311,18 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
     update_hold();
   }
 
-  // The callback form's outcome, handed over from the loop (run_delivery).
+  // The callback form's outcome (see deliver_into).
   void deliver_into(std::size_t n, std::exception_ptr error);
-  void run_delivery();
-  // After work that may have ended every operation: the hold stays while a
-  // handle is left or work is pending, else goes (which may free *this, so
-  // callers do nothing after it).
-  static void settle_hold(StreamState* self, std::shared_ptr<StreamState>& keep) {
-    if (keep) {
-      if (self->busy() || keep.use_count() > 1) self->hold_ = std::move(keep);
-    } else if (self->busy()) {
-      self->hold_ = self->shared_from_this();
+  void call_delivery() noexcept;
+  // After work that may have ended every operation (the handler's, or a
+  // delivery job's, neither of which holds a reference): the hold stays
+  // while work is pending or a handle is left; otherwise it is the last
+  // reference and goes, freeing *this, so callers do nothing after it.
+  void settle_hold() {
+    if (busy()) {
+      if (!hold_) hold_ = shared_from_this();
+    } else if (hold_ && hold_.use_count() == 1) {
+      std::shared_ptr<StreamState> last = std::move(hold_);
     }
   }
 
@@ -334,7 +335,9 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   std::size_t delivery_n_ = 0;
   std::exception_ptr delivery_error_;
   bool delivering_ = false;        // a callback outcome is scheduled
+  bool delivery_due_ = false;      // ... for the end of on_events()
   bool running_delivery_ = false;  // ... and its callback is running
+  bool dispatching_ = false;       // inside on_events()
   std::optional<Future<void>> written_;
   ReadBuffer buffer_;
   WriteQueue writes_;
@@ -369,12 +372,14 @@ inline void StreamState::attach() {
   registered_ = true;
 }
 
-// The handler holds no reference, so the hold (if any) is borrowed for the
-// call: moving it in and out costs no atomic operation, and it keeps *this
-// alive until the very end even if the work done here ends every operation.
+// The handler holds no reference: *this lives on the hold or a handle, and
+// nothing run here drops either (no user code runs but a read_into
+// callback, during which the stream counts as busy). A read_into callback
+// completed here runs at the end, from the handler, as Asio and libuv run
+// completion handlers; then settle_hold() may free *this.
 inline void StreamState::on_events(std::uint32_t events) {
   if (closed_) return;
-  std::shared_ptr<StreamState> keep = std::move(hold_);
+  dispatching_ = true;
   inline_reads_left_ = inline_read_budget;
   if (int error = IOLoop::error_of(events)) reported_error_ = error;
   if ((events & (IOLoop::READ | IOLoop::ERROR)) != 0) {
@@ -392,9 +397,12 @@ inline void StreamState::on_events(std::uint32_t events) {
     }
   }
   if (!closed_ && (events & IOLoop::ERROR) != 0) handle_error();
-  // Sticky while a handle is left or work is pending; otherwise `keep` is
-  // the last reference and goes at the closing brace, freeing *this.
-  settle_hold(this, keep);
+  dispatching_ = false;
+  if (delivery_due_) {
+    delivery_due_ = false;
+    call_delivery();
+  }
+  settle_hold();
 }
 
 // The handler was destroyed while still registered: the loop is being
@@ -414,6 +422,7 @@ inline void StreamState::on_handler_destroyed() noexcept {
   into_future_.reset();
   into_callback_ = nullptr;
   delivering_ = false;
+  delivery_due_ = false;
   running_delivery_ = false;
   writes_.drain();
   close_callback_ = nullptr;
@@ -536,9 +545,11 @@ inline void StreamState::finish_read_on_close() {
   }
 }
 
-// The callback form's outcome: one job on the loop (capturing only `this`,
-// so it needs no allocation) runs the callback. Until it has run the stream
-// counts as busy, so it keeps itself alive through its hold.
+// The callback form's outcome. Completed by the handler, the callback runs
+// at the end of on_events(); completed inside read_into() (from the buffer,
+// an inline read, or a closed stream), it runs from a job on the loop
+// (capturing only `this`, so no allocation), never inside the call. Until it
+// has run the stream counts as busy, so the hold keeps it alive.
 inline void StreamState::deliver_into(std::size_t n, std::exception_ptr error) {
   if (!loop_usable()) {
     into_callback_ = nullptr;
@@ -547,14 +558,21 @@ inline void StreamState::deliver_into(std::size_t n, std::exception_ptr error) {
   delivery_n_ = n;
   delivery_error_ = std::move(error);
   delivering_ = true;
+  if (dispatching_) {
+    delivery_due_ = true;
+    return;
+  }
   if (!hold_) hold_ = shared_from_this();
-  loop_->add_callback([this] { run_delivery(); });
+  loop_->add_callback([this] {
+    call_delivery();
+    settle_hold();
+  });
 }
 
-// Runs the callback with the hold in place (so a next read_into it starts
-// costs no reference count), then settles the hold: the callback may have
-// dropped the last handle, and then this frees *this as its last act.
-inline void StreamState::run_delivery() {
+// Runs the callback with the hold in place, so a next read_into it starts
+// costs no reference count. running_delivery_ keeps the stream busy
+// meanwhile: a handle the callback drops cannot free *this under it.
+inline void StreamState::call_delivery() noexcept {
   IntoCallback callback = std::move(into_callback_);
   std::exception_ptr error = std::move(delivery_error_);
   // The callback may start the next read at once; running_delivery_ keeps
@@ -567,8 +585,6 @@ inline void StreamState::run_delivery() {
     if (loop_usable()) loop_->handle_exception(std::current_exception());
   }
   running_delivery_ = false;
-  std::shared_ptr<StreamState> keep = std::move(hold_);
-  settle_hold(this, keep);
 }
 
 // read_into with an empty buffer: the kernel copies straight into the
