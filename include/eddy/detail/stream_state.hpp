@@ -15,7 +15,8 @@
 // is left, so a stream doing one read after another does not take and drop
 // a reference (two atomic operations) per read. It goes when nothing is
 // pending and no handle remains: at the end of on_events(), or in the last
-// handle's destructor (release_if_last). The loop's handler holds only a weak_ptr. If the loop is
+// handle's destructor (release_if_last). The loop's handler holds only a
+// weak_ptr (and a raw pointer for dispatch). If the loop is
 // destroyed first, the handler's destructor tells the state (loop_gone), which
 // then closes its fd, drops its futures unresolved and never calls the loop
 // again.
@@ -80,7 +81,7 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
  public:
   enum class ReadKind : std::uint8_t { none, bytes, until, until_close, into };
 
-  // Inline reads (see begin_read): at most this many in a row before the
+  // Inline reads (see proceed_read): at most this many in a row before the
   // stream waits for the poller again, and only after a recv that filled a
   // room at least this large.
   static constexpr std::uint8_t inline_read_budget = 16;
@@ -125,16 +126,12 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   // read_into: up to n bytes into the caller's memory, straight from the
   // socket once the buffer is drained (no copy beyond the kernel's).
   Future<std::size_t> read_into(char* target, std::size_t n, bool partial) {
-    Read read;
-    read.kind = ReadKind::into;
-    read.n = n;
-    read.partial = partial;
-    read.target = target;
-    return begin_read(read, into_future_, {});
+    return begin_read(into_read(target, n, partial, false), into_future_, {});
   }
 
-  // read_into's callback form: the outcome goes to callback(n, error),
-  // scheduled on the loop (never run inside this call), instead of a future.
+  // read_into's callback form: the outcome goes to callback(n, error)
+  // instead of a future, from the handler or a scheduled job, never inside
+  // this call (see deliver_into).
   using IntoCallback = Function<void(std::size_t, std::exception_ptr)>;
   void read_into(char* target, std::size_t n, bool partial, IntoCallback&& callback) {
     if (reading() || delivering_) {
@@ -142,13 +139,7 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
       loop_->add_callback([cb = std::move(callback)]() mutable { cb(0, already_reading()); });
       return;
     }
-    Read read;
-    read.kind = ReadKind::into;
-    read.n = n;
-    read.partial = partial;
-    read.target = target;
-    read.to_callback = true;
-    read_ = read;
+    read_ = into_read(target, n, partial, true);
     into_callback_ = std::move(callback);
     proceed_read();
   }
@@ -309,6 +300,16 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
     if (closed_) return finish_read_on_close();
     want(IOLoop::READ);
     update_hold();
+  }
+
+  static Read into_read(char* target, std::size_t n, bool partial, bool to_callback) noexcept {
+    Read read;
+    read.kind = ReadKind::into;
+    read.n = n;
+    read.partial = partial;
+    read.target = target;
+    read.to_callback = to_callback;
+    return read;
   }
 
   // The callback form's outcome (see deliver_into).
