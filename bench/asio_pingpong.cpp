@@ -83,9 +83,9 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::size_t conns = bench::arg_or(argc, argv, 1, 1);
-    std::uint64_t trips = bench::arg_or(argc, argv, 2, 200'000);
-    std::uint64_t per_conn = bench::trips_per_connection(trips, conns);
+    bench::PingpongParams params = bench::pingpong_params(argc, argv);
+    std::size_t conns = params.conns;
+    std::uint64_t per_conn = params.per_conn;
 
     bench::Listener listener;
     pid_t server = bench::fork_server(listener, [&](int fd) {
@@ -97,8 +97,7 @@ int main(int argc, char** argv) {
     asio::io_context ctx(1);
     std::vector<std::unique_ptr<Client>> clients;
     for (std::size_t i = 0; i < conns; ++i) {
-        int fd = bench::connect_loopback(listener.port);
-        bench::set_nodelay(fd);
+        int fd = bench::connect_pingpong_client(listener.port);
         clients.push_back(std::make_unique<Client>(Client{tcp::socket(ctx, tcp::v4(), fd), per_conn, {}}));
     }
     Pinger pinger(ctx, conns);
@@ -108,5 +107,5 @@ int main(int argc, char** argv) {
     double wall = watch.wall_ns(), cpu = watch.cpu_used_ns();
     clients.clear();
     double server_cpu = bench::reap_server(server);
-    bench::report_pingpong("asio", conns, per_conn * conns, wall, cpu + server_cpu);
+    bench::report_pingpong("asio", conns, params.trips(), wall, cpu + server_cpu);
 }

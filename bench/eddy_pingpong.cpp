@@ -77,9 +77,9 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::size_t conns = bench::arg_or(argc, argv, 1, 1);
-    std::uint64_t trips = bench::arg_or(argc, argv, 2, 200'000);
-    std::uint64_t per_conn = bench::trips_per_connection(trips, conns);
+    bench::PingpongParams params = bench::pingpong_params(argc, argv);
+    std::size_t conns = params.conns;
+    std::uint64_t per_conn = params.per_conn;
 
     bench::Listener listener;
     pid_t server = bench::fork_server(listener, [&](int fd) { serve(fd, conns); });
@@ -88,8 +88,7 @@ int main(int argc, char** argv) {
     loop.make_current();
     std::vector<std::unique_ptr<Client>> clients;
     for (std::size_t i = 0; i < conns; ++i) {
-        int fd = bench::connect_loopback(listener.port);
-        bench::set_nodelay(fd);
+        int fd = bench::connect_pingpong_client(listener.port);
         clients.push_back(std::make_unique<Client>(Client{eddy::IOStream(fd), per_conn, {}}));
     }
     Pinger pinger(loop, conns);
@@ -100,5 +99,5 @@ int main(int argc, char** argv) {
     for (auto& c : clients) c->stream.close();
     clients.clear();
     double server_cpu = bench::reap_server(server);
-    bench::report_pingpong("eddy", conns, per_conn * conns, wall, cpu + server_cpu);
+    bench::report_pingpong("eddy", conns, params.trips(), wall, cpu + server_cpu);
 }

@@ -93,9 +93,9 @@ void on_client_read(uv_stream_t* stream, ssize_t n, const uv_buf_t*) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::size_t conns = bench::arg_or(argc, argv, 1, 1);
-    std::uint64_t trips = bench::arg_or(argc, argv, 2, 200'000);
-    std::uint64_t per_conn = bench::trips_per_connection(trips, conns);
+    bench::PingpongParams params = bench::pingpong_params(argc, argv);
+    std::size_t conns = params.conns;
+    std::uint64_t per_conn = params.per_conn;
 
     bench::Listener listener;
     pid_t server = bench::fork_server(listener, [&](int fd) { serve(fd, conns); });
@@ -103,8 +103,7 @@ int main(int argc, char** argv) {
     uv_loop_t* loop = uv_default_loop();
     std::vector<std::unique_ptr<Client>> clients;
     for (std::size_t i = 0; i < conns; ++i) {
-        int fd = bench::connect_loopback(listener.port);
-        bench::set_nodelay(fd);
+        int fd = bench::connect_pingpong_client(listener.port);
         clients.push_back(std::make_unique<Client>());
         Client& c = *clients.back();
         c.left = per_conn;
@@ -124,5 +123,5 @@ int main(int argc, char** argv) {
     for (auto& c : clients) uv_close(reinterpret_cast<uv_handle_t*>(&c->handle), nullptr);
     uv_run(loop, UV_RUN_DEFAULT);
     double server_cpu = bench::reap_server(server);
-    bench::report_pingpong("libuv", conns, per_conn * conns, wall, cpu + server_cpu);
+    bench::report_pingpong("libuv", conns, params.trips(), wall, cpu + server_cpu);
 }

@@ -122,6 +122,28 @@ inline std::uint64_t trips_per_connection(std::uint64_t trips, std::size_t conns
     return (trips + conns - 1) / conns;
 }
 
+// The ping-pong parameters, one definition for every implementation:
+// argv[1] connections (default 1), argv[2] round trips in all (default
+// 200,000), shared evenly (rounded up) among the connections.
+struct PingpongParams {
+    std::size_t conns;
+    std::uint64_t per_conn;
+    std::uint64_t trips() const { return per_conn * conns; }
+};
+
+inline PingpongParams pingpong_params(int argc, char** argv) {
+    std::size_t conns = arg_or(argc, argv, 1, 1);
+    std::uint64_t trips = arg_or(argc, argv, 2, 200'000);
+    return PingpongParams{conns, trips_per_connection(trips, conns)};
+}
+
+// A ping-pong client connection: connected, Nagle off (5-byte messages).
+inline int connect_pingpong_client(std::uint16_t port) {
+    int fd = connect_loopback(port);
+    set_nodelay(fd);
+    return fd;
+}
+
 inline void report_pingpong(const char* impl, std::size_t conns, std::uint64_t trips, double wall_ns,
                             double cpu_ns) {
     report_per_op("pingpong", impl, "conns=" + std::to_string(conns) + " msg=5", trips, wall_ns, cpu_ns);
