@@ -2,7 +2,7 @@
 // loop to call them back in a second with add_timeout, and return at once.
 // Both wait at the same time: sleeping, sleeping, awake!, awake! in 1 s.
 //
-// Build: g++ -std=c++20 -Iinclude examples/add_timeout.cpp
+// Build: g++ -std=c++20 -Iinclude examples/add_timeout.cpp -pthread
 #include <eddy/eddy.hpp>
 
 #include <chrono>

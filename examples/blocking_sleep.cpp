@@ -2,7 +2,7 @@
 // call. The loop runs one thread, so while the first sleeps nothing else can
 // run: the output is sleeping, awake!, sleeping, awake! and it takes 2 s.
 //
-// Build: g++ -std=c++20 -Iinclude examples/blocking_sleep.cpp
+// Build: g++ -std=c++20 -Iinclude examples/blocking_sleep.cpp -pthread
 #include <eddy/eddy.hpp>
 
 #include <chrono>

@@ -2,7 +2,7 @@
 // co_await eddy::sleep(1s), which suspends the coroutine and frees the loop.
 // Both wait at once: sleeping, sleeping, awake!, awake! in 1 s.
 //
-// Build: g++ -std=c++20 -Iinclude examples/coroutines.cpp
+// Build: g++ -std=c++20 -Iinclude examples/coroutines.cpp -pthread
 #include <eddy/eddy.hpp>
 
 #include <chrono>

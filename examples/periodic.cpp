@@ -2,7 +2,7 @@
 // cleanly: the signal handler runs on the loop thread, like any callback.
 // An optional argument limits the number of ticks, so scripts can run it.
 //
-// Build: g++ -std=c++20 -Iinclude examples/periodic.cpp
+// Build: g++ -std=c++20 -Iinclude examples/periodic.cpp -pthread
 #include <eddy/eddy.hpp>
 
 #include <chrono>

@@ -4,7 +4,7 @@
 // keeps ticking every 100 ms while a 1 s "query" runs on a worker thread,
 // and the query's result comes back to the loop thread.
 //
-// Build: g++ -std=c++20 -Iinclude examples/run_in_executor.cpp
+// Build: g++ -std=c++20 -Iinclude examples/run_in_executor.cpp -pthread
 #include <eddy/eddy.hpp>
 
 #include <chrono>

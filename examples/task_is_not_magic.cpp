@@ -8,7 +8,7 @@
 // instead of sleeping: the two overlap (sleeping, sleeping, awake!, awake!)
 // and take 1 s. About 3 s in all.
 //
-// Build: g++ -std=c++20 -Iinclude examples/task_is_not_magic.cpp
+// Build: g++ -std=c++20 -Iinclude examples/task_is_not_magic.cpp -pthread
 #include <eddy/eddy.hpp>
 
 #include <chrono>
