@@ -1,3 +1,5 @@
+// A user's program: the consumer tests build it against eddy found through
+// find_package, pkg-config, add_subdirectory and FetchContent.
 #include <eddy/eddy.hpp>
 
 #include <chrono>
@@ -11,6 +13,6 @@ int main() {
     loop.stop();
   });
   loop.start();
-  std::printf("eddy %s from an installed package: %s\n", EDDY_VERSION_STRING, fired ? "ok" : "FAILED");
+  std::printf("eddy %s: %s\n", EDDY_VERSION_STRING, fired ? "ok" : "FAILED");
   return fired ? 0 : 1;
 }
