@@ -1,0 +1,157 @@
+// Byte scans and number parsing for the HTTP codec.
+//
+// The scans look for the first byte of a class (a control character, a
+// space, a line feed) and touch each byte once: 16 at a time with SSE2 where
+// the compiler targets it (every x86-64), one at a time elsewhere. Loads
+// never go past `end`: the vector loop stops 16 bytes short and the scalar
+// tail finishes.
+//
+// Numbers are parsed by a strict digit scan with an overflow check, never
+// strtol (no sign, no spaces, no base prefix, no locale).
+//
+// Thread contract: pure functions; any thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace eddy::detail::http {
+
+// A control character as RFC 9110 forbids it in a field value: 0x00-0x1F and
+// DEL. HTAB is among them; callers that accept it step over it.
+constexpr bool is_ctl(unsigned char c) noexcept { return c < 0x20 || c == 0x7F; }
+
+#if defined(__SSE2__)
+// A bit per byte of the 16 at p: set where the byte is <= `limit` (unsigned)
+// or is DEL.
+inline unsigned ctl_mask16(const char* p, __m128i limit) noexcept {
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(x, limit), x);
+  const __m128i del = _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7F));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(low, del)));
+}
+#endif
+
+// The first byte in [p, end) that is a control character (is_ctl), or end.
+inline const char* find_ctl(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  const __m128i limit = _mm_set1_epi8(0x1F);
+  for (; end - p >= 16; p += 16) {
+    if (unsigned mask = ctl_mask16(p, limit)) return p + __builtin_ctz(mask);
+  }
+#endif
+  for (; p < end; ++p)
+    if (is_ctl(static_cast<unsigned char>(*p))) return p;
+  return end;
+}
+
+// The first byte in [p, end) that is a control character or a space, or
+// end: where a request-target stops.
+inline const char* find_ctl_or_space(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  const __m128i limit = _mm_set1_epi8(0x20);
+  for (; end - p >= 16; p += 16) {
+    if (unsigned mask = ctl_mask16(p, limit)) return p + __builtin_ctz(mask);
+  }
+#endif
+  for (; p < end; ++p) {
+    unsigned char c = static_cast<unsigned char>(*p);
+    if (c <= 0x20 || c == 0x7F) return p;
+  }
+  return end;
+}
+
+// tchar (RFC 9110 §5.6.2) as a table: header names and methods are scanned
+// with one load and one test per byte.
+struct TcharTable {
+  bool is[256] = {};
+  constexpr TcharTable() {
+    for (int c = '0'; c <= '9'; ++c) is[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c) is[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) is[c] = true;
+    for (char c : std::string_view("!#$%&'*+-.^_`|~")) is[static_cast<unsigned char>(c)] = true;
+  }
+};
+inline constexpr TcharTable tchar_table{};
+
+// The first byte in [p, end) that is not a tchar, or end.
+inline const char* skip_token(const char* p, const char* end) noexcept {
+  while (p < end && tchar_table.is[static_cast<unsigned char>(*p)]) ++p;
+  return p;
+}
+
+// Where "\r\n\r\n" ends in [p, end) (the pointer after it), or nullptr.
+// memchr finds each LF (glibc vectorizes it); only LFs are looked at twice.
+inline const char* find_blank_line_end(const char* begin, const char* p, const char* end) noexcept {
+  while (p < end) {
+    const void* hit = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+    if (hit == nullptr) return nullptr;
+    const char* lf = static_cast<const char*>(hit);
+    if (lf - begin >= 3 && lf[-1] == '\r' && lf[-2] == '\n' && lf[-3] == '\r') return lf + 1;
+    p = lf + 1;
+  }
+  return nullptr;
+}
+
+// Parses `s` as 1*DIGIT into `out`. False when `s` is empty, holds anything
+// but ASCII digits, or the value does not fit in 64 bits.
+constexpr bool parse_decimal(std::string_view s, std::uint64_t& out) noexcept {
+  if (s.empty()) return false;
+  std::uint64_t value = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    auto digit = static_cast<std::uint64_t>(c - '0');
+    if (value > (UINT64_MAX - digit) / 10) return false;
+    value = value * 10 + digit;
+  }
+  out = value;
+  return true;
+}
+
+// Parses `s` as 1*HEXDIG into `out`; false when empty, not hex, or over 64
+// bits (leading zeros are allowed and do not count).
+constexpr bool parse_hex(std::string_view s, std::uint64_t& out) noexcept {
+  if (s.empty()) return false;
+  std::uint64_t value = 0;
+  for (char c : s) {
+    int digit = (c >= '0' && c <= '9')   ? c - '0'
+                : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                         : -1;
+    if (digit < 0) return false;
+    if (value >> 60) return false;  // another digit would shift bits out
+    value = (value << 4) | static_cast<std::uint64_t>(digit);
+  }
+  out = value;
+  return true;
+}
+
+// `s` without leading and trailing spaces and tabs (OWS).
+constexpr std::string_view trim_ows(std::string_view s) noexcept {
+  std::size_t b = 0, e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
+  return s.substr(b, e - b);
+}
+
+// Calls f(element) for each element of a comma-separated list (RFC 9110
+// §5.6.1), OWS trimmed, empty elements skipped as the RFC asks. Stops early
+// and returns false when f returns false.
+template <class F>
+constexpr bool for_each_list_element(std::string_view list, F&& f) {
+  while (true) {
+    std::size_t comma = list.find(',');
+    std::string_view element = trim_ows(list.substr(0, comma));
+    if (!element.empty() && !f(element)) return false;
+    if (comma == std::string_view::npos) return true;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+}  // namespace eddy::detail::http
