@@ -140,7 +140,7 @@ class ChunkedDecoder {
   bool size_line(std::string_view input, std::size_t& pos) noexcept {
     std::size_t lf = find_line_end(input, pos);
     if (lf == std::string_view::npos) {
-      if (input.size() - pos > limits_.max_line_size) return refuse(400, "chunk size line too long");
+      if (input.size() - pos >= limits_.max_line_size) return refuse(400, "chunk size line too long");
       return false;
     }
     if (lf - pos + 1 > limits_.max_line_size) return refuse(400, "chunk size line too long");

@@ -117,27 +117,25 @@ constexpr void gather_te(Gathered& g, std::string_view value, bool& saw_chunked,
 }
 
 constexpr void gather_length(Gathered& g, std::string_view value) {
-  bool any = false;
-  for_each_list_element(value, [&](std::string_view element) {
+  // Stricter than a list: "5, 5" is one length sent twice, but an empty
+  // element ("5,", ",5") is a malformed number, not a list artefact.
+  while (true) {
+    std::size_t comma = value.find(',');
     std::uint64_t n = 0;
-    if (!parse_decimal(element, n)) {
+    if (!parse_decimal(trim_ows(value.substr(0, comma)), n)) {
       g.bad_length = true;
       g.fail(400, "malformed Content-Length");
-      return false;
+      return;
     }
     if (g.has_length && n != g.length) {
       g.bad_length = true;
       g.fail(400, "conflicting Content-Length values");
-      return false;
+      return;
     }
     g.has_length = true;
     g.length = n;
-    any = true;
-    return true;
-  });
-  if (!any) {
-    g.bad_length = true;
-    g.fail(400, "malformed Content-Length");
+    if (comma == std::string_view::npos) return;
+    value.remove_prefix(comma + 1);
   }
 }
 

@@ -1,0 +1,181 @@
+// httputil.hpp: HTTPHeaders, percent-decoding, query arguments, the HTTP
+// date, reason phrases and the header value checks.
+#include <eddy/httputil.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using eddy::HTTPHeaders;
+using namespace std::literals;
+
+TEST_CASE("HTTPHeaders: names are case-insensitive", "[http][httputil]") {
+  HTTPHeaders h;
+  h.add("Content-Type", "text/plain");
+  CHECK(h.get("content-type") == "text/plain");
+  CHECK(h.get("CONTENT-TYPE") == "text/plain");
+  CHECK(h.contains("cOnTeNt-TyPe"));
+  CHECK_FALSE(h.contains("Content-Length"));
+}
+
+TEST_CASE("HTTPHeaders: several values per name, get joins them with a comma", "[http][httputil]") {
+  HTTPHeaders h;
+  h.add("Set-Cookie", "a=1");
+  h.add("X", "y");
+  h.add("set-cookie", "b=2");
+  CHECK(h.get("Set-Cookie") == "a=1,b=2");
+  CHECK(h.get_list("SET-COOKIE") == std::vector<std::string>{"a=1", "b=2"});
+  CHECK(h.count("set-cookie") == 2);
+  CHECK(h.size() == 3);
+}
+
+TEST_CASE("HTTPHeaders: get gives the default when the name is absent", "[http][httputil]") {
+  HTTPHeaders h;
+  CHECK(h.get("X") == "");
+  CHECK(h.get("X", "none") == "none");
+  h.add("X", "");
+  CHECK(h.get("X", "none") == "");
+  CHECK(h.get_list("Y").empty());
+}
+
+TEST_CASE("HTTPHeaders: iteration yields every pair in arrival order, names as added", "[http][httputil]") {
+  HTTPHeaders h;
+  h.add("Host", "a");
+  h.add("accept", "*/*");
+  h.add("HOST", "b");
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (auto& [name, value] : h) seen.emplace_back(name, value);
+  CHECK(seen == std::vector<std::pair<std::string, std::string>>{{"Host", "a"}, {"accept", "*/*"}, {"HOST", "b"}});
+}
+
+TEST_CASE("HTTPHeaders: set replaces every value, keeping the first position", "[http][httputil]") {
+  HTTPHeaders h{{"A", "1"}, {"B", "2"}, {"a", "3"}};
+  h.set("A", "x");
+  CHECK(h.get_list("a") == std::vector<std::string>{"x"});
+  std::vector<std::string> names;
+  for (auto& [name, value] : h) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"A", "B"});
+  h.set("C", "new");
+  CHECK(h.get("c") == "new");
+  CHECK(h.size() == 3);
+}
+
+TEST_CASE("HTTPHeaders: remove drops every value of a name", "[http][httputil]") {
+  HTTPHeaders h{{"A", "1"}, {"B", "2"}, {"a", "3"}};
+  h.remove("a");
+  CHECK_FALSE(h.contains("A"));
+  CHECK(h.size() == 1);
+  h.remove("missing");
+  CHECK(h.size() == 1);
+  CHECK(h.get("b") == "2");
+  h.clear();
+  CHECK(h.empty());
+}
+
+TEST_CASE("HTTPHeaders: find gives the first value without a copy", "[http][httputil]") {
+  HTTPHeaders h{{"A", "1"}, {"a", "2"}};
+  REQUIRE(h.find("A") != nullptr);
+  CHECK(*h.find("a") == "1");
+  CHECK(h.find("b") == nullptr);
+}
+
+TEST_CASE("HTTPHeaders: equality ignores name case, not value case or order", "[http][httputil]") {
+  CHECK(HTTPHeaders{{"A", "x"}} == HTTPHeaders{{"a", "x"}});
+  CHECK(HTTPHeaders{{"A", "x"}} != HTTPHeaders{{"A", "X"}});
+  CHECK(HTTPHeaders{{"A", "1"}, {"B", "2"}} != HTTPHeaders{{"B", "2"}, {"A", "1"}});
+}
+
+TEST_CASE("url_unescape decodes percent-escapes; plus is a space only when asked", "[http][httputil]") {
+  CHECK(eddy::url_unescape("a%20b%2Fc%2fd") == "a b/c/d");
+  CHECK(eddy::url_unescape("a+b") == "a+b");
+  CHECK(eddy::url_unescape("a+b", true) == "a b");
+  CHECK(eddy::url_unescape("%2B", true) == "+");
+  CHECK(eddy::url_unescape("%00") == "\0"s);
+  CHECK(eddy::url_unescape("caf%C3%A9") == "caf\xC3\xA9");
+  CHECK(eddy::url_unescape("") == "");
+}
+
+TEST_CASE("url_unescape refuses a bad escape with std::invalid_argument", "[http][httputil]") {
+  for (std::string_view bad : {"%", "%4", "%zz", "a%g0", "%%", "abc%2"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(eddy::url_unescape(bad), std::invalid_argument);
+  }
+  std::string out;
+  CHECK_FALSE(eddy::url_unescape_to("%x1", out));
+}
+
+TEST_CASE("parse_query keeps names in first-seen order and every value in order", "[http][httputil]") {
+  eddy::HTTPArguments args = eddy::parse_query("b=2&a=1&b=3&c=&d&&e=x%20y+z");
+  std::vector<std::string> names;
+  for (auto& [name, values] : args) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"b", "a", "c", "d", "e"});
+  CHECK(args.get_list("b") == std::vector<std::string>{"2", "3"});
+  CHECK(args.get_list("c") == std::vector<std::string>{""});
+  CHECK(args.get_list("d") == std::vector<std::string>{""});
+  CHECK(args.get_list("e") == std::vector<std::string>{"x y z"});
+  CHECK(args.get_list("B").empty());  // argument names are case-sensitive
+  CHECK_FALSE(args.contains("missing"));
+}
+
+TEST_CASE("parse_query decodes names, appends to what it holds, refuses bad escapes", "[http][httputil]") {
+  eddy::HTTPArguments args = eddy::parse_query("a%5B%5D=1&x=a=b");
+  CHECK(args.get_list("a[]") == std::vector<std::string>{"1"});
+  CHECK(args.get_list("x") == std::vector<std::string>{"a=b"});
+  eddy::parse_query("x=2", args);
+  CHECK(args.get_list("x") == std::vector<std::string>{"a=b", "2"});
+  CHECK_THROWS_AS(eddy::parse_query("a=%zz"), std::invalid_argument);
+  CHECK(eddy::parse_query("").empty());
+  CHECK(eddy::parse_query("&&").empty());
+}
+
+TEST_CASE("format_http_date writes IMF-fixdate in UTC", "[http][httputil]") {
+  CHECK(eddy::format_http_date(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT");
+  CHECK(eddy::format_http_date(0) == "Thu, 01 Jan 1970 00:00:00 GMT");
+  CHECK(eddy::format_http_date(951782400) == "Tue, 29 Feb 2000 00:00:00 GMT");
+  CHECK(eddy::format_http_date(4102444799) == "Thu, 31 Dec 2099 23:59:59 GMT");
+  CHECK(eddy::format_http_date(-1) == "Wed, 31 Dec 1969 23:59:59 GMT");
+  CHECK(eddy::format_http_date(253402300799) == "Fri, 31 Dec 9999 23:59:59 GMT");
+  CHECK_THROWS_AS(eddy::format_http_date(253402300800), std::out_of_range);
+  char buf[eddy::http_date_size];
+  eddy::format_http_date(1700000000, buf);
+  CHECK(std::string_view(buf, sizeof buf) == "Tue, 14 Nov 2023 22:13:20 GMT");
+  auto when = std::chrono::system_clock::time_point(std::chrono::seconds(784111777) + std::chrono::milliseconds(999));
+  CHECK(eddy::format_http_date(when) == "Sun, 06 Nov 1994 08:49:37 GMT");
+}
+
+TEST_CASE("format_http_date agrees with gmtime over a span of days", "[http][httputil]") {
+  for (std::int64_t t = -86400LL * 800; t < 86400LL * 365 * 140; t += 86400LL * 17 + 3607) {
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    REQUIRE(gmtime_r(&tt, &tm) != nullptr);
+    char expected[64];
+    std::strftime(expected, sizeof expected, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    INFO(t);
+    REQUIRE(eddy::format_http_date(t) == expected);
+  }
+}
+
+TEST_CASE("http_reason names the status codes", "[http][httputil]") {
+  CHECK(eddy::http_reason(200) == "OK");
+  CHECK(eddy::http_reason(404) == "Not Found");
+  CHECK(eddy::http_reason(431) == "Request Header Fields Too Large");
+  CHECK(eddy::http_reason(505) == "HTTP Version Not Supported");
+  CHECK(eddy::http_reason(799) == "Unknown");
+}
+
+TEST_CASE("header values with CR, LF or NUL are refused", "[http][httputil]") {
+  CHECK(eddy::is_valid_header_value("text/html; charset=UTF-8"));
+  CHECK(eddy::is_valid_header_value("a\tb \xC3\xA9"));
+  CHECK_FALSE(eddy::is_valid_header_value("a\rb"));
+  CHECK_FALSE(eddy::is_valid_header_value("a\nb"));
+  CHECK_FALSE(eddy::is_valid_header_value("a\0b"sv));
+  CHECK_NOTHROW(eddy::check_header_value("X", "ok"));
+  CHECK_THROWS_AS(eddy::check_header_value("X", "a\r\nSet-Cookie: evil"), std::invalid_argument);
+  CHECK(eddy::is_token("Content-Type"));
+  CHECK_FALSE(eddy::is_token("Content Type"));
+  CHECK_FALSE(eddy::is_token(""));
+  CHECK_THROWS_AS(eddy::check_header_name("a:b"), std::invalid_argument);
+}
