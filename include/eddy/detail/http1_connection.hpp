@@ -198,7 +198,9 @@ inline void HTTP1Connection::on_read(const Future<std::string>& f) {
 inline void HTTP1Connection::process() {
   if (processing_) return;
   processing_ = true;
-  while (!closed_ && !closing_ && current_ == nullptr) {
+  // current_ with phase_ head is a request whose handler runs: the next
+  // one waits (responses go in order).
+  while (!closed_ && !closing_ && (current_ == nullptr || phase_ != Phase::head)) {
     if (phase_ == Phase::head && !parse_head()) break;
     if (phase_ == Phase::body && !read_body()) break;
     if (phase_ == Phase::ready) dispatch();
