@@ -1,0 +1,279 @@
+// Coordinating coroutines on one loop, after Tornado's tornado.locks:
+// Event, Condition, Semaphore, BoundedSemaphore and Lock, plus ReleaseGuard,
+// which releases a Lock or Semaphore when it goes out of scope.
+//
+// These are not thread locks: they never block the thread. Every waiting
+// call returns a Future, to co_await or to give callbacks.
+// - Uncontended, it returns a future that is already done (no trip through
+//   the loop; a co_await of it does not suspend) and allocates nothing in
+//   the steady state (future states are recycled).
+// - Contended, the caller becomes a waiter (one future). Waiters are woken
+//   in FIFO order, always through the loop: set(), notify() and release()
+//   only resolve futures, so no waiter's code runs on their stack.
+// - A timeout comes as a delay (Clock::duration) or a deadline
+//   (Clock::time_point), timed by IOLoop::current() at the call. It fails
+//   the future with TimeoutError (Condition::wait resolves false instead).
+//   A waiter whose timeout fired is skipped: it is never handed a permit.
+// - Destroying one of these with waiters pending fails their futures with
+//   AbandonedError, so the coroutines waiting on it resume and can unwind.
+//
+// Thread contract: the loop thread only (like Future), for every member.
+// Objects are neither copyable nor movable: waiters refer to them by address.
+#pragma once
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "detail/waiter_list.hpp"
+#include "future.hpp"
+#include "ioloop.hpp"
+
+namespace eddy {
+
+// A flag coroutines can wait for. Waiting while it is set finishes at once.
+class Event {
+ public:
+  Event() = default;
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  ~Event() { waiters_.abandon("eddy: Event destroyed while a wait() was pending"); }
+
+  bool is_set() const noexcept { return set_; }
+
+  // Sets the flag and wakes every waiter (from the loop, not from here).
+  void set() {
+    if (set_) return;
+    set_ = true;
+    while (detail::Waiter<void>* waiter = waiters_.front_live()) {
+      waiter->future.set_result();
+      waiters_.pop_front();
+    }
+  }
+  // Clears the flag; later waits wait again.
+  void clear() noexcept { set_ = false; }
+
+  // Done once the flag is set (at once if it is set now).
+  Future<void> wait() {
+    if (set_) return make_ready_future();
+    return detail::wait_forever(waiters_);
+  }
+  Future<void> wait(Clock::duration timeout) { return wait_until(timeout); }
+  Future<void> wait(Clock::time_point deadline) { return wait_until(deadline); }
+
+ private:
+  template <class When>
+  Future<void> wait_until(When when) {
+    if (set_) return make_ready_future();
+    return detail::wait_with_timeout(waiters_, when, "eddy: Event::wait timed out");
+  }
+
+  bool set_ = false;
+  detail::WaiterList<detail::Waiter<void>> waiters_;
+};
+
+// Lets coroutines wait until another one notifies them. Unlike
+// std::condition_variable it has no lock of its own: on one loop thread a
+// coroutine runs undisturbed until it awaits, so none is needed (Tornado's
+// Condition is the same).
+class Condition {
+ public:
+  Condition() = default;
+  Condition(const Condition&) = delete;
+  Condition& operator=(const Condition&) = delete;
+  ~Condition() { waiters_.abandon("eddy: Condition destroyed while a wait() was pending"); }
+
+  // Resolves true when notified; with a timeout, false when it passes first.
+  Future<bool> wait() { return detail::wait_forever(waiters_); }
+  Future<bool> wait(Clock::duration timeout) { return wait_until(timeout); }
+  Future<bool> wait(Clock::time_point deadline) { return wait_until(deadline); }
+
+  // Wakes the first n waiters still waiting (fewer if fewer wait).
+  void notify(std::size_t n = 1) {
+    for (; n > 0; --n) {
+      detail::Waiter<bool>* waiter = waiters_.front_live();
+      if (waiter == nullptr) return;
+      waiter->future.set_result(true);
+      waiters_.pop_front();
+    }
+  }
+  // Wakes every waiter waiting now.
+  void notify_all() { notify(static_cast<std::size_t>(-1)); }
+
+ private:
+  template <class When>
+  Future<bool> wait_until(When when) {
+    detail::Waiter<bool>& waiter = waiters_.push(detail::Waiter<bool>{Future<bool>(), Timeout()});
+    Future<bool> future = waiter.future;
+    detail::arm_or_expire(waiter, [&] { return detail::arm_timer(when, detail::FalseOnTimeout{future}); });
+    return future;
+  }
+
+  detail::WaiterList<detail::Waiter<bool>> waiters_;
+};
+
+namespace detail {
+
+// What a Permits object calls itself in its errors (string literals, so the
+// TimeoutError built on each timeout copies nothing it must keep).
+struct PermitsKind {
+  const char* name;
+  const char* timed_out;
+  const char* abandoned;
+};
+inline constexpr PermitsKind semaphore_kind{"Semaphore", "eddy: Semaphore::acquire timed out",
+                                            "eddy: Semaphore destroyed while an acquire() was pending"};
+inline constexpr PermitsKind bounded_semaphore_kind{
+    "BoundedSemaphore", "eddy: BoundedSemaphore::acquire timed out",
+    "eddy: BoundedSemaphore destroyed while an acquire() was pending"};
+inline constexpr PermitsKind lock_kind{"Lock", "eddy: Lock::acquire timed out",
+                                       "eddy: Lock destroyed while an acquire() was pending"};
+
+// The counter behind Semaphore, BoundedSemaphore and Lock. A release with a
+// waiter pending hands the permit straight to that waiter (the count does
+// not move), so an acquire() arriving before the waiter resumes cannot
+// steal it, and none is lost when a waiter times out.
+class Permits {
+ public:
+  Permits(int value, int bound, const PermitsKind& kind) : value_(value), bound_(bound), kind_(&kind) {}
+  Permits(const Permits&) = delete;
+  Permits& operator=(const Permits&) = delete;
+  ~Permits() { waiters_.abandon(kind_->abandoned); }
+
+  Future<void> acquire() {
+    if (take()) return make_ready_future();
+    return wait_forever(waiters_);
+  }
+  template <class When>
+  Future<void> acquire(When when) {
+    if (take()) return make_ready_future();
+    return wait_with_timeout(waiters_, when, kind_->timed_out);
+  }
+
+  void release() {
+    if (bound_ >= 0 && value_ >= bound_) throw std::logic_error(over_release_message());
+    if (Waiter<void>* waiter = waiters_.front_live()) {
+      waiter->future.set_result();
+      waiters_.pop_front();
+      return;
+    }
+    ++value_;
+  }
+
+  int value() const noexcept { return value_; }
+
+ private:
+  bool take() noexcept {
+    if (value_ == 0) return false;
+    --value_;
+    return true;
+  }
+  std::string over_release_message() const {
+    if (kind_ == &lock_kind) return "eddy: Lock::release of an unlocked Lock";
+    return std::string("eddy: ") + kind_->name + "::release past its initial value " + std::to_string(bound_);
+  }
+
+  int value_;
+  int bound_;  // -1: unbounded
+  const PermitsKind* kind_;
+  WaiterList<Waiter<void>> waiters_;
+};
+
+inline int checked_semaphore_value(int value, const char* kind) {
+  if (value < 0) {
+    throw std::invalid_argument(std::string("eddy: ") + kind + " value must be >= 0, got " + std::to_string(value));
+  }
+  return value;
+}
+
+}  // namespace detail
+
+// A counter of permits: acquire() takes one, waiting while none is left;
+// release() gives one back (to the first waiter, if any).
+class Semaphore {
+ public:
+  // std::invalid_argument if value < 0.
+  explicit Semaphore(int value = 1)
+      : permits_(detail::checked_semaphore_value(value, "Semaphore"), -1, detail::semaphore_kind) {}
+
+  Future<void> acquire() { return permits_.acquire(); }
+  Future<void> acquire(Clock::duration timeout) { return permits_.acquire(timeout); }
+  Future<void> acquire(Clock::time_point deadline) { return permits_.acquire(deadline); }
+  void release() { permits_.release(); }
+
+  // Permits left (0 while anyone waits).
+  int value() const noexcept { return permits_.value(); }
+
+ protected:
+  // A bounded one: release() past `value` throws std::logic_error.
+  Semaphore(int value, const detail::PermitsKind& kind)
+      : permits_(detail::checked_semaphore_value(value, kind.name), value, kind) {}
+
+ private:
+  detail::Permits permits_;
+};
+
+// A Semaphore that refuses to be released more often than acquired:
+// release() past the initial value throws std::logic_error.
+class BoundedSemaphore : public Semaphore {
+ public:
+  explicit BoundedSemaphore(int value = 1) : Semaphore(value, detail::bounded_semaphore_kind) {}
+};
+
+// Mutual exclusion between coroutines. Not reentrant: a coroutine that holds
+// it and acquires it again waits for itself.
+class Lock {
+ public:
+  Lock() : permits_(1, 1, detail::lock_kind) {}
+
+  Future<void> acquire() { return permits_.acquire(); }
+  Future<void> acquire(Clock::duration timeout) { return permits_.acquire(timeout); }
+  Future<void> acquire(Clock::time_point deadline) { return permits_.acquire(deadline); }
+  // std::logic_error if the lock is not held.
+  void release() { permits_.release(); }
+  bool locked() const noexcept { return permits_.value() == 0; }
+
+ private:
+  detail::Permits permits_;
+};
+
+// Releases an acquired Lock, Semaphore or BoundedSemaphore when it goes out
+// of scope (the scoped form of Tornado's `with (yield lock.acquire()):`).
+// It adopts a lock already acquired; it does not acquire:
+//
+//   co_await lock.acquire();
+//   eddy::ReleaseGuard hold(lock);
+//
+// Movable, not copyable. A release() that throws in the destructor (the
+// lock was released by hand as well) is reported through the loop's
+// exception handler instead of terminating.
+template <class L>
+class ReleaseGuard {
+ public:
+  explicit ReleaseGuard(L& lock) noexcept : lock_(&lock) {}
+  ReleaseGuard(ReleaseGuard&& other) noexcept : lock_(std::exchange(other.lock_, nullptr)) {}
+  ReleaseGuard(const ReleaseGuard&) = delete;
+  ReleaseGuard& operator=(const ReleaseGuard&) = delete;
+  ReleaseGuard& operator=(ReleaseGuard&&) = delete;
+  ~ReleaseGuard() {
+    try {
+      release();
+    } catch (...) {
+      IOLoop::current().handle_exception(std::current_exception(), "ReleaseGuard");
+    }
+  }
+
+  // Releases now instead of at the end of the scope.
+  void release() {
+    if (lock_ != nullptr) std::exchange(lock_, nullptr)->release();
+  }
+  // Gives up the duty to release; returns the lock.
+  L* dismiss() noexcept { return std::exchange(lock_, nullptr); }
+  bool owns() const noexcept { return lock_ != nullptr; }
+
+ private:
+  L* lock_;
+};
+
+}  // namespace eddy
