@@ -69,9 +69,13 @@ TEST_CASE("stop() from another thread wakes and ends a sleeping loop", "[lifecyc
 }
 
 TEST_CASE("current() is the running loop inside it and the thread's default outside", "[lifecycle]") {
+  eddy::IOLoop::clear_current();
   eddy::IOLoop& before = eddy::IOLoop::current();
   CHECK(&before == &eddy::IOLoop::current());
   eddy::IOLoop loop;
+  // The first loop built while none is current becomes current (Tornado 4.5).
+  CHECK(&eddy::IOLoop::current() == &loop);
+  eddy::IOLoop::clear_current();
   eddy::IOLoop* inside = nullptr;
   loop.add_callback([&] {
     inside = &eddy::IOLoop::current();

@@ -12,7 +12,7 @@
 // IOLoop::add_callback (run_in_executor does exactly that).
 #pragma once
 
-#include <chrono>
+#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <exception>
 #include <optional>
 #include <stdexcept>
@@ -61,12 +61,23 @@ class Future {
   bool done() const noexcept { return state_->done(); }
 
   // The value (nothing for void), or the stored exception rethrown.
-  // InvalidStateError if the future is not done yet.
+  // InvalidStateError if the future is not done yet. A copyable value is
+  // copied; a move-only one (std::unique_ptr) is moved out, so the first
+  // result() (or co_await) of any handle takes it and a later one throws
+  // InvalidStateError.
   T result() const {
     check_done("result");
     state_->mark_retrieved();
     if (state_->failed()) std::rethrow_exception(state_->error());
-    if constexpr (!std::is_void_v<T>) return state_->value();
+    if constexpr (std::is_void_v<T>) {
+      return;
+    } else if constexpr (std::is_copy_constructible_v<T>) {
+      return state_->value();
+    } else {
+      if (state_->taken()) throw InvalidStateError("eddy: Future::result: the move-only value was already taken");
+      state_->mark_taken();
+      return std::move(state_->value());
+    }
   }
 
   // The stored exception, or null if the future succeeded. InvalidStateError
@@ -117,6 +128,9 @@ class Future {
  private:
   template <class>
   friend class detail::FutureState;
+  template <class>
+  friend class detail::FutureAwaiter;
+  friend class IOLoop;
   explicit Future(detail::FutureState<T>* state) noexcept : state_(state) { state_->add_ref(); }
 
   void check_done(const char* what) const {
@@ -159,18 +173,16 @@ inline void report_unretrieved(std::exception_ptr error) noexcept {
   }
 }
 
-inline void schedule_on_current(Function<void()>&& job) { IOLoop::current().add_callback(std::move(job)); }
+inline void schedule_job(const LoopAnchor* anchor, Function<void()>&& job) {
+  IOLoop* loop = anchor != nullptr ? anchor->loop : nullptr;
+  (loop != nullptr ? *loop : IOLoop::current()).add_callback(std::move(job));
+}
 
 template <class T>
 void FutureState<T>::schedule() {
   if (scheduled_) return;
   scheduled_ = true;
-  add_ref();  // the job keeps the state alive until the callbacks ran
-  FutureState* self = this;
-  schedule_on_current([self] {
-    self->run_callbacks();
-    release(self);
-  });
+  schedule_job(anchor_.get(), RunJob(this));
 }
 
 template <class T>
@@ -188,6 +200,7 @@ void FutureState<T>::run_callbacks() {
   // The first callback runs in place (no move of the callable). One that it
   // adds lands in more_ (first_ is occupied) with a job of its own, which
   // runs after first_ is cleared below, so nothing runs twice.
+  // An empty callback was cancelled (see cancel_callback).
   if (first_) {
     call(first_);
     first_.reset();
@@ -195,7 +208,9 @@ void FutureState<T>::run_callbacks() {
   if (more_.empty()) return;
   std::vector<Callback> more;
   more.swap(more_);
-  for (Callback& callback : more) call(callback);
+  for (Callback& callback : more) {
+    if (callback) call(callback);
+  }
 }
 
 // What func() returns, as a future: Future<T> stays, void and plain values
@@ -245,40 +260,64 @@ template <class F>
 auto IOLoop::run_sync_impl(F& func, std::int64_t timeout_ns) {
   using Adapter = detail::AsFuture<std::invoke_result_t<F&>>;
   using FutureType = typename Adapter::type;
-  std::optional<FutureType> outcome;
-  bool timed_out = false;
+  // Checked before anything is queued: a nested call leaves nothing behind.
+  if (running()) throw std::logic_error("eddy: run_sync: the loop is already running (run_sync does not nest)");
+  // What the queued work shares with this call. The work may outlive the
+  // call (a stop() before start() makes start() return at once; after a
+  // timeout the future may resolve later): once `active` is false it
+  // touches neither `func` (on this stack) nor the loop.
+  struct Session {
+    F* func;
+    std::optional<FutureType> outcome;
+    bool timed_out = false;
+    bool active = true;
+  };
+  auto session = std::make_shared<Session>();
+  session->func = &func;
   // As Tornado: func() runs from inside the loop, so IOLoop::current() is
   // this loop while it runs and while its coroutines make progress.
-  add_callback([&] {
+  add_callback([this, session] {
+    if (!session->active) return;
     try {
-      outcome.emplace(Adapter::call(func));
+      session->outcome.emplace(Adapter::call(*session->func));
     } catch (...) {
-      outcome.emplace();
-      outcome->set_exception(std::current_exception());
+      session->outcome.emplace();
+      session->outcome->set_exception(std::current_exception());
     }
-    outcome->add_done_callback([this](const FutureType&) { stop(); });
+    // Weak: the future may never resolve, and must not keep the session.
+    session->outcome->add_done_callback([this, weak = std::weak_ptr<Session>(session)](const FutureType&) {
+      std::shared_ptr<Session> s = weak.lock();
+      if (s && s->active) stop();
+    });
   });
   Timeout deadline;
   if (timeout_ns >= 0) {
-    deadline = call_later(std::chrono::nanoseconds(timeout_ns), [&] {
-      timed_out = true;
+    deadline = call_later(std::chrono::nanoseconds(timeout_ns), [this, session] {
+      if (!session->active) return;
+      session->timed_out = true;
       stop();
     });
   }
   start();
+  session->active = false;
   remove_timeout(deadline);
-  if (!outcome || !outcome->done()) {
-    if (timed_out) {
+  if (!session->outcome || !session->outcome->done()) {
+    if (session->timed_out) {
       throw TimeoutError("eddy: run_sync: operation timed out after " +
                          std::to_string(static_cast<double>(timeout_ns) / 1e9) + " s");
     }
     throw std::runtime_error("eddy: run_sync: the loop was stopped before the future resolved");
   }
-  return outcome->result();
+  FutureType outcome = std::move(*session->outcome);
+  session->outcome.reset();
+  return outcome.result();
 }
 
 template <class T, class F>
 void IOLoop::add_future(Future<T> future, F&& callback) {
+  // The done-callbacks are scheduled on this loop, whichever loop is current
+  // where the future resolves (say, before start() with another current).
+  future.state_->schedule_on(anchor_);
   future.add_done_callback([this, callback = std::forward<F>(callback)](Future<T> done) mutable {
     if (in_loop_thread()) {
       callback(std::move(done));

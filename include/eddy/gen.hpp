@@ -10,7 +10,7 @@
 // Thread contract: the loop thread only, like Future.
 #pragma once
 
-#include <chrono>
+#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "detail/invoke.hpp"
 #include "future.hpp"
 #include "ioloop.hpp"
 
@@ -55,7 +56,7 @@ template <class T = void, class F, class... Args>
 Future<T> task(F&& fn, Args&&... args) {
   Future<T> future;
   try {
-    std::invoke(std::forward<F>(fn), std::forward<Args>(args)..., detail::TaskCallback<T>{future});
+    detail::invoke(std::forward<F>(fn), std::forward<Args>(args)..., detail::TaskCallback<T>{future});
   } catch (...) {
     if (!future.done()) future.set_exception(std::current_exception());
   }
@@ -80,9 +81,10 @@ Future<T> with_timeout(Clock::duration timeout, Future<T> future) {
   Timeout timer = loop.call_later(timeout, [result]() mutable {
     if (!result.done()) result.set_exception(std::make_exception_ptr(TimeoutError("eddy: with_timeout: timed out")));
   });
-  future.add_done_callback([result, timer, &loop](Future<T> done) mutable {
+  // The anchor, not the loop: `future` may resolve after the loop is gone.
+  future.add_done_callback([result, timer, anchor = loop.anchor()](Future<T> done) mutable {
     if (result.done()) return;  // timed out already: leave `done` unobserved
-    loop.remove_timeout(timer);
+    if (anchor->loop != nullptr) anchor->loop->remove_timeout(timer);
     if (done.failed_unobserved()) {
       result.set_exception(done.exception());
     } else if constexpr (std::is_void_v<T>) {

@@ -13,9 +13,8 @@
 // creates a new loop (its epoll/kqueue descriptor is shared with the parent).
 #pragma once
 
-#include <algorithm>
 #include <atomic>
-#include <chrono>
+#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -54,6 +53,18 @@ inline thread_local IOLoop* current_loop = nullptr;
 // The loop whose start() is running on this thread: in_loop_thread() reads
 // it instead of comparing thread ids, which costs a call.
 inline thread_local IOLoop* running_loop = nullptr;
+// Loop serials (IOLoop::serial()) come from one process-wide counter, so a
+// serial never names two loops, even two built one after the other at one
+// address.
+inline std::atomic<std::uint64_t> next_loop_serial{1};
+
+// What an object that may outlive its loop (a stream, a server, a future
+// told to schedule on it) holds instead of a bare IOLoop*: `loop` names the
+// loop until its destructor has finished tearing down, then reads nullptr.
+// Read and written on the loop's thread only.
+struct LoopAnchor {
+  IOLoop* loop;
+};
 }  // namespace detail
 
 class IOLoop {
@@ -73,36 +84,29 @@ class IOLoop {
   IOLoop() : IOLoop(IOLoopOptions{}) {}
   // A loop over a chosen backend; std::invalid_argument if this build lacks it.
   explicit IOLoop(Backend backend) : IOLoop(IOLoopOptions{backend, false, {}}) {}
-  explicit IOLoop(const IOLoopOptions& options)
-      : poller_(options.backend),
-        virtual_time_(options.virtual_time),
-        virtual_now_(detail::to_ns(options.virtual_start)) {
-    sink_.poller = &poller_;
-  }
+  // As Tornado 4.5, a new loop becomes current on the constructing thread
+  // when no loop is current there yet (make_current() covers other cases).
+  explicit IOLoop(const IOLoopOptions& options) : IOLoop(options, true) {}
 
   IOLoop(const IOLoop&) = delete;
   IOLoop& operator=(const IOLoop&) = delete;
 
-  // Destroying a running loop is a bug (asserted in debug builds). Pending
-  // callbacks, timeouts and handlers are destroyed without running; signal
-  // dispositions are restored.
-  ~IOLoop() {
-    EDDY_ASSERT(!running(), "IOLoop destroyed while running");
-    if (detail::current_loop == this) detail::current_loop = nullptr;
-    // Workers may still post results: join them while the queues exist.
-    executor_.reset();
-    // Coroutines suspended on this loop are owned by nobody else.
-    frames_.destroy_all();
-    for (int signum = 1; signum < static_cast<int>(signal_handlers_.size()); ++signum) {
-      if (signal_handlers_[static_cast<std::size_t>(signum)]) detail::uninstall_signal(signum, &sink_);
-    }
-  }
+  // Destroying a running loop is a bug (asserted in debug builds). Teardown
+  // is explicit and ordered (detail/ioloop_teardown.hpp): the executor is
+  // joined, then pending callbacks, timeouts, handlers and suspended
+  // coroutine frames are destroyed without running, while every member is
+  // still valid, so their destructors may call the loop (remove_handler,
+  // remove_timeout work; add_callback and run_in_executor drop the work);
+  // signal dispositions are restored; the anchor then reads nullptr.
+  ~IOLoop() { tear_down(); }
 
-  // The loop running on this thread; else the one made current with
-  // make_current(); else this thread's default loop (created on first use).
+  // The loop running on this thread; else the one made current (by
+  // make_current(), or by being the first loop built while none was
+  // current); else this thread's default loop, created on first use and
+  // never made current itself, so a loop built later still becomes current.
   static IOLoop& current() {
     if (detail::current_loop != nullptr) return *detail::current_loop;
-    static thread_local IOLoop default_loop;
+    static thread_local IOLoop default_loop(IOLoopOptions{}, false);
     return default_loop;
   }
   // The loop current on this thread, or nullptr if none was made current
@@ -113,6 +117,13 @@ class IOLoop {
   static void clear_current() noexcept { detail::current_loop = nullptr; }
 
   Backend backend() const noexcept { return poller_.backend(); }
+  // This loop's number, unique in the process for its whole run.
+  std::uint64_t serial() const noexcept { return serial_; }
+  // Shared with objects that may outlive the loop (see detail::LoopAnchor).
+  std::shared_ptr<const detail::LoopAnchor> anchor() const noexcept { return anchor_; }
+  // True while the destructor tears the loop down: code run from the
+  // destructors of its pending work can tell that nothing will run again.
+  bool closing() const noexcept { return closing_; }
   bool running() const noexcept { return owner_.load(std::memory_order_relaxed) != std::thread::id(); }
 
   // Runs the loop until stop(). Throws std::logic_error if this loop is
@@ -158,11 +169,12 @@ class IOLoop {
   }
 
   // Cancels a timeout. A no-op when it already ran, was already removed, is
-  // empty or belongs to another loop. Safe from inside any callback,
-  // including the timeout's own.
+  // empty or belongs to another loop (even a destroyed one that had this
+  // address). Safe from inside any callback, including the timeout's own,
+  // and from destructors run by the loop's teardown.
   void remove_timeout(Timeout timeout) noexcept {
     assert_loop_thread();
-    if (timeout.owner_ != this) return;
+    if (timeout.loop_serial_ != serial_) return;
     if (timers_.cancel(timeout.id_)) ++stats_.timeouts_cancelled;
   }
 
@@ -195,9 +207,12 @@ class IOLoop {
     }
     detail::HandlerTable::Handler fn(std::forward<H>(handler));
     if (!fn) throw std::invalid_argument("eddy: add_handler: empty handler for fd " + std::to_string(fd));
-    poller_.add(fd, events);
+    // The registration's tag travels with its events (epoll's data), so
+    // events of an earlier registration of the same number are told apart.
+    std::uint32_t tag = handlers_.next_tag();
+    poller_.add(fd, events, tag);
     try {
-      handlers_.insert(fd, std::move(fn), events, batch_, where);
+      handlers_.insert(fd, std::move(fn), events, batch_, where, tag);
     } catch (...) {
       poller_.remove(fd);
       throw;
@@ -213,14 +228,16 @@ class IOLoop {
       throw std::invalid_argument("eddy: update_handler: fd " + std::to_string(fd) + " is not registered");
     }
     if (slot->events == events) return;
-    poller_.modify(fd, events);
+    poller_.modify(fd, events, slot->tag);
     slot->events = events;
   }
 
   // Stops watching fd. A no-op when fd is not registered; tolerates an fd that
-  // was already closed. Safe from inside any handler, including fd's own (its
-  // callable is destroyed after it returns); a handler whose fd is removed by
-  // an earlier handler of the same batch does not run.
+  // was already closed (see the README's "Lifetime and teardown" for what a
+  // dup of a closed fd can and cannot keep). Safe from inside any handler,
+  // including fd's own (its callable is destroyed after it returns); a
+  // handler whose fd is removed by an earlier handler of the same batch does
+  // not run.
   void remove_handler(int fd) noexcept {
     assert_loop_thread();
     if (!handlers_.contains(fd)) return;
@@ -254,10 +271,12 @@ class IOLoop {
   }
 
   // Sets what receives exceptions escaping callbacks, timeouts and handlers.
-  // The default writes one line to stderr. The loop always goes on.
+  // The default writes one line to stderr. The loop always goes on. Safe
+  // from inside the exception handler itself (it runs a moved-out copy).
   template <class E>
   void set_exception_handler(E&& handler) {
     exception_handler_ = detail::Function<void(std::exception_ptr)>(std::forward<E>(handler));
+    ++exception_handler_version_;
   }
 
   // Passes an exception to the exception handler; used by the loop and by
@@ -287,11 +306,19 @@ class IOLoop {
   // Runs func() on a worker thread and resolves the returned Future<R> on the
   // loop thread with its value or exception. The pool starts lazily, holds at
   // most max_executor_threads() workers (which block every signal) and is
-  // joined when the loop is destroyed. For the blocking work that has no
-  // asynchronous version: the loop stays free meanwhile.
+  // joined when the loop is destroyed. Each submit claims one idle worker or
+  // starts one (as Python's ThreadPoolExecutor), so up to that many jobs run
+  // at once. For the blocking work that has no asynchronous version: the
+  // loop stays free meanwhile.
   template <class F>
   auto run_in_executor(F&& func);
-  void set_max_executor_threads(std::size_t n) noexcept { max_executor_threads_ = n == 0 ? 1 : n; }
+  // Takes effect at once, also after first use: a larger bound lets the next
+  // submits start workers; with a smaller one, surplus workers exit as they
+  // finish their jobs.
+  void set_max_executor_threads(std::size_t n) {
+    max_executor_threads_ = n == 0 ? 1 : n;
+    if (executor_) executor_->set_max_workers(max_executor_threads_);
+  }
   std::size_t max_executor_threads() const noexcept { return max_executor_threads_; }
 
   // The coroutine frames suspended on this loop (see detail/coroutine.hpp).
@@ -309,7 +336,8 @@ class IOLoop {
     return std::chrono::nanoseconds(detector_.threshold_ns());
   }
   // Sets what receives BlockingReports. Watchdog reports call it from the
-  // watchdog thread, so it must be thread-safe.
+  // watchdog thread, so it must be thread-safe. Safe from inside the blocking
+  // handler itself (reports call a snapshot, not under the setter's lock).
   template <class F>
   void set_blocking_handler(F&& handler) {
     detector_.set_handler(detail::BlockingDetector::Handler(std::forward<F>(handler)));
@@ -342,7 +370,7 @@ class IOLoop {
   // Virtual time only: moves the clock forward by `delta` (never back). The
   // loop's own jumps to the next deadline need no call.
   void advance_time(Clock::duration delta) noexcept {
-    if (virtual_time_ && delta.count() > 0) virtual_now_ += detail::to_ns(delta);
+    if (virtual_time_ && delta.count() > 0) virtual_now_ = detail::add_saturating(virtual_now_, detail::to_ns(delta));
   }
   // Virtual time only: sets the clock, backwards too, for tests of code that
   // must survive a clock that jumps.
@@ -364,6 +392,18 @@ class IOLoop {
  private:
   class RunScope;
 
+  IOLoop(const IOLoopOptions& options, bool become_current)
+      : poller_(options.backend),
+        virtual_time_(options.virtual_time),
+        virtual_now_(detail::to_ns(options.virtual_start)),
+        serial_(detail::next_loop_serial.fetch_add(1, std::memory_order_relaxed)),
+        anchor_(std::make_shared<detail::LoopAnchor>(detail::LoopAnchor{this})) {
+    sink_.poller = &poller_;
+    if (become_current && detail::current_loop == nullptr) detail::current_loop = this;
+  }
+  void tear_down() noexcept;
+  void drop_queued_callbacks() noexcept;
+
   template <class F>
   auto run_sync_impl(F& func, std::int64_t timeout_ns);
   detail::ThreadPool& executor();
@@ -372,7 +412,7 @@ class IOLoop {
   Timeout schedule(std::int64_t when, F&& callback, SourceLocation where) {
     assert_loop_thread();
     detail::TimerId id = timers_.add(when, std::forward<F>(callback), where);
-    return Timeout(this, id);
+    return Timeout(serial_, id);
   }
 
   void assert_loop_thread() const noexcept {
@@ -402,9 +442,12 @@ class IOLoop {
   std::size_t poll_for_io();
   std::int64_t poll_timeout();
   void dispatch_handlers() noexcept;
-  EDDY_ALWAYS_INLINE detail::HandlerTable::Slot* ready_handler(int fd, std::uint32_t ready) noexcept;
+  EDDY_ALWAYS_INLINE detail::HandlerTable::Slot* ready_handler(int fd, std::uint32_t ready,
+                                                                std::uint32_t tag) noexcept;
   EDDY_ALWAYS_INLINE void invoke_handler(detail::HandlerTable::Slot& slot, int fd, std::uint32_t ready) noexcept;
   void deliver_signal(int signum) noexcept;
+  void note_stale_tag(std::uint32_t tag) noexcept;  // cold
+  void rebuild_poller() noexcept;  // cold
 
   template <class Fn, class... Args>
   void invoke(Fn& fn, Args... args) noexcept {
@@ -440,18 +483,29 @@ class IOLoop {
   std::atomic<std::thread::id> owner_{};
   std::atomic<bool> stop_requested_{false};
   std::uint64_t batch_ = 0;        // dispatch batches so far (see HandlerTable)
+  // A registration that keeps reporting after its removal (see
+  // note_stale_tag): the suspect, the batch it was first seen in, and
+  // whether the backend's set must be rebuilt after this batch.
+  std::uint32_t suspect_tag_ = 0;
+  std::uint64_t suspect_batch_ = 0;
+  bool rebuild_poller_ = false;
   unsigned polls_skipped_ = 0;     // zero-wait polls skipped in a row
 
   detail::SignalSink sink_;
   std::vector<detail::Function<void(int)>> signal_handlers_;
 
   detail::Function<void(std::exception_ptr)> exception_handler_;
+  std::uint64_t exception_handler_version_ = 0;  // bumped by set_exception_handler
   detail::BlockingDetector detector_;
 
   bool virtual_time_ = false;
   std::int64_t virtual_now_ = 0;
 
   LoopStats stats_;
+
+  const std::uint64_t serial_;
+  std::shared_ptr<detail::LoopAnchor> anchor_;
+  bool closing_ = false;  // set by tear_down(); under remote_mutex_ for add_remote
 
   // Declared last so they are destroyed first (though ~IOLoop also does it
   // explicitly, in the order that matters).
@@ -469,6 +523,7 @@ class IOLoop {
 }  // namespace eddy
 
 #include "detail/ioloop_iteration.hpp"
+#include "detail/ioloop_teardown.hpp"
 
 // The futures half of the API (run_sync, add_future, run_in_executor) lives
 // in future.hpp; including it here makes <eddy/ioloop.hpp> complete alone.

@@ -2,7 +2,7 @@
 // report, the statistics snapshot and the construction options.
 #pragma once
 
-#include <chrono>
+#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <cstddef>
 #include <cstdint>
 
@@ -19,20 +19,22 @@ class IOLoop;
 // A handle to one scheduled timeout, returned by add_timeout, call_at and
 // call_later. Default-constructed, it is empty. Copying it copies the handle,
 // not the timeout. It stays safe to pass to remove_timeout after the timeout
-// fired or was removed (that is a no-op).
+// fired or was removed (that is a no-op), and to any other loop (also a
+// no-op): a handle names its loop by the loop's serial, unique in the process
+// (IOLoop::serial()), not by its address, which a later loop may reuse.
 class Timeout {
  public:
   Timeout() noexcept = default;
   explicit operator bool() const noexcept { return id_.generation != 0; }
   friend bool operator==(const Timeout& a, const Timeout& b) noexcept {
-    return a.owner_ == b.owner_ && a.id_.slot == b.id_.slot && a.id_.generation == b.id_.generation;
+    return a.loop_serial_ == b.loop_serial_ && a.id_.slot == b.id_.slot && a.id_.generation == b.id_.generation;
   }
   friend bool operator!=(const Timeout& a, const Timeout& b) noexcept { return !(a == b); }
 
  private:
   friend class IOLoop;
-  Timeout(const IOLoop* owner, detail::TimerId id) noexcept : owner_(owner), id_(id) {}
-  const IOLoop* owner_ = nullptr;
+  Timeout(std::uint64_t loop_serial, detail::TimerId id) noexcept : loop_serial_(loop_serial), id_(id) {}
+  std::uint64_t loop_serial_ = 0;  // 0 never names a loop
   detail::TimerId id_{};
 };
 

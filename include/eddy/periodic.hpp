@@ -6,35 +6,42 @@
 //   next += (floor((now - next) / period) + 1) * period
 // so an overrun skips the runs it missed instead of bursting to catch up;
 // if the clock appears to have gone backwards (now < next), next += period.
-// With jitter j, each period is multiplied by 1 + j * (random - 0.5).
+// With jitter j in [0, 1], each period is multiplied by 1 + j * (random - 0.5).
+// Every deadline computation saturates: a period of years means "not in
+// this run", never an overflow.
 //
 // Thread contract: construct, start(), stop() and destroy on the loop's thread.
+// Lifetime: it may outlive its loop; then stop() and the destructor do
+// nothing and start() throws std::logic_error.
 // Reentrancy: the callback may call stop(), start() or even destroy the
 // PeriodicCallback; state shared with the scheduled timeout keeps that safe.
 #pragma once
 
-#include <chrono>
-#include <cmath>
+#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <stdexcept>
 #include <utility>
 
+#include "detail/floor.hpp"
+#include "detail/splitmix64.hpp"
 #include "ioloop.hpp"
 
 namespace eddy {
 
 class PeriodicCallback {
  public:
-  // Throws std::invalid_argument if period <= 0 or jitter is negative or NaN.
+  // Throws std::invalid_argument if period <= 0 or jitter is outside [0, 1]
+  // (Tornado's range; beyond 2 a period could turn negative) or NaN.
   template <class F>
   PeriodicCallback(IOLoop& loop, F&& callback, Clock::duration period, double jitter = 0.0)
       : state_(std::make_shared<State>(loop, detail::Function<void()>(std::forward<F>(callback)), period, jitter)) {
     if (period <= Clock::duration::zero()) {
       throw std::invalid_argument("eddy: PeriodicCallback period must be positive");
     }
-    if (!(jitter >= 0.0)) throw std::invalid_argument("eddy: PeriodicCallback jitter must be >= 0");
+    if (!(jitter >= 0.0 && jitter <= 1.0)) {
+      throw std::invalid_argument("eddy: PeriodicCallback jitter must be within [0, 1]");
+    }
   }
 
   PeriodicCallback(PeriodicCallback&&) noexcept = default;
@@ -54,6 +61,7 @@ class PeriodicCallback {
   void start() {
     State& s = *state_;
     if (s.running) return;
+    if (s.anchor->loop == nullptr) throw std::logic_error("eddy: PeriodicCallback::start: its loop was destroyed");
     s.running = true;
     s.next = detail::to_ns(s.loop.time());
     schedule_next(state_);
@@ -63,7 +71,7 @@ class PeriodicCallback {
   void stop() noexcept {
     if (!state_ || !state_->running) return;
     state_->running = false;
-    state_->loop.remove_timeout(state_->timeout);
+    if (state_->anchor->loop != nullptr) state_->loop.remove_timeout(state_->timeout);
     state_->timeout = Timeout();
   }
 
@@ -72,14 +80,15 @@ class PeriodicCallback {
  private:
   struct State {
     State(IOLoop& l, detail::Function<void()>&& f, Clock::duration p, double j)
-        : loop(l), callback(std::move(f)), period(detail::to_ns(p)), jitter(j),
-          random(static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(this) ^
-                                            static_cast<std::uintptr_t>(Clock::now().time_since_epoch().count()))) {}
+        : loop(l), anchor(l.anchor()), callback(std::move(f)), period(detail::to_ns(p)), jitter(j),
+          random(static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(this)) ^
+                 static_cast<std::uint64_t>(Clock::now().time_since_epoch().count())) {}
     IOLoop& loop;
+    std::shared_ptr<const detail::LoopAnchor> anchor;  // reads nullptr once the loop is gone
     detail::Function<void()> callback;
     std::int64_t period;
     double jitter;
-    std::minstd_rand random;
+    detail::SplitMix64 random;
     bool running = false;
     std::int64_t next = 0;
     Timeout timeout;
@@ -103,14 +112,14 @@ class PeriodicCallback {
     std::int64_t now = detail::to_ns(s.loop.time());
     double period = static_cast<double>(s.period);
     if (s.jitter > 0.0) {
-      double r = std::uniform_real_distribution<double>(0.0, 1.0)(s.random);
+      double r = s.random.next_unit();
       period *= 1.0 + s.jitter * (r - 0.5);
     }
     if (s.next <= now) {
-      double missed = std::floor(static_cast<double>(now - s.next) / period);
-      s.next += static_cast<std::int64_t>((missed + 1.0) * period);
+      double missed = detail::floor(static_cast<double>(detail::sub_saturating(now, s.next)) / period);
+      s.next = detail::add_saturating(s.next, detail::ns_from_double((missed + 1.0) * period));
     } else {
-      s.next += static_cast<std::int64_t>(period);  // the clock went backwards
+      s.next = detail::add_saturating(s.next, detail::ns_from_double(period));  // the clock went backwards
     }
     // The timeout holds a weak reference: a destroyed PeriodicCallback's
     // timeout is removed, and one already running sees the state gone.

@@ -126,7 +126,7 @@ class TCPClient {
   // connects.
   Future<IOStream> connect(const std::string& host, std::uint16_t port) {
     IOLoop& loop = IOLoop::current();
-    std::string context = "eddy: connect to " + host + ":" + std::to_string(port);
+    std::string context = "eddy: connect to " + detail::format_host_port(host, port);
     auto connector = std::make_shared<detail::Connector>(loop, context);
     Future<IOStream> result = connector->future;
     if (detail::is_ip_literal(host)) {

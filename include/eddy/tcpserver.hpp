@@ -19,16 +19,18 @@
 //   processes bind the same port and the kernel spread connections across
 //   them; with fork_processes (process.hpp) that is one loop per core.
 //
-// Destroy a server before its loop (stop() is called by the destructor).
+// A server may outlive its loop, stopped or not: its sockets were closed
+// with the loop's teardown (or by stop()), and stop() and the destructor then
+// touch nothing of the loop.  Listen errors carry the errno: a host none of
+// whose addresses can be bound throws std::system_error with the last one.
 //
 // Thread contract: the thread of the loop that was current at listen().
 #pragma once
 
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <chrono>
+#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -74,13 +76,20 @@ class ServerState : public std::enable_shared_from_this<ServerState> {
   std::chrono::milliseconds emfile_pause{100};
 
  private:
-  bool loop_usable() const noexcept { return loop_ != nullptr && !loop_gone_; }
+  bool loop_usable() const noexcept { return loop_ != nullptr && !loop_gone_ && anchor_->loop != nullptr; }
+  void bind_loop(IOLoop& loop) {
+    if (loop_ == &loop && loop_usable()) return;
+    loop_ = &loop;
+    anchor_ = loop.anchor();
+    loop_gone_ = false;
+  }
   void pause_accepting();
   void resume_accepting();
   void serve(int fd, const sockaddr_storage& peer);
 
   Handle handle_;
   IOLoop* loop_ = nullptr;
+  std::shared_ptr<const LoopAnchor> anchor_;  // loop_'s: reads nullptr once it is gone
   bool loop_gone_ = false;
   bool paused_ = false;
   // Each listening socket with the id of its handler, so a handler destroyed
@@ -92,7 +101,10 @@ class ServerState : public std::enable_shared_from_this<ServerState> {
   std::vector<Socket> sockets_;
   std::uint64_t next_id_ = 1;
   bool listed(std::uint64_t id) const noexcept {
-    return std::any_of(sockets_.begin(), sockets_.end(), [id](const Socket& s) { return s.id == id; });
+    for (const Socket& s : sockets_) {
+      if (s.id == id) return true;
+    }
+    return false;
   }
   Timeout resume_;
 };
@@ -115,10 +127,12 @@ struct AcceptHandler {
 
 inline std::uint16_t ServerState::listen(std::uint16_t port, const std::string& address) {
   IOLoop& loop = IOLoop::current();
-  if (loop_ != nullptr && loop_ != &loop) throw std::logic_error("eddy: TCPServer::listen: a server listens on one loop");
-  loop_ = &loop;
-  std::string context = "eddy: TCPServer::listen " + (address.empty() ? std::string("*") : address) + ":" +
-                        std::to_string(port);
+  if (loop_ != nullptr && loop_usable() && loop_ != &loop) {
+    throw std::logic_error("eddy: TCPServer::listen: a server listens on one loop");
+  }
+  bind_loop(loop);
+  std::string context = "eddy: TCPServer::listen " + format_host_port(address, port);
+  int last_error = 0;  // of the addresses skipped, for the error if none is left
   std::vector<ResolvedAddress> addresses = resolve(address, port, true, context);
   std::vector<int> opened;
   try {
@@ -131,7 +145,10 @@ inline std::uint16_t ServerState::listen(std::uint16_t port, const std::string& 
         fd = listen_socket(a, reuse_port, backlog);
       } catch (const std::system_error& e) {
         // A host without IPv6 (or IPv4) still serves on the other family.
-        if (e.code().value() == EAFNOSUPPORT || e.code().value() == EADDRNOTAVAIL) continue;
+        if (e.code().value() == EAFNOSUPPORT || e.code().value() == EADDRNOTAVAIL) {
+          last_error = e.code().value();
+          continue;
+        }
         throw;
       }
       opened.push_back(fd);
@@ -141,12 +158,16 @@ inline std::uint16_t ServerState::listen(std::uint16_t port, const std::string& 
     }
   } catch (...) {
     for (int fd : opened) {
-      auto it = std::find_if(sockets_.begin(), sockets_.end(), [fd](const Socket& s) { return s.fd == fd; });
+      auto it = sockets_.begin();
+      while (it != sockets_.end() && it->fd != fd) ++it;
       if (it != sockets_.end()) sockets_.erase(it);  // unlisted first: the handler's destructor must see it gone
       loop.remove_handler(fd);
       close_fd(fd);
     }
     throw;
+  }
+  if (opened.empty() && last_error != 0) {
+    throw std::system_error(last_error, std::generic_category(), context + ": no address to listen on");
   }
   if (opened.empty()) throw std::runtime_error(context + ": no address to listen on");
   return bound_port(opened.front());
@@ -154,8 +175,10 @@ inline std::uint16_t ServerState::listen(std::uint16_t port, const std::string& 
 
 inline void ServerState::add_socket(int fd) {
   IOLoop& loop = IOLoop::current();
-  if (loop_ != nullptr && loop_ != &loop) throw std::logic_error("eddy: TCPServer::add_socket: a server listens on one loop");
-  loop_ = &loop;
+  if (loop_ != nullptr && loop_usable() && loop_ != &loop) {
+    throw std::logic_error("eddy: TCPServer::add_socket: a server listens on one loop");
+  }
+  bind_loop(loop);
   set_nonblocking(fd);
   std::uint64_t id = next_id_++;
   loop.add_handler(fd, AcceptHandler(weak_from_this(), id), paused_ ? IOLoop::NONE : IOLoop::READ);

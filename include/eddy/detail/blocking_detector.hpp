@@ -22,10 +22,11 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
+#include "chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -51,11 +52,15 @@ class BlockingDetector {
     threshold_ns_.store(ns > 0 ? ns : 0, std::memory_order_relaxed);
   }
 
+  // Safe from inside the handler: reports call a snapshot taken under the
+  // lock, which the setter only swaps; the replaced handler is destroyed
+  // when its last report returns.
   void set_handler(Handler&& handler) {
-    Handler old;
+    std::shared_ptr<Handler> fresh = handler ? std::make_shared<Handler>(std::move(handler)) : nullptr;
+    std::shared_ptr<Handler> old;
     std::lock_guard<std::mutex> lock(handler_mutex_);
     old = std::move(handler_);
-    handler_ = std::move(handler);
+    handler_ = std::move(fresh);
   }
 
   // Starts or stops the watchdog thread (which blocks every signal).
@@ -113,10 +118,14 @@ class BlockingDetector {
   }
 
   void report(const BlockingReport& report) noexcept {
-    std::lock_guard<std::mutex> lock(handler_mutex_);
-    if (handler_) {
+    std::shared_ptr<Handler> handler;
+    {
+      std::lock_guard<std::mutex> lock(handler_mutex_);
+      handler = handler_;
+    }
+    if (handler) {
       try {
-        handler_(report);
+        (*handler)(report);
       } catch (...) {
         std::fputs("eddy: the blocking handler threw\n", stderr);
       }
@@ -159,7 +168,7 @@ class BlockingDetector {
   bool inner_reported_ = false;  // loop thread only
 
   std::mutex handler_mutex_;
-  Handler handler_;
+  std::shared_ptr<Handler> handler_;  // null: the default line on stderr
 
   // What the watchdog reads.
   std::atomic<bool> watching_{false};

@@ -10,7 +10,11 @@
 //   resolved by the previous step runs in bounded stack.
 // - While suspended, the frame is listed on the loop (IOLoop::current() at
 //   suspension); destroying the loop destroys the frame, which nothing else
-//   owns.
+//   owns. The awaiter, destroyed with it, cancels its done-callback, so a
+//   future that outlives the loop and resolves later resumes nothing.
+// - A coroutine whose own future was resolved from outside before it
+//   returns (or throws) keeps the first outcome; the late one is reported
+//   through the loop's exception handler, as Tornado logs it.
 //
 // Included by future.hpp when the compiler supports coroutines.
 #pragma once
@@ -55,8 +59,15 @@ struct TrackedPromise {
 template <class U>
 class FutureAwaiter {
  public:
-  explicit FutureAwaiter(const Future<U>& future, SourceLocation where = SourceLocation()) noexcept
-      : future_(future), where_(where) {}
+  explicit FutureAwaiter(Future<U> future, SourceLocation where = SourceLocation()) noexcept
+      : future_(std::move(future)), where_(where) {}
+  FutureAwaiter(const FutureAwaiter&) = delete;
+  FutureAwaiter& operator=(const FutureAwaiter&) = delete;
+  // Destroyed while its callback waits: the frame is being destroyed (its
+  // loop is), and the future may outlive it.
+  ~FutureAwaiter() {
+    if (waiting_) future_.state_->cancel_callback(position_);
+  }
 
   bool await_ready() const noexcept { return future_.done(); }
 
@@ -65,10 +76,13 @@ class FutureAwaiter {
     if constexpr (std::is_base_of_v<TrackedPromise, P>) {
       handle.promise().handle = handle;
       handle.promise().track(IOLoop::current());
-      future_.add_done_callback([handle, where = where_](const Future<U>&) {
+      // The awaiter lives in the suspended frame, so the callback may use it.
+      position_ = future_.state_->add_callback([this, handle](const Future<U>&) {
+        waiting_ = false;
         handle.promise().untrack();
-        IOLoop::current().run_step("coroutine step", where, [handle] { handle.resume(); });
+        IOLoop::current().run_step("coroutine step", where_, [handle] { handle.resume(); });
       });
+      waiting_ = true;
     } else {
       future_.add_done_callback([handle](const Future<U>&) { handle.resume(); });
     }
@@ -79,6 +93,8 @@ class FutureAwaiter {
  private:
   Future<U> future_;
   SourceLocation where_;
+  std::size_t position_ = 0;  // of the callback in the future's list
+  bool waiting_ = false;      // the callback is registered and has not run
 };
 
 template <class T>
@@ -90,7 +106,23 @@ struct PromiseBase : TrackedPromise {
   std::suspend_never initial_suspend() const noexcept { return {}; }
   // The outcome lives in the shared state, so the frame can free itself.
   std::suspend_never final_suspend() const noexcept { return {}; }
-  void unhandled_exception() noexcept { future.set_exception(std::current_exception()); }
+  void unhandled_exception() noexcept {
+    if (future.done()) {
+      report_late_outcome(std::current_exception());
+      return;
+    }
+    future.set_exception(std::current_exception());
+  }
+
+  // The coroutine's future was resolved from outside before it finished:
+  // the first outcome stays, the late one goes to the exception handler.
+  static void report_late_outcome(std::exception_ptr late) noexcept {
+    IOLoop::current().handle_exception(late, "a coroutine whose future was already resolved");
+  }
+  static void report_late_return() noexcept {
+    report_late_outcome(std::make_exception_ptr(InvalidStateError(
+        "eddy: a coroutine returned after its future was already resolved; the first result is kept")));
+  }
 
   // Awaiting a future goes through here so the awaiter learns where the
   // co_await is: the blocking detector names that line for a slow step.
@@ -98,6 +130,11 @@ struct PromiseBase : TrackedPromise {
   FutureAwaiter<U> await_transform(const Future<U>& awaited,
                                    SourceLocation where = SourceLocation::current()) const noexcept {
     return FutureAwaiter<U>(awaited, where);
+  }
+  template <class U>
+  FutureAwaiter<U> await_transform(Future<U>&& awaited,
+                                   SourceLocation where = SourceLocation::current()) const noexcept {
+    return FutureAwaiter<U>(std::move(awaited), where);
   }
   // Any other awaitable passes through untouched.
   template <class A, class = std::enable_if_t<!IsFuture<std::decay_t<A>>::value>>
@@ -114,13 +151,17 @@ template <class T>
 struct Future<T>::promise_type : detail::PromiseBase<T> {
   template <class V>
   void return_value(V&& value) {
+    if (this->future.done()) return this->report_late_return();
     this->future.set_result(std::forward<V>(value));
   }
 };
 
 template <>
 struct Future<void>::promise_type : detail::PromiseBase<void> {
-  void return_void() { this->future.set_result(); }
+  void return_void() {
+    if (this->future.done()) return report_late_return();
+    this->future.set_result();
+  }
 };
 
 template <class T>

@@ -10,6 +10,9 @@
 //     one) offers wait_ready(timeout_ns) and for_each_ready(sink), so the
 //     loop dispatches straight from the kernel's array without a copy;
 //   wake() may be called from any thread;
+//   this backend also takes a tag with add/modify, reports it with the
+//   events (data.u64 = tag << 32 | fd) and offers reset(), since epoll keeps
+//   a registration whose fd was closed while a dup holds the file open;
 //   signal_wake() wakes the loop from a signal handler (async-signal-safe).
 #pragma once
 
@@ -43,10 +46,18 @@ class EpollPoller {
       close_fd(epoll_fd_);
       throw_error(error, "eventfd");
     }
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.fd = wake_fd_;
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+    watch_waker(epoll_fd_);
+  }
+
+  // Replaces the epoll set by an empty one (plus the waker): the only way to
+  // drop a registration whose fd is closed. False if the OS refuses.
+  bool reset() noexcept {
+    int fresh = ::epoll_create1(EPOLL_CLOEXEC);
+    if (fresh == -1) return false;
+    watch_waker(fresh);
+    close_fd(epoll_fd_);
+    epoll_fd_ = fresh;
+    return true;
   }
 
   ~EpollPoller() {
@@ -57,8 +68,12 @@ class EpollPoller {
   EpollPoller(const EpollPoller&) = delete;
   EpollPoller& operator=(const EpollPoller&) = delete;
 
-  void add(int fd, std::uint32_t events) { control(EPOLL_CTL_ADD, fd, events, "epoll_ctl(ADD)"); }
-  void modify(int fd, std::uint32_t events) { control(EPOLL_CTL_MOD, fd, events, "epoll_ctl(MOD)"); }
+  void add(int fd, std::uint32_t events, std::uint32_t tag) {
+    control(EPOLL_CTL_ADD, fd, events, tag, "epoll_ctl(ADD)");
+  }
+  void modify(int fd, std::uint32_t events, std::uint32_t tag) {
+    control(EPOLL_CTL_MOD, fd, events, tag, "epoll_ctl(MOD)");
+  }
 
   void remove(int fd) noexcept {
     // EBADF/ENOENT mean the kernel already forgot the fd (it was closed).
@@ -83,10 +98,13 @@ class EpollPoller {
     ready_count_ = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const epoll_event& ev = events_[i];
-      if (EDDY_UNLIKELY(ev.data.fd == wake_fd_)) {
+      const std::uint64_t data = ev.data.u64;
+      // The waker is the one registration with tag 0.
+      if (EDDY_UNLIKELY(data == waker_data())) {
         drain_waker();
       } else {
-        sink(ev.data.fd, ev.events & (ev_read | ev_write | ev_error));
+        sink(static_cast<int>(static_cast<std::uint32_t>(data)), ev.events & (ev_read | ev_write | ev_error),
+             static_cast<std::uint32_t>(data >> 32));
       }
     }
     // A full batch hints at more ready fds than slots: grow for next time.
@@ -106,12 +124,20 @@ class EpollPoller {
  private:
   static constexpr std::size_t initial_capacity = 256;
 
-  void control(int op, int fd, std::uint32_t events, const char* what) {
+  void control(int op, int fd, std::uint32_t events, std::uint32_t tag, const char* what) {
     epoll_event ev{};
     ev.events = events & (ev_read | ev_write);
-    ev.data.u64 = 0;
-    ev.data.fd = fd;
+    ev.data.u64 = (static_cast<std::uint64_t>(tag) << 32) | static_cast<std::uint32_t>(fd);
     if (::epoll_ctl(epoll_fd_, op, fd, &ev) == -1) throw_fd_error(errno, what, fd);
+  }
+
+  std::uint64_t waker_data() const noexcept { return static_cast<std::uint32_t>(wake_fd_); }
+
+  void watch_waker(int epoll_fd) noexcept {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = waker_data();
+    ::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wake_fd_, &ev);
   }
 
   int wait(std::int64_t timeout_ns) {

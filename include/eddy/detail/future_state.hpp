@@ -6,9 +6,11 @@
 // first callback is stored inline, since almost every future has exactly one
 // (the coroutine awaiting it); more go to a vector. Resolving never calls a
 // callback directly: it schedules one job on the loop current on the
-// resolving thread, and that job runs every callback in order. So
-// set_result() never re-enters user code, and a chain of coroutines each
-// resolving the next runs in bounded stack.
+// resolving thread (or on the loop IOLoop::add_future named), and that job
+// runs every callback in order. So set_result() never re-enters user code,
+// and a chain of coroutines each resolving the next runs in bounded stack.
+// The job holds a counted reference (RunJob), so a job destroyed unrun by a
+// loop's teardown releases the state instead of leaking it.
 //
 // The reference count is not atomic: futures belong to the loop thread (the
 // executor moves a handle across threads but never copies or drops one there).
@@ -19,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -35,12 +38,19 @@ class IOLoop;
 }  // namespace eddy
 
 namespace eddy::detail {
+struct LoopAnchor;
+template <class U>
+class FutureAwaiter;
+}  // namespace eddy::detail
+
+namespace eddy::detail {
 
 // Reports an exception nobody retrieved; defined in future.hpp, where the
 // loop is complete.
 void report_unretrieved(std::exception_ptr error) noexcept;
-// Schedules `job` on IOLoop::current(); defined in future.hpp.
-void schedule_on_current(Function<void()>&& job);
+// Schedules `job` on the anchored loop if it is alive, else on
+// IOLoop::current(); defined in future.hpp.
+void schedule_job(const LoopAnchor* anchor, Function<void()>&& job);
 
 template <class T>
 using StoredValue = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
@@ -79,6 +89,13 @@ class FutureState {
   }
 
   bool done() const noexcept { return done_; }
+  bool unique() const noexcept { return refs_ == 1; }
+  // A move-only value can be moved out once; this says it was.
+  bool taken() const noexcept { return taken_; }
+  void mark_taken() noexcept { taken_ = true; }
+  // Done-callbacks are scheduled on this loop (IOLoop::add_future) while it
+  // lives, instead of on the resolving thread's current loop.
+  void schedule_on(std::shared_ptr<const LoopAnchor> anchor) noexcept { anchor_ = std::move(anchor); }
   bool failed() const noexcept { return static_cast<bool>(error_); }
   void mark_retrieved() noexcept { retrieved_ = true; }
   const std::exception_ptr& error() const noexcept { return error_; }
@@ -94,13 +111,30 @@ class FutureState {
     finish();
   }
 
-  void add_callback(Callback&& callback) {
-    if (!first_) {
+  // Returns the callback's position, for cancel_callback(). `first_` takes
+  // a callback only while no other waits, so order is kept even after a
+  // cancel emptied it.
+  std::size_t add_callback(Callback&& callback) {
+    std::size_t position = 0;
+    if (!first_ && more_.empty()) {
       first_ = std::move(callback);
     } else {
       more_.push_back(std::move(callback));
+      position = more_.size();
     }
     if (done_) schedule();
+    return position;
+  }
+
+  // Destroys a callback that has not run yet (its owner, a coroutine frame
+  // destroyed with its loop, is gone); the others keep their places.
+  void cancel_callback(std::size_t position) noexcept {
+    Callback dead;
+    if (position == 0) {
+      dead = std::move(first_);
+    } else if (position <= more_.size()) {
+      dead = std::move(more_[position - 1]);
+    }
   }
 
   // Runs the callbacks registered so far; the scheduled job calls this.
@@ -109,9 +143,31 @@ class FutureState {
   void run_callbacks();
 
  private:
+  // The scheduled job: a counted reference that runs the callbacks, or,
+  // destroyed unrun, lets the state be scheduled again and releases it.
+  class RunJob {
+   public:
+    explicit RunJob(FutureState* state) noexcept : state_(state) { state_->add_ref(); }
+    RunJob(RunJob&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+    RunJob& operator=(RunJob&&) = delete;
+    ~RunJob() {
+      if (state_ == nullptr) return;
+      state_->scheduled_ = false;
+      release(state_);
+    }
+    void operator()() {
+      FutureState* state = std::exchange(state_, nullptr);
+      state->run_callbacks();
+      release(state);
+    }
+
+   private:
+    FutureState* state_;
+  };
+
   void finish() {
     done_ = true;
-    if (first_) schedule();
+    if (first_ || !more_.empty()) schedule();
   }
   void schedule();
 
@@ -119,10 +175,12 @@ class FutureState {
   bool done_ = false;
   bool retrieved_ = false;
   bool scheduled_ = false;  // a run_callbacks job is queued
+  bool taken_ = false;      // a move-only value was moved out
   std::optional<StoredValue<T>> value_;
   std::exception_ptr error_;
   Callback first_;
   std::vector<Callback> more_;
+  std::shared_ptr<const LoopAnchor> anchor_;  // set by IOLoop::add_future
 };
 
 }  // namespace eddy::detail

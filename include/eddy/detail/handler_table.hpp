@@ -11,6 +11,10 @@
 // - A handler registered during a dispatch batch must not receive that
 //   batch's stale events for a reused fd number: slots remember the batch
 //   they were added in.
+// - Each registration has a tag, unique among this table's recent ones
+//   (a 32-bit counter that skips 0), which a backend that can carry it
+//   (epoll's data) reports with the events: an event of an earlier
+//   registration of the same fd number is recognised by its tag.
 //
 // Thread contract: single-threaded (the loop thread).
 #pragma once
@@ -34,6 +38,7 @@ class HandlerTable {
     std::uint32_t events = 0;
     std::uint64_t batch = 0;  // the dispatch batch it was added in
     int fd = -1;              // -1 while free or dead
+    std::uint32_t tag = 0;    // this registration's tag (never 0)
     SourceLocation where;     // where it was registered, for the blocking detector
   };
 
@@ -52,7 +57,14 @@ class HandlerTable {
     return by_fd_[static_cast<std::size_t>(fd)];
   }
 
-  void insert(int fd, Handler&& handler, std::uint32_t events, std::uint64_t batch, SourceLocation where) {
+  // The tag the next insert() should be given.
+  std::uint32_t next_tag() noexcept {
+    if (++last_tag_ == 0) last_tag_ = 1;
+    return last_tag_;
+  }
+
+  void insert(int fd, Handler&& handler, std::uint32_t events, std::uint64_t batch, SourceLocation where,
+              std::uint32_t tag) {
     if (static_cast<std::size_t>(fd) >= by_fd_.size()) by_fd_.resize(static_cast<std::size_t>(fd) + 1, nullptr);
     Slot* slot = allocate();
     slot->handler = std::move(handler);
@@ -60,6 +72,7 @@ class HandlerTable {
     slot->batch = batch;
     slot->fd = fd;
     slot->where = where;
+    slot->tag = tag;
     by_fd_[static_cast<std::size_t>(fd)] = slot;
     ++size_;
   }
@@ -95,6 +108,14 @@ class HandlerTable {
 
   std::size_t size() const noexcept { return size_; }
 
+  // Calls f(fd, events, tag) for every registration.
+  template <class F>
+  void for_each(F&& f) const {
+    for (Slot* slot : by_fd_) {
+      if (slot != nullptr) f(slot->fd, slot->events, slot->tag);
+    }
+  }
+
   // Destroys every handler; their destructors run after the table is empty.
   void clear() noexcept {
     std::vector<std::unique_ptr<Slot>> slots = std::move(storage_);
@@ -125,6 +146,7 @@ class HandlerTable {
   std::vector<Slot*> dead_;  // erased during the current batch
   bool dispatching_ = false;
   std::size_t size_ = 0;
+  std::uint32_t last_tag_ = 0;
 };
 
 }  // namespace eddy::detail

@@ -3,7 +3,6 @@
 // ioloop.hpp; not meant to be included on its own.
 #pragma once
 
-#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <mutex>
@@ -80,7 +79,14 @@ inline void IOLoop::start() {
 
 inline void IOLoop::add_remote(detail::Job&& job) {
   {
-    std::lock_guard<std::mutex> lock(remote_mutex_);
+    std::unique_lock<std::mutex> lock(remote_mutex_);
+    if (EDDY_UNLIKELY(closing_)) {
+      // Teardown: nothing will run again. The job is destroyed here, outside
+      // the lock, since its destructor may add another.
+      lock.unlock();
+      detail::Job dropped = std::move(job);
+      return;
+    }
     remote_.push_back(std::move(job));
     remote_count_.store(remote_.size(), std::memory_order_seq_cst);
   }
@@ -152,8 +158,11 @@ inline std::int64_t IOLoop::poll_timeout() {
   if (!local_->empty()) return 0;
   std::int64_t timeout = -1;
   if (!timers_.empty()) {
-    std::int64_t wait = timers_.next_deadline() - now_ns();
-    timeout = wait > 0 ? wait : 0;
+    // Compared before subtracting: a deadline near time_point::min() (or a
+    // "never" near max with a negative clock) must not wrap the difference.
+    std::int64_t deadline = timers_.next_deadline();
+    std::int64_t now = now_ns();
+    timeout = deadline <= now ? 0 : detail::add_saturating(deadline, -now);
   }
   if (timeout != 0) {
     // Announce that we may block, then look for remote callbacks (pairs with
@@ -172,7 +181,7 @@ inline std::size_t IOLoop::poll_for_io() {
     // Virtual time: look at real fds without waiting; if nothing is ready,
     // jump the clock to the next deadline instead of sleeping until it.
     ready = poller_.wait(0);
-    if (ready == 0 && !timers_.empty()) virtual_now_ = std::max(virtual_now_, timers_.next_deadline());
+    if (ready == 0 && !timers_.empty() && virtual_now_ < timers_.next_deadline()) virtual_now_ = timers_.next_deadline();
     if (ready == 0 && timers_.empty()) ready = poller_.wait(timeout);
   } else if (timeout == 0) {
     ready = poller_.wait(0);  // no wait to account for: skip the clock reads
@@ -192,25 +201,60 @@ inline void IOLoop::dispatch_handlers() noexcept {
   // Two instantiations of the visit, so the detector costs nothing per event
   // when it is off.
   if (EDDY_LIKELY(!detector_.enabled())) {
-    poller_.for_each_ready([this](int fd, std::uint32_t ready) EDDY_ALWAYS_INLINE {
-      if (detail::HandlerTable::Slot* slot = ready_handler(fd, ready)) invoke_handler(*slot, fd, ready);
+    poller_.for_each_ready([this](int fd, std::uint32_t ready, std::uint32_t tag) EDDY_ALWAYS_INLINE {
+      if (detail::HandlerTable::Slot* slot = ready_handler(fd, ready, tag)) invoke_handler(*slot, fd, ready);
     });
   } else {
-    poller_.for_each_ready([this](int fd, std::uint32_t ready) {
-      if (detail::HandlerTable::Slot* slot = ready_handler(fd, ready)) {
+    poller_.for_each_ready([this](int fd, std::uint32_t ready, std::uint32_t tag) {
+      if (detail::HandlerTable::Slot* slot = ready_handler(fd, ready, tag)) {
         run_step("handler", slot->where, [&] { invoke_handler(*slot, fd, ready); });
       }
     });
   }
   handlers_.end_batch();
+  if (EDDY_UNLIKELY(rebuild_poller_)) rebuild_poller();
 }
 
-inline detail::HandlerTable::Slot* IOLoop::ready_handler(int fd, std::uint32_t ready) noexcept {
+// A stale tag is legitimate once: events fetched before an earlier handler
+// of the same batch removed the registration. Seen again in a later batch,
+// the registration outlived its removal (its fd was closed while a dup kept
+// the file open, so epoll could not drop it) and will report forever.
+inline void IOLoop::note_stale_tag(std::uint32_t tag) noexcept {
+  if (suspect_tag_ == tag && suspect_batch_ < batch_) {
+    rebuild_poller_ = true;
+  } else if (suspect_batch_ != batch_) {
+    suspect_tag_ = tag;
+    suspect_batch_ = batch_;
+  }
+}
+
+// Such a registration can only go with the whole set: the backend starts a
+// fresh one and the live registrations are added to it again.
+inline void IOLoop::rebuild_poller() noexcept {
+  rebuild_poller_ = false;
+  suspect_tag_ = 0;
+  if (!poller_.reset()) return;  // out of descriptors: keep the old set
+  handlers_.for_each([this](int fd, std::uint32_t events, std::uint32_t tag) {
+    try {
+      poller_.add(fd, events, tag);
+    } catch (...) {
+      // Closed without remove_handler: nothing can be watched any more.
+    }
+  });
+}
+
+inline detail::HandlerTable::Slot* IOLoop::ready_handler(int fd, std::uint32_t ready, std::uint32_t tag) noexcept {
   detail::HandlerTable::Slot* slot = handlers_.find_reported(fd);
   // Removed by an earlier handler of this batch, or registered during it
-  // (a reused fd number must not get the old fd's events); or, e.g.,
-  // writable when only READ was asked for.
-  if (slot == nullptr || slot->batch == batch_ || (ready & (slot->events | ERROR)) == 0) return nullptr;
+  // (a reused fd number must not get the old fd's events); or reported for
+  // an earlier registration of the number (epoll keeps one whose file a dup
+  // holds open after close: its tag is stale); or, e.g., writable when only
+  // READ was asked for. Backends without tags report 0.
+  if (slot == nullptr || slot->batch == batch_ || (tag != 0 && tag != slot->tag) ||
+      (ready & (slot->events | ERROR)) == 0) {
+    if (EDDY_UNLIKELY(tag != 0 && (slot == nullptr || tag != slot->tag))) note_stale_tag(tag);
+    return nullptr;
+  }
   return slot;
 }
 
@@ -236,13 +280,20 @@ inline void IOLoop::deliver_signal(int signum) noexcept {
 
 inline void IOLoop::handle_exception(std::exception_ptr error, const char* context) noexcept {
   if (exception_handler_) {
+    // Run a moved-out copy: the handler may replace itself (destroying the
+    // running callable would be undefined). It goes back unless replaced.
+    auto handler = std::move(exception_handler_);
+    const std::uint64_t version = exception_handler_version_;
+    bool threw = false;
     try {
-      exception_handler_(error);
-      return;
+      handler(error);
     } catch (...) {
       error = std::current_exception();
       context = "the exception handler";
+      threw = true;
     }
+    if (exception_handler_version_ == version) exception_handler_ = std::move(handler);
+    if (!threw) return;
   }
   report_exception(error, context);
 }

@@ -82,11 +82,36 @@ class Poller {
 
   Backend backend() const noexcept { return kind_; }
 
-  void add(int fd, std::uint32_t events) {
-    dispatch([&](auto& p) { p.add(fd, events); });
+  // `tag` names the registration (never 0); backends that can carry it with
+  // the events (epoll) report it back, the others report 0.
+  void add(int fd, std::uint32_t events, std::uint32_t tag) {
+    dispatch([&](auto& p) {
+      if constexpr (carries_tags<std::decay_t<decltype(p)>>) {
+        p.add(fd, events, tag);
+      } else {
+        p.add(fd, events);
+      }
+    });
   }
-  void modify(int fd, std::uint32_t events) {
-    dispatch([&](auto& p) { p.modify(fd, events); });
+  void modify(int fd, std::uint32_t events, std::uint32_t tag) {
+    dispatch([&](auto& p) {
+      if constexpr (carries_tags<std::decay_t<decltype(p)>>) {
+        p.modify(fd, events, tag);
+      } else {
+        p.modify(fd, events);
+      }
+    });
+  }
+  // Forgets every registration, including any the kernel kept for a closed
+  // fd whose file a dup holds open; the loop then adds the live ones again.
+  // Returns false (and changes nothing) if a fresh set cannot be made, or if
+  // the backend has no such leftovers to forget (it never reports tags).
+  bool reset() noexcept {
+    bool done = false;
+    dispatch([&](auto& p) {
+      if constexpr (carries_tags<std::decay_t<decltype(p)>>) done = p.reset();
+    });
+    return done;
   }
   void remove(int fd) noexcept {
     dispatch([&](auto& p) { p.remove(fd); });
@@ -107,8 +132,9 @@ class Poller {
     return n;
   }
 
-  // Calls sink(fd, events) for each fd the last wait() found ready. The sink
-  // may add, modify and remove registrations.
+  // Calls sink(fd, events, tag) for each fd the last wait() found ready (tag
+  // 0 from backends that carry none). The sink may add, modify and remove
+  // registrations.
   template <class Sink>
   void for_each_ready(Sink&& sink) {
     dispatch([&](auto& p) {
@@ -119,7 +145,7 @@ class Poller {
         // merge slots) hand over a copy, visited here.
         for (std::size_t i = 0; i < ready_.size(); ++i) {
           const ReadyEvent ev = ready_[i];
-          sink(ev.fd, ev.events);
+          sink(ev.fd, ev.events, std::uint32_t{0});
         }
         ready_.clear();
       }
@@ -133,6 +159,13 @@ class Poller {
   }
 
  private:
+  template <class P>
+  static constexpr bool carries_tags =
+#if EDDY_HAVE_EPOLL
+      std::is_same_v<P, EpollPoller>;
+#else
+      false;
+#endif
   template <class P>
   static constexpr bool dispatches_in_place =
 #if EDDY_HAVE_EPOLL

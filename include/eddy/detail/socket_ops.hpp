@@ -106,6 +106,14 @@ inline std::string format_address(const sockaddr_storage& addr) {
   return host;
 }
 
+// "host:port" for a message, with brackets around an IPv6 literal
+// ("[::1]:8888"), as format_address() prints a socket's address.
+inline std::string format_host_port(const std::string& host, std::uint16_t port) {
+  std::string shown = host.empty() ? std::string("*") : host;
+  if (shown.find(':') != std::string::npos) shown = "[" + shown + "]";
+  return shown + ":" + std::to_string(port);
+}
+
 // The port a bound socket got (the kernel's choice after binding port 0).
 inline std::uint16_t bound_port(int fd) {
   sockaddr_storage addr{};

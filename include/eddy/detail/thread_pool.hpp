@@ -1,12 +1,16 @@
 // ThreadPool: the executor behind IOLoop::run_in_executor.
 //
-// Workers start lazily (one more whenever a job arrives and none is idle, up
-// to a bound) and block every signal, so signals are only handled on the
-// application's threads. The destructor lets the workers finish every job
-// already submitted, as Python's ThreadPoolExecutor.shutdown(wait=True),
-// then joins them.
+// Workers start lazily and block every signal, so signals are only handled
+// on the application's threads. As Python's ThreadPoolExecutor (its idle
+// semaphore), each submit claims one idle worker, or starts a new one while
+// fewer than the bound run: a worker that was notified but has not woken yet
+// no longer counts as idle, so n jobs submitted together get n workers (up
+// to the bound) however the threads are scheduled. The bound may change at
+// any time (set_max_workers). The destructor lets the workers finish every
+// job already submitted, as shutdown(wait=True), then joins them.
 //
-// Thread contract: submit() from any thread; destroy from the owning thread.
+// Thread contract: submit() and set_max_workers() from any thread; destroy
+// from the owning thread.
 #pragma once
 
 #include <condition_variable>
@@ -41,17 +45,32 @@ class ThreadPool {
   void submit(Function<void()>&& job) {
     std::unique_lock<std::mutex> lock(mutex_);
     queue_.push_back(std::move(job));
-    if (idle_ == 0 && workers_.size() < max_workers_) {
-      workers_.emplace_back([this] { work(); });
-    } else {
+    if (idle_ > 0) {
+      // Claim an idle worker: it stops counting as idle now, not when it
+      // wakes, so the next submit cannot count on it too.
+      --idle_;
+      ++wakeups_;
       lock.unlock();
       ready_.notify_one();
+    } else if (live_ < max_workers_) {
+      ++live_;
+      workers_.emplace_back([this] { work(); });
     }
+    // Else every worker is busy and the bound is reached: the job waits for
+    // the first one to finish.
   }
 
+  // A new bound, 0 meaning 1. Raising it lets the next submits start
+  // workers; lowering it makes surplus workers exit as they finish a job.
+  void set_max_workers(std::size_t n) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    max_workers_ = n == 0 ? 1 : n;
+  }
+
+  // Workers running (busy or idle).
   std::size_t workers() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return workers_.size();
+    return live_;
   }
 
  private:
@@ -59,10 +78,18 @@ class ThreadPool {
     block_all_signals();
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-      ++idle_;
-      ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      --idle_;
-      if (queue_.empty()) return;  // stopping, and nothing left to do
+      if (queue_.empty()) {
+        if (stopping_ || live_ > max_workers_) break;
+        // Idle until a submit claims a worker (a wake-up) or the pool stops.
+        ++idle_;
+        ready_.wait(lock, [this] { return stopping_ || wakeups_ > 0; });
+        if (wakeups_ > 0) {
+          --wakeups_;
+        } else {
+          --idle_;  // stopping: leave unclaimed
+        }
+        continue;
+      }
       Function<void()> job = std::move(queue_.front());
       queue_.pop_front();
       lock.unlock();
@@ -70,14 +97,17 @@ class ThreadPool {
       job.reset();
       lock.lock();
     }
+    --live_;
   }
 
-  const std::size_t max_workers_;
+  std::size_t max_workers_;
   mutable std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<Function<void()>> queue_;
-  std::vector<std::thread> workers_;
-  std::size_t idle_ = 0;
+  std::vector<std::thread> workers_;  // every thread started, joined at the end
+  std::size_t live_ = 0;     // workers that have not exited
+  std::size_t idle_ = 0;     // waiting and not claimed
+  std::size_t wakeups_ = 0;  // claims not yet taken up by a waking worker
   bool stopping_ = false;
 };
 

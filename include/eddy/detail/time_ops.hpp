@@ -3,7 +3,7 @@
 // means "never", not undefined behaviour.
 #pragma once
 
-#include <chrono>
+#include "chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <cstdint>
 #include <limits>
 #include <ratio>
@@ -52,6 +52,20 @@ constexpr std::int64_t add_saturating(std::int64_t a, std::int64_t b) noexcept {
   if (b > 0 && a > ns_max - b) return ns_max;
   if (b < 0 && a < ns_min - b) return ns_min;
   return a + b;
+}
+
+constexpr std::int64_t sub_saturating(std::int64_t a, std::int64_t b) noexcept {
+  if (b < 0 && a > ns_max + b) return ns_max;
+  if (b > 0 && a < ns_min + b) return ns_min;
+  return a - b;
+}
+
+// A double count of nanoseconds as int64, saturating (NaN reads as max,
+// "never"), since casting an out-of-range double is undefined.
+constexpr std::int64_t ns_from_double(double ns) noexcept {
+  if (!(ns < 9.2e18)) return ns_max;
+  if (ns <= -9.2e18) return ns_min;
+  return static_cast<std::int64_t>(ns);
 }
 
 }  // namespace eddy::detail
