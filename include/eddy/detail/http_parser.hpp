@@ -111,20 +111,24 @@ inline ParseResult parse_fields(const char* p, const char* end, std::vector<Head
   out.clear();
   while (true) {
     if (p == end) return need_more();
-    if (*p == '\r') {
-      if (p + 1 == end) return need_more();
-      if (p[1] != '\n') return fail(400, "bare CR");
-      return ParseResult{ParseStatus::complete, static_cast<std::size_t>(p + 2 - start), 0, {}};
+    // A line that does not start with a tchar is the end of the head or an
+    // error; one table lookup sends every field line past these tests.
+    if (!tchar_table.is[static_cast<unsigned char>(*p)]) {
+      if (*p == '\r') {
+        if (p + 1 == end) return need_more();
+        if (p[1] != '\n') return fail(400, "bare CR");
+        return ParseResult{ParseStatus::complete, static_cast<std::size_t>(p + 2 - start), 0, {}};
+      }
+      if (*p == '\n') return fail(400, "bare LF");
+      if (*p == ' ' || *p == '\t') return fail(400, "obs-fold or whitespace before a field line");
+      return fail(400, *p == ':' ? "empty field name" : "invalid character in field name");
     }
-    if (*p == '\n') return fail(400, "bare LF");
-    if (*p == ' ' || *p == '\t') return fail(400, "obs-fold or whitespace before a field line");
-    const char* name_end = skip_token(p, end);
+    const char* name_end = skip_token(p + 1, end);
     if (name_end == end) return need_more();
     if (*name_end != ':') {
       if (*name_end == ' ' || *name_end == '\t') return fail(400, "whitespace before the colon");
-      return fail(400, name_end == p ? "empty field name" : "invalid character in field name");
+      return fail(400, "invalid character in field name");
     }
-    if (name_end == p) return fail(400, "empty field name");
     std::string_view name(p, static_cast<std::size_t>(name_end - p));
     p = name_end + 1;
     while (p < end && (*p == ' ' || *p == '\t')) ++p;

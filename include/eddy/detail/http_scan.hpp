@@ -42,6 +42,12 @@ inline unsigned ctl_mask16(const char* p, __m128i limit) noexcept {
 inline const char* find_ctl(const char* p, const char* end) noexcept {
 #if defined(__SSE2__)
   const __m128i limit = _mm_set1_epi8(0x1F);
+  // 32 bytes per branch while they last: long values (user agents,
+  // cookies) take half the loop iterations.
+  for (; end - p >= 32; p += 32) {
+    unsigned mask = ctl_mask16(p, limit) | (ctl_mask16(p + 16, limit) << 16);
+    if (mask != 0) return p + __builtin_ctz(mask);
+  }
   for (; end - p >= 16; p += 16) {
     if (unsigned mask = ctl_mask16(p, limit)) return p + __builtin_ctz(mask);
   }
@@ -80,9 +86,19 @@ struct TcharTable {
 };
 inline constexpr TcharTable tchar_table{};
 
-// The first byte in [p, end) that is not a tchar, or end.
+// The first byte in [p, end) that is not a tchar, or end. Field names are
+// short (10 bytes on average in browser requests): a table loop beats a
+// vector range test here (measured); unrolled by 4, it tests the bound once
+// per 4 bytes.
 inline const char* skip_token(const char* p, const char* end) noexcept {
-  while (p < end && tchar_table.is[static_cast<unsigned char>(*p)]) ++p;
+  const bool* is = tchar_table.is;
+  for (; end - p >= 4; p += 4) {
+    if (!is[static_cast<unsigned char>(p[0])]) return p;
+    if (!is[static_cast<unsigned char>(p[1])]) return p + 1;
+    if (!is[static_cast<unsigned char>(p[2])]) return p + 2;
+    if (!is[static_cast<unsigned char>(p[3])]) return p + 3;
+  }
+  while (p < end && is[static_cast<unsigned char>(*p)]) ++p;
   return p;
 }
 
