@@ -9,33 +9,37 @@ namespace {
 
 class EddyTimers {
 public:
-    // Like the peers' adapters, which allocate their n watchers here
-    // (std::vector<ev_timer>(n) and so on), eddy sets its timer storage up
-    // untimed: reserve_timeouts(n) allocates the slab and heap for n timers.
-    explicit EddyTimers(std::size_t n) {
-        timeouts_.reserve(n);
-        loop_.reserve_timeouts(n);
+    // With `reserve`, the caller's n handles are made here, as the peers make
+    // their watchers, and reserve_timeouts(n) allocates the loop's slab and
+    // heap for n timers; without it both grow as timers are scheduled.
+    EddyTimers(std::size_t n, bool reserve) : timeouts_(n, reserve, make_handle) {
+        if (reserve) loop_.reserve_timeouts(n);
     }
 
-    void begin() { start_ = loop_.time(); }
-    // Called for i = 0, 1, 2, ... in order, so push_back lines up with i.
-    void schedule(std::size_t, std::uint64_t offset_ns) {
+    void begin() {
+        start_ = loop_.time();
+        fired_ = 0;
+    }
+    // Handle i is overwritten in place, as the peers reuse watcher i.
+    void schedule(std::size_t i, std::uint64_t offset_ns) {
         auto deadline = start_ + std::chrono::duration_cast<eddy::Clock::duration>(
                                      std::chrono::nanoseconds(offset_ns));
-        timeouts_.push_back(loop_.call_at(deadline, [this] {
+        timeouts_.get(i, make_handle) = loop_.call_at(deadline, [this] {
             if (++fired_ == expected_) loop_.stop();
-        }));
+        });
     }
     void cancel(std::size_t i) { loop_.remove_timeout(timeouts_[i]); }
     void run(std::uint64_t expected) {
-        expected_ = expected;
-        if (expected_ > 0) loop_.start();
+        expected_ = fired_ + expected;
+        if (expected > 0) loop_.start();
     }
     std::uint64_t fired() const { return fired_; }
 
 private:
+    static void make_handle(std::deque<eddy::Timeout>& handles) { handles.emplace_back(); }
+
     eddy::IOLoop loop_;
-    std::vector<eddy::Timeout> timeouts_;
+    bench::PerTimer<eddy::Timeout> timeouts_;
     eddy::Clock::time_point start_;
     std::uint64_t fired_ = 0;
     std::uint64_t expected_ = 0;

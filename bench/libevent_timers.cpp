@@ -16,27 +16,30 @@ void on_timer(evutil_socket_t, short, void*) { ++fired_count; }
 
 class LibeventTimers {
 public:
-    explicit LibeventTimers(std::size_t n) : base_(event_base_new()), timers_(n) {
-        for (auto& t : timers_) evtimer_assign(&t, base_, on_timer, nullptr);
-        fired_count = 0;
-    }
+    // libevent has no call to preallocate its heap; `reserve` makes and
+    // assigns the events; without it timer i's is made when first used.
+    LibeventTimers(std::size_t n, bool reserve) : base_(event_base_new()), timers_(n, reserve, make()) {}
     ~LibeventTimers() {
-        for (auto& t : timers_) evtimer_del(&t);
+        for (auto& t : timers_.all()) evtimer_del(&t);
         event_base_free(base_);
     }
 
-    void begin() {}
+    void begin() { fired_count = 0; }
     void schedule(std::size_t i, std::uint64_t offset_ns) {
         timeval tv{time_t(offset_ns / 1'000'000'000), suseconds_t(offset_ns % 1'000'000'000 / 1000)};
-        evtimer_add(&timers_[i], &tv);
+        evtimer_add(&timers_.get(i, make()), &tv);
     }
     void cancel(std::size_t i) { evtimer_del(&timers_[i]); }
     void run(std::uint64_t) { event_base_dispatch(base_); }
     std::uint64_t fired() const { return fired_count; }
 
 private:
+    auto make() {
+        return [this](std::deque<event>& timers) { evtimer_assign(&timers.emplace_back(), base_, on_timer, nullptr); };
+    }
+
     event_base* base_;
-    std::vector<event> timers_;
+    bench::PerTimer<event> timers_;
 };
 
 }  // namespace

@@ -1,10 +1,15 @@
 // TimerQueue: the loop's timeouts, ordered by (deadline, insertion order).
 //
 // Layout follows libev: a 4-ary min-heap of 16-byte entries that cache the
-// deadline, so sifting touches only the heap array; the callbacks live in a
-// chunked slab of nodes (never relocated) reused through an intrusive free
-// list, so steady-state scheduling allocates nothing. Each node knows its heap position, so
-// cancelling is O(log n) and leaves nothing behind.
+// deadline, so sifting touches only the heap array, with each group of
+// siblings on one cache line (TimerHeapArray); the callbacks live in a
+// chunked slab of nodes (never relocated), so steady-state scheduling
+// allocates nothing. Freed nodes are reused lowest slot first (FreeSlots), so
+// a loop that has run for a while walks its slab in order as a fresh one
+// does, instead of hopping over it. Each node knows its heap position, so
+// cancelling is O(log n) and removes the entry at once: nothing is left
+// behind for a later pop to skip, and the heap holds exactly the pending
+// timers.
 //
 // A TimerId names a node by slot and generation; the generation changes every
 // time the slot is freed, so a stale id (already fired or cancelled) is
@@ -18,8 +23,10 @@
 #include <utility>
 #include <vector>
 
+#include "free_slots.hpp"
 #include "job.hpp"
 #include "slab.hpp"
+#include "timer_heap_array.hpp"
 
 namespace eddy::detail {
 
@@ -33,12 +40,19 @@ class TimerQueue {
   using Callback = Job;
 
   // Schedules f() at `when` (nanoseconds on the loop's clock); f is built
-  // in place in the node.
+  // in place in the node. If anything throws (allocating, or f's copy or
+  // move), the queue is as it was.
   template <class F>
   TimerId add(std::int64_t when, F&& f, SourceLocation where) {
+    heap_.make_room();
     std::uint32_t slot = allocate_node();
     Node& node = nodes_[slot];
-    node.callback.fn.emplace(std::forward<F>(f));
+    try {
+      node.callback.fn.emplace(std::forward<F>(f));
+    } catch (...) {
+      free_node(slot);
+      throw;
+    }
     node.callback.where = where;
     node.sequence = next_sequence_++;
     node.position = static_cast<std::uint32_t>(heap_.size());
@@ -86,6 +100,7 @@ class TimerQueue {
   void reserve(std::size_t n) {
     heap_.reserve(n);
     nodes_.reserve(n);
+    free_.grow(n);
   }
 
   bool empty() const noexcept { return heap_.empty(); }
@@ -99,13 +114,12 @@ class TimerQueue {
   void clear() noexcept {
     auto nodes = nodes_.release();
     heap_.clear();
-    free_head_ = nil;
+    free_.clear();
   }
 
  private:
   static constexpr std::uint32_t collected = std::numeric_limits<std::uint32_t>::max() - 1;
   static constexpr std::uint32_t free_slot = std::numeric_limits<std::uint32_t>::max();
-  static constexpr std::uint32_t nil = std::numeric_limits<std::uint32_t>::max();
   static constexpr std::size_t arity = 4;
 
   struct Entry {
@@ -114,7 +128,7 @@ class TimerQueue {
   };
   struct Node {
     Callback callback;
-    std::uint64_t sequence = 0;        // insertion order; doubles as the free-list link
+    std::uint64_t sequence = 0;          // insertion order
     std::uint32_t position = free_slot;  // index in heap_, `collected`, or `free_slot`
     std::uint32_t generation = 1;
   };
@@ -125,11 +139,9 @@ class TimerQueue {
   }
 
   std::uint32_t allocate_node() {
-    if (free_head_ != nil) {
-      std::uint32_t slot = free_head_;
-      free_head_ = static_cast<std::uint32_t>(nodes_[slot].sequence);
-      return slot;
-    }
+    if (!free_.empty()) return free_.take_lowest();
+    // Every slot below size() is in use, so the next new one is the lowest.
+    if (nodes_.size() >= free_.capacity()) free_.grow(nodes_.size() + 1);
     return nodes_.emplace_back();
   }
 
@@ -138,8 +150,7 @@ class TimerQueue {
     node.position = free_slot;
     // Skipping 0 keeps "generation 0 = empty handle" true after wrap-around.
     if (++node.generation == 0) node.generation = 1;
-    node.sequence = free_head_;
-    free_head_ = slot;
+    free_.insert(slot);
   }
 
   // Ties on the deadline are broken by insertion order, which lives in the
@@ -231,9 +242,9 @@ class TimerQueue {
     }
   }
 
-  std::vector<Entry> heap_;
+  TimerHeapArray<Entry> heap_;
   Slab<Node> nodes_;
-  std::uint32_t free_head_ = nil;
+  FreeSlots free_;
   std::uint64_t next_sequence_ = 0;
 };
 
