@@ -10,6 +10,13 @@
 namespace {
 
 class AsioTimers {
+    // Appends one timer.
+    struct Make {
+        asio::io_context* ctx;
+        void operator()(std::deque<asio::steady_timer>& timers) const { timers.emplace_back(*ctx); }
+    };
+    Make make() { return Make{&ctx_}; }
+
 public:
     // Asio has no call to preallocate its timer queue; `reserve` makes the
     // timers; without it timer i's is made when first used.
@@ -34,10 +41,6 @@ public:
     std::uint64_t fired() const { return fired_; }
 
 private:
-    auto make() {
-        return [this](std::deque<asio::steady_timer>& timers) { timers.emplace_back(ctx_); };
-    }
-
     asio::io_context ctx_;
     bench::PerTimer<asio::steady_timer> timers_;
     asio::steady_timer::time_point start_;

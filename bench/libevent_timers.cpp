@@ -15,6 +15,15 @@ std::uint64_t fired_count;
 void on_timer(evutil_socket_t, short, void*) { ++fired_count; }
 
 class LibeventTimers {
+    // Appends and assigns one event.
+    struct Make {
+        event_base* base;
+        void operator()(std::deque<event>& timers) const {
+            evtimer_assign(&timers.emplace_back(), base, on_timer, nullptr);
+        }
+    };
+    Make make() { return Make{base_}; }
+
 public:
     // libevent has no call to preallocate its heap; `reserve` makes and
     // assigns the events; without it timer i's is made when first used.
@@ -34,10 +43,6 @@ public:
     std::uint64_t fired() const { return fired_count; }
 
 private:
-    auto make() {
-        return [this](std::deque<event>& timers) { evtimer_assign(&timers.emplace_back(), base_, on_timer, nullptr); };
-    }
-
     event_base* base_;
     bench::PerTimer<event> timers_;
 };

@@ -26,9 +26,18 @@
 //                the first time it schedules timer i (PerTimer), as a server
 //                does when a connection arrives, and the loop grows its own
 //                storage as it goes. On a warm loop everything exists already.
-// All figures are per scheduled timer.
+// All figures are per scheduled timer. Each measurement runs in a child
+// process of its own, so that a fresh loop also starts in a fresh process,
+// as a server does: otherwise every loop after the first would build itself
+// in memory that earlier loops already faulted in and freed, and by how much
+// depends on each library's allocation pattern and on malloc's trimming.
 #pragma once
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <string>
 
@@ -106,6 +115,23 @@ void measure_timers(const char* impl, TimerPhase phase, TimerVariant variant,
     report_per_op(workload, impl, variant.params(), n, wall, cpu);
 }
 
+// Runs f() in a child process and waits for it; a child that fails (a
+// check() aborts) fails the whole program.
+template <class F>
+void in_child(F f) {
+    std::fflush(stdout);
+    pid_t child = fork();
+    check(child >= 0, "fork");
+    if (child == 0) {
+        f();
+        std::fflush(stdout);
+        _exit(0);
+    }
+    int status = 0;
+    check(waitpid(child, &status, 0) == child, "waitpid");
+    check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the measurement's child process succeeded");
+}
+
 // argv[1] = number of timers (default 1,000,000); argv[2] = which loops,
 // "fresh", "warm" or "both" (default); argv[3] = "yes", "no" or "both"
 // (default): with and/or without reserving.
@@ -121,7 +147,7 @@ int timer_main(const char* impl, int argc, char** argv) {
         for (bool reserve : {true, false}) {
             if (reserves != "both" && (reserves == "yes") != reserve) continue;
             for (TimerPhase phase : {TimerPhase::schedule, TimerPhase::fire, TimerPhase::churn})
-                measure_timers<Adapter>(impl, phase, TimerVariant{warm, reserve}, offsets);
+                in_child([&] { measure_timers<Adapter>(impl, phase, TimerVariant{warm, reserve}, offsets); });
         }
     }
     return 0;
