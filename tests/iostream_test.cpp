@@ -394,6 +394,82 @@ TEST_CASE("a stream with a pending read outlives its loop safely", "[iostream][l
   ::close(p.client);
 }
 
+TEST_CASE("operations on a stream whose loop died fail with StreamClosedError saying so", "[iostream][lifetime]") {
+  TcpPair p = loopback_pair();
+  std::optional<IOStream> stream;
+  {
+    IOLoop loop;
+    loop.make_current();
+    stream.emplace(p.server);
+    Future<std::string> pending = stream->read_bytes(10);
+    spin(loop, 5ms);
+  }
+  REQUIRE(stream->closed());
+  REQUIRE(stream->error() != nullptr);
+  CHECK_THROWS_WITH(std::rethrow_exception(stream->error()), Catch::Contains("its loop was destroyed"));
+  CHECK(stream->fd() == -1);
+  CHECK(stream->read_buffer_capacity() == 0);
+  Future<void> write = stream->write("late");
+  REQUIRE(write.done());
+  CHECK_THROWS_AS(write.result(), eddy::StreamClosedError);
+  CHECK_THROWS_WITH(write.result(), Catch::Contains("its loop was destroyed"));
+  Future<std::string> read = stream->read_bytes(1);
+  REQUIRE(read.done());
+  CHECK_THROWS_AS(read.result(), eddy::StreamClosedError);
+  CHECK_THROWS_WITH(read.result(), Catch::Contains("its loop was destroyed"));
+  char byte;
+  CHECK_THROWS_AS(stream->read_into(&byte, 1, false, [](std::size_t, std::exception_ptr) {}),
+                  eddy::StreamClosedError);
+  stream.reset();
+  CHECK(recv_until_close(p.client, 5000).empty());  // EOF: the fd was closed with the loop
+  ::close(p.client);
+}
+
+TEST_CASE("a stream closed before its loop died never touches the loop", "[iostream][lifetime]") {
+  TcpPair p = loopback_pair();
+  std::optional<IOStream> stream;
+  auto token = std::make_shared<int>(0);
+  {
+    IOLoop loop;
+    stream.emplace(p.server, loop);
+    stream->close();
+  }
+  REQUIRE(stream->closed());
+  CHECK_THROWS_WITH(std::rethrow_exception(stream->error()), Catch::Contains("closed locally"));
+  // Each of these used to reach the freed loop (AddressSanitizer sees it).
+  stream->set_close_callback([token] { *token = 1; });
+  CHECK(token.use_count() == 1);  // destroyed without running: no loop to run it
+  char byte;
+  CHECK_THROWS_WITH(stream->read_into(&byte, 1, false, [](std::size_t, std::exception_ptr) {}),
+                    Catch::Contains("its loop was destroyed"));
+  Future<void> write = stream->write("late");
+  CHECK_THROWS_WITH(write.result(), Catch::Contains("its loop was destroyed"));
+  Future<std::string> read = stream->read_until("\n");
+  CHECK_THROWS_WITH(read.result(), Catch::Contains("its loop was destroyed"));
+  stream.reset();
+  CHECK(*token == 0);
+  ::close(p.client);
+}
+
+TEST_CASE("a read_into callback still scheduled when the loop dies is dropped and frees its stream",
+          "[iostream][lifetime][callback]") {
+  TcpPair p = loopback_pair();
+  bool ran = false;
+  {
+    IOLoop loop;
+    loop.make_current();
+    IOStream stream(p.server);
+    send_all(p.client, "ab");  // one segment: "b" stays buffered after the first read
+    CHECK(wait_for(loop, stream.read_until("a")) == "a");
+    REQUIRE(stream.read_buffer_size() == 1);
+    char byte;
+    stream.read_into(&byte, 1, false, [&ran](std::size_t, std::exception_ptr) { ran = true; });
+  }  // the handle goes, then the loop, with the callback's job still queued
+  CHECK_FALSE(ran);
+  CHECK(recv_until_close(p.client, 5000).empty());  // the stream was freed: EOF
+  ::close(p.client);
+}
+
 TEST_CASE("a callback holding its own stream is released when the read fails", "[iostream][lifetime]") {
   CurrentLoop c;
   TcpPair p = loopback_pair();

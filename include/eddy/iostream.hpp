@@ -11,10 +11,14 @@
 //   inside the call that resolves them (see future.hpp), so a callback may
 //   start the next read or write at once.
 // - Bounded memory: the read buffer never grows past max_buffer_size() (100
-//   MiB by default, as Tornado) plus one 64 KiB recv; the read that would need
-//   more fails with UnsatisfiableReadError and the stream closes. The socket
-//   is read only while a read is pending, so an idle stream leaves the flow
+//   MiB by default, as Tornado) plus one recv; the read that would need more
+//   fails with UnsatisfiableReadError and the stream closes. The socket is
+//   read only while a read is pending, so an idle stream leaves the flow
 //   control to TCP.
+// - Idle streams are cheap: the socket is read into one 64 KiB buffer per
+//   thread, and a stream keeps only the bytes a read did not consume, in
+//   memory sized to them and freed when they are consumed. An idle stream
+//   holds no receive buffer and no write queue (about 400 bytes in all).
 // - write() hands what the kernel takes at once straight from the caller's
 //   bytes and copies only the rest into the queue; the future resolves when
 //   the last byte reaches the kernel. Awaiting it is back-pressure.
@@ -28,7 +32,11 @@
 // nothing pending (a pending read or write keeps the stream alive until it
 // finishes). The close callback must not hold a handle to its own stream, or
 // the stream can only close through close() or the peer. A stream outliving
-// its loop is closed, unresolved, when the loop is destroyed.
+// its loop is closed when the loop is destroyed: its pending futures are
+// dropped unresolved (their coroutines went with the loop), error() says
+// "its loop was destroyed", and every later operation fails with that
+// StreamClosedError (read_into's callback form throws it). A stream closed
+// before its loop died never touches the loop again.
 //
 // Thread contract: the thread of the loop the stream was created on.
 #pragma once
@@ -106,7 +114,8 @@ class IOStream {
   // libuv run completion handlers); completed at once (buffered data, a
   // closed stream), from a callback scheduled on the loop. It skips the
   // future's allocation and job: the cheapest way to stream bytes. The
-  // callback may start the next read at once.
+  // callback may start the next read at once. Throws StreamClosedError when
+  // the stream's loop is gone (there is no loop left to call back from).
   template <class F>
   void read_into(char* data, std::size_t n, bool partial, F&& callback) {
     state_->read_into(data, n, partial, detail::StreamState::IntoCallback(std::forward<F>(callback)));
@@ -129,6 +138,7 @@ class IOStream {
 
   // callback() runs once, on the loop, after the stream closes for any
   // reason (at once, scheduled, if it already has). Replaces any earlier one.
+  // Once the loop is gone, callback is destroyed without running.
   template <class F>
   void set_close_callback(F&& callback) {
     state_->set_close_callback(detail::Function<void()>(std::forward<F>(callback)));
@@ -144,6 +154,8 @@ class IOStream {
   bool reading() const noexcept { return state_->reading(); }
   bool writing() const noexcept { return state_->writing(); }
   std::size_t read_buffer_size() const noexcept { return state_->read_buffer_size(); }
+  // The memory the stream holds for received bytes: 0 while it holds none.
+  std::size_t read_buffer_capacity() const noexcept { return state_->read_buffer_capacity(); }
   std::size_t write_buffer_size() const noexcept { return state_->write_buffer_size(); }
   // The socket, or -1 once closed.
   int fd() const noexcept { return state_->fd(); }

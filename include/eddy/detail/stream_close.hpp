@@ -1,0 +1,114 @@
+// StreamState's closing paths, and what happens when the loop goes first.
+// Included by stream_state.hpp; see it for the class and its lifetime rules.
+//
+// The rules:
+// - A stream closes once (close_with): it unregisters before closing the fd
+//   (so a reused fd number is never confused with this one), fails what is
+//   pending with a StreamClosedError saying why, and schedules the close
+//   callback, never inline.
+// - An error or hang-up seen with nothing pending (handle_error) first reads
+//   what the peer sent before, so later reads still get it.
+// - The loop being torn down destroys the stream's handler; the stream then
+//   closes without calling the loop again (on_handler_destroyed). After
+//   teardown the loop's anchor reads nullptr, and a stream that closed long
+//   before never touches the loop either.
+#pragma once
+
+#include "stream_state.hpp"
+
+namespace eddy::detail {
+
+// The handler was destroyed while still registered. Either the loop is being
+// torn down (closing(): its members are valid, but nothing will run again),
+// or someone removed our fd behind our back, which closes the stream as any
+// failure does. In the first case: close the fd, drop every pending future
+// unresolved (their coroutines were destroyed with the loop), free the
+// buffers, and fail all later operations with the reason.
+inline void StreamState::on_handler_destroyed() noexcept {
+  if (!registered_) return;  // we removed it ourselves
+  registered_ = false;
+  IOLoop* l = loop();
+  if (l != nullptr && !l->closing()) {
+    try {
+      close_with("eddy: stream closed: its handler was removed from the loop", 0);
+    } catch (...) {
+    }
+    return;
+  }
+  std::shared_ptr<StreamState> keep = std::move(hold_);  // freed, if last, on return
+  closed_ = true;
+  try {
+    error_ = loop_gone_error();
+  } catch (...) {
+  }
+  close_fd(fd_);
+  fd_ = -1;
+  read_.kind = ReadKind::none;
+  future_ = std::monostate{};
+  delivery_.reset();
+  delivering_ = delivery_due_ = running_delivery_ = false;
+  {
+    std::vector<Future<void>> unsent = writes_.drain();
+  }
+  buffer_.settle();
+  delimiter_.clear();
+  close_callback_ = nullptr;
+}
+
+// ---- errors and closing ---------------------------------------------------
+
+// The socket hung up or failed with nothing pending to notice. What the peer
+// sent before is kept (within max_buffer_size) for later reads; then the
+// stream closes with the socket's error, or as closed by the peer.
+inline void StreamState::handle_error() {
+  int error = socket_error(fd_);
+  if (error == 0) error = reported_error_;
+  while (error == 0 && buffer_.size() <= max_buffer_size_) {
+    std::size_t room = 0;
+    ssize_t n = recv_some(room);
+    if (n <= 0) {
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) error = errno;
+      break;
+    }
+  }
+  buffer_.settle();
+  if (error != 0) return close_for_errno(error);
+  close_with("eddy: stream closed: peer closed the connection", 0);
+}
+
+inline void StreamState::close_for_errno(int error) {
+  std::string why = "eddy: stream closed: ";
+  if (error == ECONNRESET) {
+    why += "connection reset by peer";
+  } else if (error == EPIPE) {
+    why += "broken pipe (the peer closed the connection)";
+  } else {
+    why += std::strerror(error);
+  }
+  close_with(why, error);
+}
+
+// Closes once: unregisters before closing the fd (so a reused fd number is
+// never confused with this one), fails what is pending, and schedules the
+// close callback (never inline).
+inline void StreamState::close_with(const std::string& why, int error) {
+  if (closed_) return;
+  closed_ = true;
+  error_ = std::make_exception_ptr(StreamClosedError(why, error));
+  detach();
+  finish_read_on_close();
+  for (Future<void>& write : writes_.drain()) write.set_exception(error_);
+  if (close_callback_ && loop() != nullptr) loop()->add_callback(std::move(close_callback_));
+  update_hold();
+}
+
+inline void StreamState::detach() noexcept {
+  if (registered_) {
+    registered_ = false;
+    if (IOLoop* l = loop()) l->remove_handler(fd_);
+  }
+  close_fd(fd_);
+  fd_ = -1;
+}
+
+}  // namespace eddy::detail
