@@ -356,7 +356,9 @@ TEST_CASE("uncontended acquire and release allocate nothing and need no loop ite
     for (int warm = 0; warm < 3; ++warm) cycle();  // fills the future-state cache
     AllocationProbe probe;
     for (int i = 0; i < 1000; ++i) cycle();
-    CHECK_ALLOCATIONS(probe, 0u);
+    // Three ready futures per cycle, whose states are recycled unless the
+    // cache is off (AddressSanitizer).
+    CHECK_ALLOCATIONS(probe, eddy::detail::block_cache_enabled ? 0u : 3000u);
   }, 1ms);
 }
 

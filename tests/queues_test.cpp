@@ -405,7 +405,9 @@ TEST_CASE("put and get with nobody waiting allocate nothing and need no loop ite
     for (int warm = 0; warm < 3; ++warm) cycle(warm);
     AllocationProbe probe;
     for (int i = 0; i < 1000; ++i) cycle(i);
-    CHECK_ALLOCATIONS(probe, 0u);
+    // Five ready futures per cycle, whose states are recycled unless the
+    // cache is off (AddressSanitizer).
+    CHECK_ALLOCATIONS(probe, eddy::detail::block_cache_enabled ? 0u : 5000u);
   }, 1ms);
 }
 
