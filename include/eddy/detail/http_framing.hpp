@@ -139,11 +139,31 @@ constexpr void gather_length(Gathered& g, std::string_view value) {
   }
 }
 
+// True when `name` (a token or a parsed field value) equals `lower` (lowercase letters and '-')
+// but for ASCII case. Setting bit 5 lowercases a letter and leaves '-'; the only
+// other byte that becomes a letter or '-' that way is CR, which neither a
+// token nor a parsed value holds, so one OR per byte is exact.
+constexpr bool name_is(std::string_view name, std::string_view lower) noexcept {
+  if (name.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i)
+    if (static_cast<char>(name[i] | 0x20) != lower[i]) return false;
+  return true;
+}
+
 constexpr void gather_connection(Gathered& g, std::string_view value) {
+  // Nearly every client sends exactly one of these two.
+  if (name_is(value, "keep-alive")) {
+    g.keep_alive = true;
+    return;
+  }
+  if (name_is(value, "close")) {
+    g.close = true;
+    return;
+  }
   for_each_list_element(value, [&](std::string_view token) {
-    if (iequals(token, "close")) g.close = true;
-    else if (iequals(token, "keep-alive")) g.keep_alive = true;
-    else if (iequals(token, "upgrade")) g.upgrade = true;
+    if (name_is(token, "close")) g.close = true;
+    else if (name_is(token, "keep-alive")) g.keep_alive = true;
+    else if (name_is(token, "upgrade")) g.upgrade = true;
     return true;
   });
 }
@@ -164,16 +184,6 @@ inline constexpr HostTable host_table{};
 constexpr bool valid_host(std::string_view host) noexcept {
   for (char c : host)
     if (!host_table.is[static_cast<unsigned char>(c)]) return false;
-  return true;
-}
-
-// True when the token `name` equals `lower` (lowercase letters and '-')
-// but for ASCII case. Setting bit 5 lowercases a letter and leaves '-'; no
-// other tchar becomes a letter or '-' that way, so one OR per byte is exact.
-constexpr bool name_is(std::string_view name, std::string_view lower) noexcept {
-  if (name.size() != lower.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i)
-    if (static_cast<char>(name[i] | 0x20) != lower[i]) return false;
   return true;
 }
 

@@ -131,14 +131,17 @@ inline ParseResult parse_fields(const char* p, const char* end, std::vector<Head
     }
     std::string_view name(p, static_cast<std::size_t>(name_end - p));
     p = name_end + 1;
-    while (p < end && (*p == ' ' || *p == '\t')) ++p;
+    while (p < end && (*p == ' ' || *p == '\t')) ++p;  // OWS: one space, nearly always
     const char* value = p;
     const char* q = find_ctl(p, end);
-    while (q < end && *q == '\t') q = find_ctl(q + 1, end);
-    if (q == end) return need_more();
-    if (*q != '\r') return fail(400, *q == '\n' ? "bare LF" : "control character in field value");
-    if (q + 1 == end) return need_more();
-    if (q[1] != '\n') return fail(400, "bare CR");
+    // The common case first: the control character found is the CRLF.
+    if (end - q < 2 || q[0] != '\r' || q[1] != '\n') {
+      while (q < end && *q == '\t') q = find_ctl(q + 1, end);
+      if (q == end) return need_more();
+      if (*q != '\r') return fail(400, *q == '\n' ? "bare LF" : "control character in field value");
+      if (q + 1 == end) return need_more();
+      if (q[1] != '\n') return fail(400, "bare CR");
+    }
     const char* value_end = q;
     while (value_end > value && (value_end[-1] == ' ' || value_end[-1] == '\t')) --value_end;
     out.push_back(HeaderField{name, std::string_view(value, static_cast<std::size_t>(value_end - value))});
