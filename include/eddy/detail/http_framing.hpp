@@ -14,8 +14,10 @@
 //   must be "chunked" (case-insensitive), "chunked" at most once. A coding
 //   other than the registered ones (chunked, gzip, x-gzip, deflate, compress,
 //   x-compress) -> 501; a registered one before chunked -> 501 too, since
-//   eddy decodes none of them. Checks in that order: unknown (501), last not
-//   chunked (400), chunked twice (400), other codings (501).
+//   eddy decodes none of them. So "foo" -> 501, "gzip" -> 400, "chunked,
+//   gzip" -> 400, "gzip, chunked" -> 501, "chunked, chunked" -> 400.
+// When several rules are broken, any 400 wins over a 501: a message whose
+// framing is wrong is refused as malformed before it is refused as unsupported.
 // - Both Content-Length and Transfer-Encoding -> 400 (the smuggling shape).
 // - Transfer-Encoding in an HTTP/1.0 request -> 400 (RFC 9112 §6.1: faulty
 //   framing).
