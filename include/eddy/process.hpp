@@ -31,11 +31,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include "ioloop.hpp"
 
@@ -47,16 +47,23 @@ inline int& task_index() noexcept {
   return index;
 }
 
+// The parent's record of one live child. A few per core: a vector searched
+// linearly is all it takes (and spares every includer <map>).
+struct ForkedChild {
+  pid_t pid;
+  int index;
+};
+
 // Forks the child for `index`: the child returns true (its index is set),
 // the parent records the pid and returns false.
-inline bool start_child(int index, std::map<pid_t, int>& children) {
+inline bool start_child(int index, std::vector<ForkedChild>& children) {
   pid_t pid = ::fork();
   if (pid == -1) throw_errno("fork_processes: fork");
   if (pid == 0) {
     task_index() = index;
     return true;
   }
-  children[pid] = index;
+  children.push_back(ForkedChild{pid, index});
   return false;
 }
 
@@ -88,7 +95,7 @@ inline int fork_processes(int n, int max_restarts = 100) {
     unsigned cores = std::thread::hardware_concurrency();
     n = cores == 0 ? 1 : static_cast<int>(cores);
   }
-  std::map<pid_t, int> children;
+  std::vector<detail::ForkedChild> children;
   for (int i = 0; i < n; ++i) {
     if (detail::start_child(i, children)) return i;
   }
@@ -100,9 +107,10 @@ inline int fork_processes(int n, int max_restarts = 100) {
       if (errno == EINTR) continue;
       detail::throw_errno("fork_processes: wait");
     }
-    auto it = children.find(pid);
+    auto it = children.begin();
+    while (it != children.end() && it->pid != pid) ++it;
     if (it == children.end()) continue;  // not one of ours
-    int index = it->second;
+    int index = it->index;
     children.erase(it);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
     detail::report_child_exit(pid, index, status);

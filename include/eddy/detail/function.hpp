@@ -13,10 +13,20 @@
 
 #include <cstddef>
 #include <cstring>
-#include <functional>
 #include <new>
 #include <type_traits>
 #include <utility>
+// std::bad_function_call is declared in <functional>, which costs 39,000
+// preprocessed lines as C++20; libstdc++ declares it in <bits/std_function.h>
+// (6,000). Anywhere else, the standard header.
+#include <version>
+#if defined(__GLIBCXX__) && __has_include(<bits/std_function.h>)
+#include <bits/std_function.h>
+#else
+#include <functional>
+#endif
+
+#include "invoke.hpp"
 
 namespace eddy::detail {
 
@@ -122,7 +132,7 @@ class Function<R(Args...)> {
 
   template <class D>
   static R invoke_inline(void* p, Args... args) {
-    return std::invoke(*static_cast<D*>(p), std::forward<Args>(args)...);
+    return detail::invoke(*static_cast<D*>(p), std::forward<Args>(args)...);
   }
   template <class D>
   static void relocate_inline(void* from, void* to) noexcept {
@@ -142,7 +152,7 @@ class Function<R(Args...)> {
   }
   template <class D>
   static R invoke_heap(void* p, Args... args) {
-    return std::invoke(*heap_object<D>(p), std::forward<Args>(args)...);
+    return detail::invoke(*heap_object<D>(p), std::forward<Args>(args)...);
   }
   template <class D>
   static void destroy_heap(void* p) noexcept {
