@@ -23,9 +23,18 @@
 // Thread contract: the loop thread only, for every member.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
+// std::less and the heap algorithms without the rest of <functional> and
+// <algorithm> (18,000 more preprocessed lines as C++20) where libstdc++ keeps
+// them in headers of their own; anywhere else, the standard headers.
+#include <version>
+#if defined(__GLIBCXX__) && __has_include(<bits/stl_function.h>) && __has_include(<bits/stl_heap.h>)
+#include <bits/stl_function.h>
+#include <bits/stl_heap.h>
+#else
+#include <algorithm>
 #include <functional>
+#endif
 #include <stdexcept>
 #include <string>
 #include <utility>
