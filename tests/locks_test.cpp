@@ -451,6 +451,35 @@ TEST_CASE("ReleaseGuard releases at the end of its scope, or early, or never onc
   CHECK(errors.messages[0] == "eddy: Lock::release of an unlocked Lock");
 }
 
+TEST_CASE("acquire_guard: ready at once when uncontended, after a wait otherwise; a lost guard releases",
+          "[locks][guard]") {
+  eddy::IOLoop loop(virtual_time());
+  eddy::Lock lock;
+  Future<eddy::ReleaseGuard<eddy::Lock>> waiting, timed;
+  run_in_loop(loop, [&] {
+    {
+      Future<eddy::ReleaseGuard<eddy::Lock>> first = eddy::acquire_guard(lock);
+      REQUIRE(first.done());
+      eddy::ReleaseGuard<eddy::Lock> hold = first.result();
+      CHECK(lock.locked());
+      waiting = eddy::acquire_guard(lock);
+      timed = eddy::acquire_guard(lock, 5ms);
+      CHECK_FALSE(waiting.done());
+    }  // hold released: the lock goes to `waiting`
+  });
+  REQUIRE(waiting.done());
+  CHECK(lock.locked());
+  CHECK_THROWS_AS(timed.result(), eddy::TimeoutError);
+  waiting = Future<eddy::ReleaseGuard<eddy::Lock>>();  // the guard nobody took releases the lock
+  CHECK_FALSE(lock.locked());
+  eddy::Semaphore semaphore(1);
+  run_in_loop(loop, [&] {
+    auto hold = eddy::acquire_guard(semaphore, loop.time() + 1s).result();
+    CHECK(semaphore.value() == 0);
+  });
+  CHECK(semaphore.value() == 1);
+}
+
 // ---- coroutines (C++20) --------------------------------------------------------------
 
 #if defined(__cpp_impl_coroutine)
@@ -466,8 +495,7 @@ Future<void> worker(eddy::Lock& lock, std::vector<std::string>& log, std::string
 }
 
 Future<void> count_down(eddy::Semaphore& slots, int& inside, int& most) {
-  co_await slots.acquire();
-  eddy::ReleaseGuard hold(slots);
+  auto hold = co_await eddy::acquire_guard(slots);
   most = std::max(most, ++inside);
   co_await eddy::sleep(1ms);
   --inside;

@@ -336,6 +336,21 @@ TEST_CASE("move-only items go through put and get_nowait, and through a waiting 
   }, 1ms);
 }
 
+TEST_CASE("a move-only item reaches a waiting get() through its future", "[queues][move_only]") {
+  eddy::IOLoop loop;
+  eddy::Queue<std::unique_ptr<int>> q;
+  Future<std::unique_ptr<int>> waiting;
+  run_in_loop(loop, [&] {
+    waiting = q.get();
+    q.put_nowait(std::make_unique<int>(42));
+    Future<std::unique_ptr<int>> ready = q.put(std::make_unique<int>(7)).done() ? q.get() : waiting;
+    CHECK(*ready.result() == 7);
+  }, 1ms);
+  std::unique_ptr<int> item = waiting.result();
+  REQUIRE(item != nullptr);
+  CHECK(*item == 42);
+}
+
 TEST_CASE("a getter that puts back inside its own wake-up feeds the next getter", "[queues][reentrancy]") {
   eddy::IOLoop loop;
   eddy::Queue<int> q;
@@ -455,6 +470,12 @@ Future<int> consume(eddy::Queue<int>& q, int n, std::vector<std::string>& log) {
 }
 
 // Takes items until it gets a negative one.
+Future<int> sum_boxes(eddy::Queue<std::unique_ptr<int>>& q, int n) {
+  int sum = 0;
+  for (int i = 0; i < n; ++i) sum += *co_await q.get();
+  co_return sum;
+}
+
 Future<void> drain(eddy::Queue<int>& q) {
   for (;;) {
     int v = co_await q.get();
@@ -480,6 +501,17 @@ TEST_CASE("a producer on a bounded queue runs at the consumer's pace", "[queues]
   // Two puts fit; after that each put waits for a get.
   CHECK(log == std::vector<std::string>{"put 0", "put 1", "got 0", "put 2", "got 1", "put 3", "got 2", "put 4",
                                         "got 3", "put 5", "got 4", "got 5"});
+}
+
+TEST_CASE("move-only items flow between coroutines", "[queues][move_only][coroutine]") {
+  eddy::IOLoop loop;
+  eddy::Queue<std::unique_ptr<int>> q(1);
+  int sum = loop.run_sync([&]() -> Future<int> {
+    Future<int> consumer = sum_boxes(q, 10);
+    for (int i = 1; i <= 10; ++i) co_await q.put(std::make_unique<int>(i));
+    co_return co_await consumer;
+  });
+  CHECK(sum == 55);
 }
 
 TEST_CASE("join() finishes once workers have processed everything", "[queues][join][coroutine]") {

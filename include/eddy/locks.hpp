@@ -1,6 +1,7 @@
 // Coordinating coroutines on one loop, after Tornado's tornado.locks:
 // Event, Condition, Semaphore, BoundedSemaphore and Lock, plus ReleaseGuard,
-// which releases a Lock or Semaphore when it goes out of scope.
+// which releases a Lock or Semaphore when it goes out of scope, and
+// acquire_guard(), which acquires and hands back such a guard.
 //
 // These are not thread locks: they never block the thread. Every waiting
 // call returns a Future, to co_await or to give callbacks.
@@ -275,5 +276,45 @@ class ReleaseGuard {
  private:
   L* lock_;
 };
+
+namespace detail {
+
+// The guard for an acquire that had to wait: resolved when `acquired` is,
+// with a guard that owns the permit (or with acquired's failure).
+template <class L>
+Future<ReleaseGuard<L>> guard_when_acquired(L& lock, Future<void> acquired) {
+  if (acquired.done() && !acquired.failed_unobserved()) return make_ready_future(ReleaseGuard<L>(lock));
+  Future<ReleaseGuard<L>> guard;
+  acquired.add_done_callback([guard, &lock](Future<void> done) mutable {
+    if (done.failed_unobserved()) {
+      guard.set_exception(done.exception());
+    } else {
+      // If nobody takes the guard, it is destroyed with the future and
+      // releases the permit: a lost guard cannot leak the lock.
+      guard.set_result(ReleaseGuard<L>(lock));
+    }
+  });
+  return guard;
+}
+
+}  // namespace detail
+
+// Acquires `lock` (a Lock, Semaphore or BoundedSemaphore) and hands back the
+// guard that releases it: `auto hold = co_await eddy::acquire_guard(lock);`.
+// Uncontended it is ready at once, as acquire() is; after a wait it costs a
+// second future and resumes one loop iteration later than acquire() would.
+// Timeouts as for acquire(); TimeoutError or AbandonedError fail it.
+template <class L>
+Future<ReleaseGuard<L>> acquire_guard(L& lock) {
+  return detail::guard_when_acquired(lock, lock.acquire());
+}
+template <class L>
+Future<ReleaseGuard<L>> acquire_guard(L& lock, Clock::duration timeout) {
+  return detail::guard_when_acquired(lock, lock.acquire(timeout));
+}
+template <class L>
+Future<ReleaseGuard<L>> acquire_guard(L& lock, Clock::time_point deadline) {
+  return detail::guard_when_acquired(lock, lock.acquire(deadline));
+}
 
 }  // namespace eddy
