@@ -1,4 +1,5 @@
-// The umbrella header: everything eddy offers.
+/// @file
+/// The umbrella header: everything eddy offers.
 #pragma once
 
 #include "future.hpp"

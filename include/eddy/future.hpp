@@ -1,15 +1,16 @@
-// Future<T>: the result of asynchronous work, to chain with
-// add_done_callback, hand to IOLoop::add_future and run_sync, or co_await
-// from a coroutine under C++20.
-//
-// The model is Tornado's (and asyncio's): a future is resolved once, with a
-// value or an exception; done-callbacks never run inside set_result() but are
-// scheduled on the loop; an exception nobody ever retrieves is reported
-// through the loop's exception handler when the future is destroyed.
-//
-// Thread contract: a Future and every copy of it belong to the loop thread.
-// To resolve one from another thread, post the resolution with
-// IOLoop::add_callback (run_in_executor does exactly that).
+/// @file
+/// Future<T>: the result of asynchronous work, to chain with
+/// add_done_callback, hand to IOLoop::add_future and run_sync, or co_await
+/// from a coroutine under C++20.
+///
+/// The model is Tornado's (and asyncio's): a future is resolved once, with a
+/// value or an exception; done-callbacks never run inside set_result() but are
+/// scheduled on the loop; an exception nobody ever retrieves is reported
+/// through the loop's exception handler when the future is destroyed.
+///
+/// Thread contract: a Future and every copy of it belong to the loop thread.
+/// To resolve one from another thread, post the resolution with
+/// IOLoop::add_callback (run_in_executor does exactly that).
 #pragma once
 
 #include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
@@ -26,30 +27,37 @@
 
 namespace eddy {
 
-// What run_sync and with_timeout raise when time runs out.
+/// What run_sync and with_timeout raise when time runs out.
 class TimeoutError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
-// Asking a pending future for its result, or resolving a future twice.
+/// Asking a pending future for its result, or resolving a future twice.
 class InvalidStateError : public std::logic_error {
  public:
   using std::logic_error::logic_error;
 };
 
+/// A result that will be ready later, as Tornado's Future: a shared handle to one state.
+///
+/// Copies share the state. Resolve it once with set_result or set_exception; read it with result() once done; add_done_callback and co_await wait for it. Used on one loop's thread.
 template <class T>
 class Future {
  public:
+  /// The type of the result.
   using value_type = T;
 
-  // A new pending future (one allocation: its shared state).
+  /// A new pending future (one allocation: its shared state).
   Future() : state_(new detail::FutureState<T>()) {}
 
+  /// Another handle to the same state.
   Future(const Future& other) noexcept : state_(other.state_) {
     if (state_) state_->add_ref();
   }
+  /// Takes over the handle; `other` is left empty.
   Future(Future&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  /// Makes this a handle to the state of `other`.
   Future& operator=(Future other) noexcept {
     std::swap(state_, other.state_);
     return *this;
@@ -58,13 +66,14 @@ class Future {
     if (state_) detail::FutureState<T>::release(state_);
   }
 
+  /// True once a result or an exception is set.
   bool done() const noexcept { return state_->done(); }
 
-  // The value (nothing for void), or the stored exception rethrown.
-  // InvalidStateError if the future is not done yet. A copyable value is
-  // copied; a move-only one (std::unique_ptr) is moved out, so the first
-  // result() (or co_await) of any handle takes it and a later one throws
-  // InvalidStateError.
+  /// The value (nothing for void), or the stored exception rethrown.
+  /// InvalidStateError if the future is not done yet. A copyable value is
+  /// copied; a move-only one (std::unique_ptr) is moved out, so the first
+  /// result() (or co_await) of any handle takes it and a later one throws
+  /// InvalidStateError.
   T result() const {
     check_done("result");
     state_->mark_retrieved();
@@ -80,48 +89,52 @@ class Future {
     }
   }
 
-  // The stored exception, or null if the future succeeded. InvalidStateError
-  // if the future is not done yet.
+  /// The stored exception, or null if the future succeeded. InvalidStateError
+  /// if the future is not done yet.
   std::exception_ptr exception() const {
     check_done("exception");
     state_->mark_retrieved();
     return state_->error();
   }
 
-  // Resolves the future. InvalidStateError if it is already done.
+  /// Resolves the future. InvalidStateError if it is already done.
   template <class U = T, class = std::enable_if_t<!std::is_void_v<U>>>
   void set_result(U value) {
     check_pending("set_result");
     state_->resolve_value(std::move(value));
   }
+  /// Resolves a Future<void>; throws InvalidStateError if already done.
   template <class U = T, class = std::enable_if_t<std::is_void_v<U>>>
   void set_result() {
     check_pending("set_result");
     state_->resolve_value();
   }
+  /// Fails the future with `error`; throws InvalidStateError if already done.
   void set_exception(std::exception_ptr error) {
     if (!error) throw std::invalid_argument("eddy: Future::set_exception needs an exception");
     check_pending("set_exception");
     state_->resolve_error(std::move(error));
   }
 
-  // Calls callback(Future<T>) once the future is done: scheduled on the loop
-  // current on the thread that resolves it, or at once on IOLoop::current()
-  // if it is already done. Never called from inside set_result().
+  /// Calls callback(Future<T>) once the future is done: scheduled on the loop
+  /// current on the thread that resolves it, or at once on IOLoop::current()
+  /// if it is already done. Never called from inside set_result().
   template <class F>
   void add_done_callback(F&& callback) {
     state_->add_callback(typename detail::FutureState<T>::Callback(std::forward<F>(callback)));
   }
 
-  // Two handles are equal when they share one state.
+  /// Two handles are equal when they share one state.
   friend bool operator==(const Future& a, const Future& b) noexcept { return a.state_ == b.state_; }
+  /// True when the handles name different states.
   friend bool operator!=(const Future& a, const Future& b) noexcept { return a.state_ != b.state_; }
 
-  // For the library's combinators: the outcome without marking it retrieved.
+  /// For the library's combinators: the outcome without marking it retrieved.
   bool failed_unobserved() const noexcept { return state_->failed(); }
 
 #if defined(__cpp_impl_coroutine)
   struct promise_type;
+  /// Suspends the coroutine until the future is done, then gives its result (C++20).
   auto operator co_await() const noexcept;
 #endif
 
@@ -143,18 +156,20 @@ class Future {
   detail::FutureState<T>* state_;
 };
 
-// A future already resolved with `value` (or, for void, with nothing).
+/// A future already resolved with `value` (or, for void, with nothing).
 template <class T>
 Future<std::decay_t<T>> make_ready_future(T&& value) {
   Future<std::decay_t<T>> f;
   f.set_result(std::forward<T>(value));
   return f;
 }
+/// A Future<void> already resolved.
 inline Future<void> make_ready_future() {
   Future<void> f;
   f.set_result();
   return f;
 }
+/// A future already failed with `error`.
 template <class T>
 Future<T> make_failed_future(std::exception_ptr error) {
   Future<T> f;
@@ -162,6 +177,7 @@ Future<T> make_failed_future(std::exception_ptr error) {
   return f;
 }
 
+/// @cond EDDY_DETAIL
 namespace detail {
 
 inline void report_unretrieved(std::exception_ptr error) noexcept {
@@ -242,6 +258,7 @@ struct AsFuture<Future<T>> {
 };
 
 }  // namespace detail
+/// @endcond
 
 // ---- IOLoop members that speak futures ------------------------------------
 
@@ -262,10 +279,10 @@ auto IOLoop::run_sync_impl(F& func, std::int64_t timeout_ns) {
   using FutureType = typename Adapter::type;
   // Checked before anything is queued: a nested call leaves nothing behind.
   if (running()) throw std::logic_error("eddy: run_sync: the loop is already running (run_sync does not nest)");
-  // What the queued work shares with this call. The work may outlive the
-  // call (a stop() before start() makes start() return at once; after a
-  // timeout the future may resolve later): once `active` is false it
-  // touches neither `func` (on this stack) nor the loop.
+  /// What the queued work shares with this call. The work may outlive the
+  /// call (a stop() before start() makes start() return at once; after a
+  /// timeout the future may resolve later): once `active` is false it
+  /// touches neither `func` (on this stack) nor the loop.
   struct Session {
     F* func;
     std::optional<FutureType> outcome;
@@ -342,8 +359,8 @@ auto IOLoop::run_in_executor(F&& func) {
         fn();
         add_callback([future = std::move(future)]() mutable { future.set_result(); });
       } else {
-        // Computed before the capture below, so a throw leaves `future` in
-        // place for the error path.
+        /// Computed before the capture below, so a throw leaves `future` in
+        /// place for the error path.
         R value = fn();
         add_callback([future = std::move(future), value = std::move(value)]() mutable {
           future.set_result(std::move(value));

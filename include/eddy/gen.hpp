@@ -1,13 +1,14 @@
-// Building blocks over futures, after Tornado's tornado.gen: task(), sleep(),
-// with_timeout(), multi() and gather().
-//
-// The article's lesson lives in task(): it turns a function that takes a
-// callback into a future a coroutine can wait on, but it does not make that
-// function asynchronous. If fn blocks, the loop blocks; only asynchronous
-// building blocks (sleep instead of std::this_thread::sleep_for,
-// run_in_executor for what has no asynchronous version) keep it free.
-//
-// Thread contract: the loop thread only, like Future.
+/// @file
+/// Building blocks over futures, after Tornado's tornado.gen: task(), sleep(),
+/// with_timeout(), multi() and gather().
+///
+/// The article's lesson lives in task(): it turns a function that takes a
+/// callback into a future a coroutine can wait on, but it does not make that
+/// function asynchronous. If fn blocks, the loop blocks; only asynchronous
+/// building blocks (sleep instead of std::this_thread::sleep_for,
+/// run_in_executor for what has no asynchronous version) keep it free.
+///
+/// Thread contract: the loop thread only, like Future.
 #pragma once
 
 #include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
@@ -26,6 +27,7 @@
 
 namespace eddy {
 
+/// @cond EDDY_DETAIL
 namespace detail {
 
 // The callback task() hands to fn: copyable, resolves the future on its
@@ -47,11 +49,12 @@ struct TaskCallback<void> {
 };
 
 }  // namespace detail
+/// @endcond
 
-// Tornado's gen.Task: calls fn(args..., callback) at once and returns a
-// future that callback(T value) (callback() for void) resolves; later calls
-// are ignored; an exception thrown by fn fails the future. The callback is
-// copyable, so fn may take it as a std::function<void(T)> or a template.
+/// Tornado's gen.Task: calls fn(args..., callback) at once and returns a
+/// future that callback(T value) (callback() for void) resolves; later calls
+/// are ignored; an exception thrown by fn fails the future. The callback is
+/// copyable, so fn may take it as a std::function<void(T)> or a template.
 template <class T = void, class F, class... Args>
 Future<T> task(F&& fn, Args&&... args) {
   Future<T> future;
@@ -63,17 +66,17 @@ Future<T> task(F&& fn, Args&&... args) {
   return future;
 }
 
-// A future that resolves after `delay` on IOLoop::current(): the
-// asynchronous sleep. Never use std::this_thread::sleep_for on the loop.
+/// A future that resolves after `delay` on IOLoop::current(): the
+/// asynchronous sleep. Never use std::this_thread::sleep_for on the loop.
 inline Future<void> sleep(Clock::duration delay) {
   Future<void> future;
   IOLoop::current().call_later(delay, [future]() mutable { future.set_result(); });
   return future;
 }
 
-// `future`'s outcome, or eddy::TimeoutError if it takes longer than
-// `timeout`. The original future is not cancelled (futures cannot be); if it
-// fails after the timeout, its exception is reported as never retrieved.
+/// `future`'s outcome, or eddy::TimeoutError if it takes longer than
+/// `timeout`. The original future is not cancelled (futures cannot be); if it
+/// fails after the timeout, its exception is reported as never retrieved.
 template <class T>
 Future<T> with_timeout(Clock::duration timeout, Future<T> future) {
   IOLoop& loop = IOLoop::current();
@@ -97,6 +100,7 @@ Future<T> with_timeout(Clock::duration timeout, Future<T> future) {
   return result;
 }
 
+/// @cond EDDY_DETAIL
 namespace detail {
 
 template <class T>
@@ -140,8 +144,9 @@ struct Gathering {
 };
 
 }  // namespace detail
+/// @endcond
 
-// All values in order once every future is done; the first failure fails it.
+/// All values in order once every future is done; the first failure fails it.
 template <class T>
 Future<std::vector<T>> multi(std::vector<Future<T>> futures) {
   using Slots = std::vector<std::optional<T>>;
@@ -160,7 +165,7 @@ Future<std::vector<T>> multi(std::vector<Future<T>> futures) {
   return result;
 }
 
-// Every future done; the first failure fails it.
+/// Every future done; the first failure fails it.
 inline Future<void> multi(std::vector<Future<void>> futures) {
   auto g = std::make_shared<detail::Gathering<void, std::monostate>>(futures.size(), std::monostate());
   Future<void> result = g->result;
@@ -173,6 +178,7 @@ inline Future<void> multi(std::vector<Future<void>> futures) {
   return result;
 }
 
+/// @cond EDDY_DETAIL
 namespace detail {
 template <class G, std::size_t... Is, class... Ts>
 void gather_each_impl(const std::shared_ptr<G>& g, std::index_sequence<Is...>, Future<Ts>&... futures) {
@@ -187,9 +193,10 @@ void gather_each_impl(const std::shared_ptr<G>& g, std::index_sequence<Is...>, F
   (watch(std::integral_constant<std::size_t, Is>(), futures), ...);
 }
 }  // namespace detail
+/// @endcond
 
-// Futures of different types together: a tuple of their values in order
-// (std::monostate for a void one); the first failure fails it.
+/// Futures of different types together: a tuple of their values in order
+/// (std::monostate for a void one); the first failure fails it.
 template <class... Ts>
 Future<std::tuple<detail::GatherSlot<Ts>...>> gather(Future<Ts>... futures) {
   using Tuple = std::tuple<detail::GatherSlot<Ts>...>;

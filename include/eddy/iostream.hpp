@@ -1,44 +1,45 @@
-// IOStream: a buffered, non-blocking stream over a connected socket, after
-// Tornado's IOStream. Reads and writes return futures; none of them blocks.
-//
-//   eddy::IOStream stream(fd);                        // on IOLoop::current()
-//   std::string line = co_await stream.read_until("\n");
-//   co_await stream.write(line);
-//
-// - One read at a time: a second read while one is pending gives a future
-//   failed with std::logic_error. Writes queue, in order.
-// - A read is satisfied from the buffer when it can. Futures never resolve
-//   inside the call that resolves them (see future.hpp), so a callback may
-//   start the next read or write at once.
-// - Bounded memory: the read buffer never grows past max_buffer_size() (100
-//   MiB by default, as Tornado) plus one recv; the read that would need more
-//   fails with UnsatisfiableReadError and the stream closes. The socket is
-//   read only while a read is pending, so an idle stream leaves the flow
-//   control to TCP.
-// - Idle streams are cheap: the socket is read into one 64 KiB buffer per
-//   thread, and a stream keeps only the bytes a read did not consume, in
-//   memory sized to them and freed when they are consumed. An idle stream
-//   holds no receive buffer and no write queue (about 400 bytes in all).
-// - write() hands what the kernel takes at once straight from the caller's
-//   bytes and copies only the rest into the queue; the future resolves when
-//   the last byte reaches the kernel. Awaiting it is back-pressure.
-// - The peer closing, resetting or vanishing fails every pending future with
-//   StreamClosedError (what() says why) and runs the close callback once.
-//   Sends use MSG_NOSIGNAL (SO_NOSIGPIPE on macOS/BSD): SIGPIPE never fires.
-//   read_until_close() resolves with everything received instead.
-//
-// Lifetime: IOStream is a copyable handle; copies share one stream. The fd is
-// closed by close(), when the stream fails, or when the last handle goes with
-// nothing pending (a pending read or write keeps the stream alive until it
-// finishes). The close callback must not hold a handle to its own stream, or
-// the stream can only close through close() or the peer. A stream outliving
-// its loop is closed when the loop is destroyed: its pending futures are
-// dropped unresolved (their coroutines went with the loop), error() says
-// "its loop was destroyed", and every later operation fails with that
-// StreamClosedError (read_into's callback form throws it). A stream closed
-// before its loop died never touches the loop again.
-//
-// Thread contract: the thread of the loop the stream was created on.
+/// @file
+/// IOStream: a buffered, non-blocking stream over a connected socket, after
+/// Tornado's IOStream. Reads and writes return futures; none of them blocks.
+///
+///   eddy::IOStream stream(fd);                        // on IOLoop::current()
+///   std::string line = co_await stream.read_until("\n");
+///   co_await stream.write(line);
+///
+/// - One read at a time: a second read while one is pending gives a future
+///   failed with std::logic_error. Writes queue, in order.
+/// - A read is satisfied from the buffer when it can. Futures never resolve
+///   inside the call that resolves them (see future.hpp), so a callback may
+///   start the next read or write at once.
+/// - Bounded memory: the read buffer never grows past max_buffer_size() (100
+///   MiB by default, as Tornado) plus one recv; the read that would need more
+///   fails with UnsatisfiableReadError and the stream closes. The socket is
+///   read only while a read is pending, so an idle stream leaves the flow
+///   control to TCP.
+/// - Idle streams are cheap: the socket is read into one 64 KiB buffer per
+///   thread, and a stream keeps only the bytes a read did not consume, in
+///   memory sized to them and freed when they are consumed. An idle stream
+///   holds no receive buffer and no write queue (about 400 bytes in all).
+/// - write() hands what the kernel takes at once straight from the caller's
+///   bytes and copies only the rest into the queue; the future resolves when
+///   the last byte reaches the kernel. Awaiting it is back-pressure.
+/// - The peer closing, resetting or vanishing fails every pending future with
+///   StreamClosedError (what() says why) and runs the close callback once.
+///   Sends use MSG_NOSIGNAL (SO_NOSIGPIPE on macOS/BSD): SIGPIPE never fires.
+///   read_until_close() resolves with everything received instead.
+///
+/// Lifetime: IOStream is a copyable handle; copies share one stream. The fd is
+/// closed by close(), when the stream fails, or when the last handle goes with
+/// nothing pending (a pending read or write keeps the stream alive until it
+/// finishes). The close callback must not hold a handle to its own stream, or
+/// the stream can only close through close() or the peer. A stream outliving
+/// its loop is closed when the loop is destroyed: its pending futures are
+/// dropped unresolved (their coroutines went with the loop), error() says
+/// "its loop was destroyed", and every later operation fails with that
+/// StreamClosedError (read_into's callback form throws it). A stream closed
+/// before its loop died never touches the loop again.
+///
+/// Thread contract: the thread of the loop the stream was created on.
 #pragma once
 
 #include <cstddef>
@@ -54,13 +55,17 @@
 
 namespace eddy {
 
+/// A non-blocking socket with read and write buffers, as Tornado's IOStream.
+///
+/// A shared handle: copies name the same stream. Used on its loop's thread; see the file comment for reads, writes, closing and lifetime.
 class IOStream {
  public:
-  // Takes ownership of a connected socket (or socketpair end), sets
-  // O_NONBLOCK and registers it with IOLoop::current(). Throws
-  // std::invalid_argument for a negative fd and std::system_error if the
-  // loop refuses it; then the caller still owns the fd.
+  /// Takes ownership of a connected socket (or socketpair end), sets
+  /// O_NONBLOCK and registers it with IOLoop::current(). Throws
+  /// std::invalid_argument for a negative fd and std::system_error if the
+  /// loop refuses it; then the caller still owns the fd.
   explicit IOStream(int fd) : IOStream(fd, IOLoop::current()) {}
+  /// As IOStream(fd), on `loop` instead of IOLoop::current().
   IOStream(int fd, IOLoop& loop) : state_(std::make_shared<detail::StreamState>(loop, fd)) {
     try {
       state_->attach();
@@ -69,25 +74,28 @@ class IOStream {
       throw;
     }
   }
+  /// Another handle to the same stream.
   IOStream(const IOStream&) = default;
+  /// Takes over the handle.
   IOStream(IOStream&&) noexcept = default;
+  /// Makes this a handle to the stream of `other`.
   IOStream& operator=(IOStream other) noexcept {
     std::swap(state_, other.state_);
     return *this;
   }
-  // The last handle of an idle stream closes it (see StreamState's sticky hold).
+  /// The last handle of an idle stream closes it (see StreamState's sticky hold).
   ~IOStream() { detail::StreamState::release_if_last(state_); }
 
-  // Exactly n bytes; with partial, whatever is available as soon as anything
-  // is, up to n. n == 0 resolves with "" at once.
+  /// Exactly n bytes; with partial, whatever is available as soon as anything
+  /// is, up to n. n == 0 resolves with "" at once.
   Future<std::string> read_bytes(std::size_t n, bool partial = false) {
     return state_->read(detail::StreamState::ReadKind::bytes, n, partial, {}, 0);
   }
 
-  // Everything up to and including the delimiter. With max_bytes > 0, fails
-  // with UnsatisfiableReadError and closes the stream once max_bytes have
-  // arrived without the delimiter ending within them. An empty delimiter
-  // fails with std::invalid_argument.
+  /// Everything up to and including the delimiter. With max_bytes > 0, fails
+  /// with UnsatisfiableReadError and closes the stream once max_bytes have
+  /// arrived without the delimiter ending within them. An empty delimiter
+  /// fails with std::invalid_argument.
   Future<std::string> read_until(std::string_view delimiter, std::size_t max_bytes = 0) {
     if (delimiter.empty()) {
       return make_failed_future<std::string>(
@@ -96,78 +104,86 @@ class IOStream {
     return state_->read(detail::StreamState::ReadKind::until, 0, false, delimiter, max_bytes);
   }
 
-  // Tornado's read_into: reads n bytes (with partial, at least one) into
-  // `data`, which must stay valid until the future resolves with the count.
-  // Bytes already buffered are copied; after that the kernel writes straight
-  // into `data`, so bulk transfers pay no copy of their own. If the stream
-  // closes first, the future fails (bytes stored so far stay in `data`).
+  /// Tornado's read_into: reads n bytes (with partial, at least one) into
+  /// `data`, which must stay valid until the future resolves with the count.
+  /// Bytes already buffered are copied; after that the kernel writes straight
+  /// into `data`, so bulk transfers pay no copy of their own. If the stream
+  /// closes first, the future fails (bytes stored so far stay in `data`).
   Future<std::size_t> read_into(char* data, std::size_t n, bool partial = false) {
     return state_->read_into(data, n, partial);
   }
 
-  // read_into's callback form, after Tornado 4.5's callback= and Asio's
-  // completion handlers: no future. callback(std::size_t n, std::exception_ptr
-  // error) runs once, on the loop, never inside this call: error is null and
-  // n the count on success; on failure error is the StreamClosedError (or the
-  // logic_error of a second read) and n what was stored before it. Completed
-  // by socket I/O, it runs straight from the stream's handler (as Asio and
-  // libuv run completion handlers); completed at once (buffered data, a
-  // closed stream), from a callback scheduled on the loop. It skips the
-  // future's allocation and job: the cheapest way to stream bytes. The
-  // callback may start the next read at once. Throws StreamClosedError when
-  // the stream's loop is gone (there is no loop left to call back from).
+  /// read_into's callback form, after Tornado 4.5's callback= and Asio's
+  /// completion handlers: no future. callback(std::size_t n, std::exception_ptr
+  /// error) runs once, on the loop, never inside this call: error is null and
+  /// n the count on success; on failure error is the StreamClosedError (or the
+  /// logic_error of a second read) and n what was stored before it. Completed
+  /// by socket I/O, it runs straight from the stream's handler (as Asio and
+  /// libuv run completion handlers); completed at once (buffered data, a
+  /// closed stream), from a callback scheduled on the loop. It skips the
+  /// future's allocation and job: the cheapest way to stream bytes. The
+  /// callback may start the next read at once. Throws StreamClosedError when
+  /// the stream's loop is gone (there is no loop left to call back from).
   template <class F>
   void read_into(char* data, std::size_t n, bool partial, F&& callback) {
     state_->read_into(data, n, partial, detail::StreamState::IntoCallback(std::forward<F>(callback)));
   }
 
-  // Everything until the peer closes (or the stream closes for any reason).
+  /// Everything until the peer closes (or the stream closes for any reason).
   Future<std::string> read_until_close() {
     return state_->read(detail::StreamState::ReadKind::until_close, 0, false, {}, 0);
   }
 
-  // Queues data after every earlier write. The future resolves when the
-  // last byte is handed to the kernel, or fails with StreamClosedError.
+  /// Queues data after every earlier write. The future resolves when the
+  /// last byte is handed to the kernel, or fails with StreamClosedError.
   Future<void> write(std::string_view data) { return state_->write(data); }
 
-  // Closes the socket now. Pending reads fail with StreamClosedError ("closed
-  // locally"; read_until_close resolves with what it has), unsent writes
-  // fail, the close callback is scheduled. A no-op when already closed.
+  /// Closes the socket now. Pending reads fail with StreamClosedError ("closed
+  /// locally"; read_until_close resolves with what it has), unsent writes
+  /// fail, the close callback is scheduled. A no-op when already closed.
   void close() { state_->close_locally(); }
+  /// True once the stream is closed (by close(), the peer or an error).
   bool closed() const noexcept { return state_->closed(); }
 
-  // callback() runs once, on the loop, after the stream closes for any
-  // reason (at once, scheduled, if it already has). Replaces any earlier one.
-  // Once the loop is gone, callback is destroyed without running.
+  /// callback() runs once, on the loop, after the stream closes for any
+  /// reason (at once, scheduled, if it already has). Replaces any earlier one.
+  /// Once the loop is gone, callback is destroyed without running.
   template <class F>
   void set_close_callback(F&& callback) {
     state_->set_close_callback(detail::Function<void()>(std::forward<F>(callback)));
   }
 
-  // Why the stream closed (a StreamClosedError), or null while open.
+  /// Why the stream closed (a StreamClosedError), or null while open.
   std::exception_ptr error() const noexcept { return state_->error(); }
 
-  // The read buffer limit (default 100 MiB). Takes effect from the next read.
+  /// The read buffer limit (default 100 MiB). Takes effect from the next read.
   void set_max_buffer_size(std::size_t bytes) noexcept { state_->set_max_buffer_size(bytes); }
+  /// The read buffer limit.
   std::size_t max_buffer_size() const noexcept { return state_->max_buffer_size(); }
 
+  /// True while a read is pending.
   bool reading() const noexcept { return state_->reading(); }
+  /// True while written bytes wait to be sent.
   bool writing() const noexcept { return state_->writing(); }
+  /// Bytes received and not yet read.
   std::size_t read_buffer_size() const noexcept { return state_->read_buffer_size(); }
-  // The memory the stream holds for received bytes: 0 while it holds none.
+  /// The memory the stream holds for received bytes: 0 while it holds none.
   std::size_t read_buffer_capacity() const noexcept { return state_->read_buffer_capacity(); }
+  /// Bytes written and not yet sent.
   std::size_t write_buffer_size() const noexcept { return state_->write_buffer_size(); }
-  // The socket, or -1 once closed.
+  /// The socket, or -1 once closed.
   int fd() const noexcept { return state_->fd(); }
 
-  // TCP_NODELAY: send small writes at once instead of coalescing them
-  // (Nagle). Returns false if the socket is not TCP or is closed.
+  /// TCP_NODELAY: send small writes at once instead of coalescing them
+  /// (Nagle). Returns false if the socket is not TCP or is closed.
   bool set_nodelay(bool on) noexcept {
     int value = on ? 1 : 0;
     return state_->fd() >= 0 && ::setsockopt(state_->fd(), IPPROTO_TCP, TCP_NODELAY, &value, sizeof value) == 0;
   }
 
+  /// True when both handles name the same stream.
   friend bool operator==(const IOStream& a, const IOStream& b) noexcept { return a.state_ == b.state_; }
+  /// The negation of ==.
   friend bool operator!=(const IOStream& a, const IOStream& b) noexcept { return a.state_ != b.state_; }
 
  private:

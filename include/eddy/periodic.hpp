@@ -1,20 +1,21 @@
-// PeriodicCallback: calls a function every `period` on an IOLoop, as
-// Tornado's PeriodicCallback (with 5.1's jitter).
-//
-// Scheduling follows Tornado exactly: the first run is at start() + period;
-// after a run the next deadline advances on the fixed grid
-//   next += (floor((now - next) / period) + 1) * period
-// so an overrun skips the runs it missed instead of bursting to catch up;
-// if the clock appears to have gone backwards (now < next), next += period.
-// With jitter j in [0, 1], each period is multiplied by 1 + j * (random - 0.5).
-// Every deadline computation saturates: a period of years means "not in
-// this run", never an overflow.
-//
-// Thread contract: construct, start(), stop() and destroy on the loop's thread.
-// Lifetime: it may outlive its loop; then stop() and the destructor do
-// nothing and start() throws std::logic_error.
-// Reentrancy: the callback may call stop(), start() or even destroy the
-// PeriodicCallback; state shared with the scheduled timeout keeps that safe.
+/// @file
+/// PeriodicCallback: calls a function every `period` on an IOLoop, as
+/// Tornado's PeriodicCallback (with 5.1's jitter).
+///
+/// Scheduling follows Tornado exactly: the first run is at start() + period;
+/// after a run the next deadline advances on the fixed grid
+///   next += (floor((now - next) / period) + 1) * period
+/// so an overrun skips the runs it missed instead of bursting to catch up;
+/// if the clock appears to have gone backwards (now < next), next += period.
+/// With jitter j in [0, 1], each period is multiplied by 1 + j * (random - 0.5).
+/// Every deadline computation saturates: a period of years means "not in
+/// this run", never an overflow.
+///
+/// Thread contract: construct, start(), stop() and destroy on the loop's thread.
+/// Lifetime: it may outlive its loop; then stop() and the destructor do
+/// nothing and start() throws std::logic_error.
+/// Reentrancy: the callback may call stop(), start() or even destroy the
+/// PeriodicCallback; state shared with the scheduled timeout keeps that safe.
 #pragma once
 
 #include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
@@ -29,10 +30,11 @@
 
 namespace eddy {
 
+/// Calls a function every period on a loop, as Tornado's PeriodicCallback; see the file comment for the schedule and the jitter.
 class PeriodicCallback {
  public:
-  // Throws std::invalid_argument if period <= 0 or jitter is outside [0, 1]
-  // (Tornado's range; beyond 2 a period could turn negative) or NaN.
+  /// Throws std::invalid_argument if period <= 0 or jitter is outside [0, 1]
+  /// (Tornado's range; beyond 2 a period could turn negative) or NaN.
   template <class F>
   PeriodicCallback(IOLoop& loop, F&& callback, Clock::duration period, double jitter = 0.0)
       : state_(std::make_shared<State>(loop, detail::Function<void()>(std::forward<F>(callback)), period, jitter)) {
@@ -44,7 +46,9 @@ class PeriodicCallback {
     }
   }
 
+  /// Takes over the schedule.
   PeriodicCallback(PeriodicCallback&&) noexcept = default;
+  /// Stops this schedule and takes over that of `other`.
   PeriodicCallback& operator=(PeriodicCallback&& other) noexcept {
     if (this != &other) {
       stop();
@@ -57,7 +61,7 @@ class PeriodicCallback {
 
   ~PeriodicCallback() { stop(); }
 
-  // Starts the timer; the first run is one period from now. No-op if running.
+  /// Starts the timer; the first run is one period from now. No-op if running.
   void start() {
     State& s = *state_;
     if (s.running) return;
@@ -67,7 +71,7 @@ class PeriodicCallback {
     schedule_next(state_);
   }
 
-  // Stops the timer. Safe from inside the callback. No-op if stopped.
+  /// Stops the timer. Safe from inside the callback. No-op if stopped.
   void stop() noexcept {
     if (!state_ || !state_->running) return;
     state_->running = false;
@@ -75,6 +79,7 @@ class PeriodicCallback {
     state_->timeout = Timeout();
   }
 
+  /// True between start() and stop().
   bool is_running() const noexcept { return state_ && state_->running; }
 
  private:
@@ -84,7 +89,7 @@ class PeriodicCallback {
           random(static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(this)) ^
                  static_cast<std::uint64_t>(Clock::now().time_since_epoch().count())) {}
     IOLoop& loop;
-    std::shared_ptr<const detail::LoopAnchor> anchor;  // reads nullptr once the loop is gone
+    std::shared_ptr<const detail::LoopAnchor> anchor;  ///< reads nullptr once the loop is gone
     detail::Function<void()> callback;
     std::int64_t period;
     double jitter;
@@ -119,10 +124,10 @@ class PeriodicCallback {
       double missed = detail::floor(static_cast<double>(detail::sub_saturating(now, s.next)) / period);
       s.next = detail::add_saturating(s.next, detail::ns_from_double((missed + 1.0) * period));
     } else {
-      s.next = detail::add_saturating(s.next, detail::ns_from_double(period));  // the clock went backwards
+      s.next = detail::add_saturating(s.next, detail::ns_from_double(period));  ///< the clock went backwards
     }
-    // The timeout holds a weak reference: a destroyed PeriodicCallback's
-    // timeout is removed, and one already running sees the state gone.
+    /// The timeout holds a weak reference: a destroyed PeriodicCallback's
+    /// timeout is removed, and one already running sees the state gone.
     std::weak_ptr<State> weak = state;
     s.timeout = s.loop.call_at(detail::from_ns(s.next), [weak] {
       if (auto locked = weak.lock()) run(locked);

@@ -1,16 +1,17 @@
-// TCPClient: opens connections as IOStreams, after Tornado's TCPClient.
-//
-//   eddy::IOStream stream = co_await eddy::TCPClient().connect("localhost", 8888);
-//
-// Host names are resolved with getaddrinfo on the loop's executor
-// (run_in_executor), so a slow DNS server never blocks the loop; IP literals
-// are parsed in place. Each resolved address (IPv4 or IPv6) is tried in turn
-// with a non-blocking connect. Failures are exceptions naming host and port:
-// std::system_error "eddy: connect to localhost:1: Connection refused", or
-// std::runtime_error with getaddrinfo's reason when the name does not
-// resolve.
-//
-// Thread contract: the loop thread (connect uses IOLoop::current()).
+/// @file
+/// TCPClient: opens connections as IOStreams, after Tornado's TCPClient.
+///
+///   eddy::IOStream stream = co_await eddy::TCPClient().connect("localhost", 8888);
+///
+/// Host names are resolved with getaddrinfo on the loop's executor
+/// (run_in_executor), so a slow DNS server never blocks the loop; IP literals
+/// are parsed in place. Each resolved address (IPv4 or IPv6) is tried in turn
+/// with a non-blocking connect. Failures are exceptions naming host and port:
+/// std::system_error "eddy: connect to localhost:1: Connection refused", or
+/// std::runtime_error with getaddrinfo's reason when the name does not
+/// resolve.
+///
+/// Thread contract: the loop thread (connect uses IOLoop::current()).
 #pragma once
 
 #include <sys/socket.h>
@@ -29,6 +30,7 @@
 #include "ioloop.hpp"
 #include "iostream.hpp"
 
+/// @cond EDDY_DETAIL
 namespace eddy::detail {
 
 // One connection attempt across the resolved addresses. While a connect is
@@ -116,14 +118,16 @@ class Connector : public std::enable_shared_from_this<Connector> {
 };
 
 }  // namespace eddy::detail
+/// @endcond
 
 namespace eddy {
 
+/// Opens TCP connections as IOStreams, as Tornado's TCPClient; see the file comment.
 class TCPClient {
  public:
-  // A connected IOStream on IOLoop::current(), or the failure as described
-  // above. The future fails with the last address's error when none
-  // connects.
+  /// A connected IOStream on IOLoop::current(), or the failure as described
+  /// above. The future fails with the last address's error when none
+  /// connects.
   Future<IOStream> connect(const std::string& host, std::uint16_t port) {
     IOLoop& loop = IOLoop::current();
     std::string context = "eddy: connect to " + detail::format_host_port(host, port);
