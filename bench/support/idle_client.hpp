@@ -11,7 +11,7 @@
 //   2. `connections` connections, one after another, each send one line
 //      and read its echo, then stay open and idle: phase=after_line;
 //   3. each of them, 16 at a time, receives a burst of `burst_bytes` of
-//      1 KiB lines and echoes it back, then goes idle again:
+//      8 KiB lines and echoes it back, then goes idle again:
 //      phase=after_burst (skipped when burst_bytes is 0).
 // Each phase reports the growth over the baseline per connection:
 //   RESULT workload=idle impl=<i> conns=<n> phase=<p> bytes_per_op=<RSS> heap_bytes=<heap>
@@ -117,11 +117,12 @@ inline void exchange(int fd, const Protocol& protocol) {
     }
 }
 
-// Each of `fds` gets `bytes` of 1 KiB lines and reads them back, `batch`
+// Each of `fds` gets `bytes` of 8 KiB lines and reads them back, `batch`
 // connections at a time, non-blocking.
 inline void burst(const std::vector<int>& fds, std::size_t bytes, std::size_t batch = 16) {
     std::string lines;
-    for (std::size_t i = 0; lines.size() + 1024 <= bytes; ++i) lines += std::string(1023, char('a' + i % 26)) + "\n";
+    constexpr std::size_t line = 8192;
+    for (std::size_t i = 0; lines.size() + line <= bytes; ++i) lines += std::string(line - 1, char('a' + i % 26)) + "\n";
     std::vector<char> sink(1 << 16);
     for (std::size_t first = 0; first < fds.size(); first += batch) {
         std::size_t count = std::min(batch, fds.size() - first);

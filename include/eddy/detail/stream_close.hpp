@@ -45,14 +45,13 @@ inline void StreamState::on_handler_destroyed() noexcept {
   fd_ = -1;
   read_.kind = ReadKind::none;
   future_ = std::monostate{};
-  delivery_.reset();
+  extras_.reset();
   delivering_ = delivery_due_ = running_delivery_ = false;
   {
     std::vector<Future<void>> unsent = writes_.drain();
   }
   buffer_.settle();
   delimiter_.clear();
-  close_callback_ = nullptr;
 }
 
 // ---- errors and closing ---------------------------------------------------
@@ -98,7 +97,7 @@ inline void StreamState::close_with(const std::string& why, int error) {
   detach();
   finish_read_on_close();
   for (Future<void>& write : writes_.drain()) write.set_exception(error_);
-  if (close_callback_ && loop() != nullptr) loop()->add_callback(std::move(close_callback_));
+  schedule_close_callback();
   update_hold();
 }
 

@@ -45,9 +45,9 @@ inline void StreamState::read_into(char* target, std::size_t n, bool partial, In
     l->add_callback([cb = std::move(callback)]() mutable { cb(0, already_reading()); });
     return;
   }
-  if (!delivery_) delivery_ = std::make_unique<IntoDelivery>();
+  Extras& extras = this->extras();
   read_ = into_read(target, n, partial, true);
-  delivery_->callback = std::move(callback);
+  extras.callback = std::move(callback);
   proceed_read();
 }
 
@@ -236,11 +236,11 @@ struct StreamState::DeliveryJob {
 inline void StreamState::deliver_into(std::size_t n, std::exception_ptr error) {
   IOLoop* l = loop();
   if (l == nullptr) {
-    delivery_->callback = nullptr;
+    extras_->callback = nullptr;
     return;
   }
-  delivery_->n = n;
-  delivery_->error = std::move(error);
+  extras_->n = n;
+  extras_->error = std::move(error);
   delivering_ = true;
   if (dispatching_) {
     delivery_due_ = true;
@@ -254,12 +254,12 @@ inline void StreamState::deliver_into(std::size_t n, std::exception_ptr error) {
 // costs no reference count. running_delivery_ keeps the stream busy
 // meanwhile: a handle the callback drops cannot free *this under it.
 inline void StreamState::call_delivery() noexcept {
-  IntoCallback callback = std::move(delivery_->callback);
-  std::exception_ptr error = std::move(delivery_->error);
+  IntoCallback callback = std::move(extras_->callback);
+  std::exception_ptr error = std::move(extras_->error);
   delivering_ = false;
   running_delivery_ = true;
   try {
-    callback(delivery_->n, std::move(error));
+    callback(extras_->n, std::move(error));
   } catch (...) {
     if (IOLoop* l = loop()) l->handle_exception(std::current_exception());
   }
@@ -269,9 +269,9 @@ inline void StreamState::call_delivery() noexcept {
 // The delivery job was destroyed unrun (the loop is closing).
 inline void StreamState::abandon_delivery() noexcept {
   delivering_ = false;
-  if (delivery_) {
-    delivery_->callback = nullptr;
-    delivery_->error = nullptr;
+  if (extras_) {
+    extras_->callback = nullptr;
+    extras_->error = nullptr;
   }
   settle_hold();
 }

@@ -83,7 +83,7 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
     if (closed_) return;
     closed_ = true;
     detach();
-    if (close_callback_ && loop() != nullptr) loop()->add_callback(std::move(close_callback_));
+    schedule_close_callback();
   }
 
   // Registers the handler; called once, right after construction.
@@ -127,13 +127,11 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   // Runs once the stream is closed, scheduled on the loop. Once the loop is
   // gone it is destroyed without running, as the loop's own callbacks were.
   void set_close_callback(Function<void()>&& callback) {
-    close_callback_ = std::move(callback);
-    if (!closed_ || !close_callback_) return;
-    if (IOLoop* l = loop()) {
-      l->add_callback(std::move(close_callback_));
-    } else {
-      close_callback_ = nullptr;
-    }
+    if (!callback && !extras_) return;
+    extras().close_callback = std::move(callback);
+    if (!closed_) return;
+    if (loop() != nullptr) return schedule_close_callback();
+    extras_->close_callback = nullptr;
   }
 
   // Called by a handle about to go: when it and the hold are the last two
@@ -164,12 +162,25 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
       std::size_t filled;       // read_into: bytes stored there so far
     };
   };
-  // read_into's callback form: allocated by the first such read, kept.
-  struct IntoDelivery {
+  // What only some streams use, allocated on first use and kept, so a
+  // stream that uses neither carries one pointer for them.
+  struct Extras {
+    // read_into's callback form: the callback and the outcome it gets.
     IntoCallback callback;
     std::size_t n = 0;
     std::exception_ptr error;
+    Function<void()> close_callback;
   };
+  Extras& extras() {
+    if (!extras_) extras_ = std::make_unique<Extras>();
+    return *extras_;
+  }
+  // Schedules the close callback, if any, on the loop (never inline); once
+  // the loop is gone there is nowhere to run it.
+  void schedule_close_callback() {
+    if (!extras_ || !extras_->close_callback) return;
+    if (IOLoop* l = loop()) l->add_callback(std::move(extras_->close_callback));
+  }
   struct DeliveryJob;
 
   // The loop, or nullptr once it is gone.
@@ -268,11 +279,10 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   // The pending read's future: read_bytes/read_until/read_until_close's or
   // read_into's (none for the callback form).
   std::variant<std::monostate, Future<std::string>, Future<std::size_t>> future_;
-  std::unique_ptr<IntoDelivery> delivery_;
+  std::unique_ptr<Extras> extras_;
   ReadBuffer buffer_;
   WriteQueue writes_;
   std::exception_ptr error_;
-  Function<void()> close_callback_;
   std::shared_ptr<StreamState> hold_;
 };
 
