@@ -229,6 +229,23 @@ inline std::string error_text(std::exception_ptr error) {
   }
 }
 
+// TCPClient connects on IOLoop::current(); a fetch started before its loop
+// runs (or while another loop is current) must still connect on its own.
+inline Future<IOStream> connect_on(IOLoop& loop, const std::string& host, std::uint16_t port) {
+  struct Restore {
+    IOLoop* previous;
+    ~Restore() {
+      if (previous != nullptr) previous->make_current();
+      else IOLoop::clear_current();
+    }
+  };
+  IOLoop* previous = IOLoop::current_or_null();
+  if (previous == &loop) return TCPClient().connect(host, port);
+  Restore restore{previous};
+  loop.make_current();
+  return TCPClient().connect(host, port);
+}
+
 // The steps of one fetch (see the top of the file). Never throws.
 inline Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_ptr<FetchState> f) {
   while (true) {
@@ -246,7 +263,7 @@ inline Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_
         std::optional<IOStream> stream;
         std::exception_ptr error;
         try {
-          stream.emplace(co_await TCPClient().connect(f->url.host, f->url.port));
+          stream.emplace(co_await connect_on(*shared->loop, f->url.host, f->url.port));
         } catch (...) {
           error = std::current_exception();
         }
@@ -273,7 +290,8 @@ inline Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_
         // A failed write closes the stream, which fails the read too: the
         // read reports it. Retrieve the write's outcome so it is not
         // reported as lost.
-        written.add_done_callback([](const Future<void>& done) { (void)done.exception(); });
+        if (written.done()) (void)written.exception();  // the usual case: no callback, no job
+        else written.add_done_callback([](const Future<void>& done) { (void)done.exception(); });
         Future<void> read = conn->read_response(f, f->request.method,
                                                 ResponseLimits{shared->options.max_header_size,
                                                                shared->options.max_body_size});
