@@ -19,7 +19,7 @@
 /// - Idle streams are cheap: the socket is read into one 64 KiB buffer per
 ///   thread, and a stream keeps only the bytes a read did not consume, in
 ///   memory sized to them and freed when they are consumed. An idle stream
-///   holds no receive buffer and no write queue (about 400 bytes in all).
+///   holds no receive buffer and no write queue (224 bytes in all).
 /// - write() hands what the kernel takes at once straight from the caller's
 ///   bytes and copies only the rest into the queue; the future resolves when
 ///   the last byte reaches the kernel. Awaiting it is back-pressure.
