@@ -3,15 +3,22 @@
 // Application is the delegate).
 //
 // The cycle: read what the socket has (always one read pending, so a client
-// that leaves is noticed even while a handler runs); parse every complete
+// that leaves is noticed even while a handler runs) into the thread's
+// scratch buffer, with read_into's callback form (no future, no copy);
+// parse every complete
 // request in the bytes; answer them in order, one at a time; put every
 // response finished within one batch into one buffer and hand it to the
 // stream in one write. A handler that does not finish at once (a Future
 // handler) holds the next pipelined request back until its response is
 // finished (responses stay in order).
 //
-// Memory: an idle connection keeps no buffer: the bytes not yet parsed and
-// the responses not yet written are freed once empty; request objects come
+// Memory: an idle connection keeps no buffer. Reads land in one 64 KiB
+// scratch buffer per thread: read_into's callback runs straight from the
+// stream's handler, right after the recv, so the bytes are parsed in place
+// before any other stream can read; only what a batch leaves unparsed is
+// copied into the connection. (A read that completes inside read_into(),
+// which the stream reports by no longer reading, is rescued into a copy at
+// once.) The responses not yet written are freed once empty; request objects come
 // from a per-thread pool (web_handler_access.hpp) and the parser's field
 // array is per thread.
 //
@@ -65,6 +72,10 @@ class HTTP1Connection final : public ResponseChannel,
   // Runs without touching the loop: a loop being destroyed frees
   // connections from inside its own teardown.
   ~HTTP1Connection() {
+    if (out_owner() == this) {
+      shared_out().clear();
+      out_owner() = nullptr;
+    }
     if (current_ != nullptr) {
       HandlerAccess::attach(*current_, nullptr);
       HandlerAccess::release(*current_);
@@ -86,7 +97,7 @@ class HTTP1Connection final : public ResponseChannel,
   static constexpr auto linger_time = std::chrono::seconds(2);
 
   void read_more();
-  void on_read(const Future<std::string>& f);
+  void on_read(std::size_t n, std::exception_ptr error);
   void on_closed() noexcept;
   void process();
   void resume_later();
@@ -100,16 +111,70 @@ class HTTP1Connection final : public ResponseChannel,
   void linger();
 
   void arm(Clock::time_point deadline);
-  void arm_after(Clock::duration d) { arm(loop_->time() + d); }
+  void arm_after(Clock::duration d) { arm(coarse_now() + d); }
+  // The loop's clock, read coarsely (a memory read; it lags by at most a
+  // scheduler tick, a few ms, which a timeout of seconds does not notice);
+  // the loop's own time under virtual time.
+  Clock::time_point coarse_now() const noexcept {
+#if defined(CLOCK_MONOTONIC_COARSE)
+    if (!loop_->virtual_time()) {
+      timespec ts{};
+      clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+      return Clock::time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+    }
+#endif
+    return loop_->time();
+  }
   void disarm() noexcept { deadline_ = Clock::time_point::max(); }
   void on_timer();
 
-  std::size_t unparsed() const noexcept { return in_.size() - in_pos_; }
+  // The input not yet consumed: in the scratch while a batch parses in
+  // place, else in in_.
+  std::string_view input() const noexcept {
+    if (scratch_size_ != 0) return std::string_view(scratch() + in_pos_, scratch_size_ - in_pos_);
+    return std::string_view(in_).substr(in_pos_);
+  }
+  std::size_t unparsed() const noexcept { return input().size(); }
   void drop_parsed() {
-    if (in_pos_ == in_.size()) {
+    if (scratch_size_ == 0 && in_pos_ == in_.size()) {
       std::string().swap(in_);  // idle: no buffer
       in_pos_ = 0;
     }
+  }
+  // The end of a batch parsed in place: what is left moves into in_, since
+  // the scratch belongs to the next read of any stream.
+  void keep_unparsed() {
+    if (scratch_size_ == 0) return;
+    std::string_view rest = input();
+    in_.assign(rest.data(), rest.size());
+    in_pos_ = 0;
+    scratch_size_ = 0;
+  }
+  // Responses are assembled in one buffer per thread, owned by one
+  // connection from its first byte until flush_out() hands it to the stream
+  // (always within one loop step). A connection that needs it while another
+  // owns it (a handler finishing another connection's response) uses out_.
+  std::string& out() {
+    HTTP1Connection*& owner = out_owner();
+    if (owner == this) return shared_out();
+    if (owner == nullptr && out_.empty()) {
+      owner = this;
+      return shared_out();
+    }
+    return out_;
+  }
+  static HTTP1Connection*& out_owner() noexcept {
+    static thread_local HTTP1Connection* owner = nullptr;
+    return owner;
+  }
+  static std::string& shared_out() {
+    static thread_local std::string buffer;
+    return buffer;
+  }
+  static constexpr std::size_t scratch_size = 64 * 1024;
+  static char* scratch() noexcept {
+    static thread_local std::unique_ptr<char[]> buffer(new char[scratch_size]);
+    return buffer.get();
   }
 
   std::shared_ptr<ServerShared> shared_;
@@ -118,9 +183,11 @@ class HTTP1Connection final : public ResponseChannel,
   IOLoop* loop_;
   std::string remote_ip_;
   std::string in_;          // received, not yet consumed from in_pos_
+  std::unique_ptr<std::string> rescued_;  // a read that completed inside read_into()
   std::size_t in_pos_ = 0;
+  std::size_t scratch_size_ = 0;  // > 0: the input is scratch()[0, scratch_size_)
   std::size_t scanned_ = 0; // the parser's hint for an unfinished head
-  std::string out_;         // responses not yet handed to the stream
+  std::string out_;         // responses not yet handed to the stream, when out() is not ours
   RequestHandler* current_ = nullptr;  // the request being answered
   std::unique_ptr<http::ChunkedDecoder> chunked_;
   std::uint64_t body_left_ = 0;
@@ -148,7 +215,7 @@ inline void HTTP1Connection::serve(const std::shared_ptr<ServerShared>& shared, 
     ip.resize(colon);
   }
   stream.set_nodelay(true);
-  std::shared_ptr<HTTP1Connection> conn(new HTTP1Connection(shared, stream, std::move(ip)));
+  auto conn = std::make_shared<HTTP1Connection>(shared, stream, std::move(ip));
   conn->self_ = conn;
   shared->link(*conn);
   std::weak_ptr<HTTP1Connection> weak = conn;
@@ -169,25 +236,35 @@ inline void HTTP1Connection::read_more() {
   if (!lingering_ && unparsed() > shared_->options.max_header_size + read_size) return;
   reading_ = true;
   std::shared_ptr<HTTP1Connection> self = shared_from_this();
-  stream_.read_bytes(read_size, true).add_done_callback([self = std::move(self)](const Future<std::string>& f) {
-    self->on_read(f);
+  stream_.read_into(scratch(), scratch_size, true, [self = std::move(self)](std::size_t n, std::exception_ptr error) {
+    self->on_read(n, std::move(error));
   });
+  if (!stream_.reading() && !stream_.closed()) {
+    // Completed inside the call (bytes the stream had buffered): the
+    // callback comes from a later job, by when the scratch may hold
+    // another stream's bytes. Keep a copy now.
+    rescued_ = std::make_unique<std::string>(scratch(), scratch_size);
+  }
 }
 
-inline void HTTP1Connection::on_read(const Future<std::string>& f) {
+inline void HTTP1Connection::on_read(std::size_t n, std::exception_ptr error) {
   reading_ = false;
+  std::unique_ptr<std::string> rescued = std::move(rescued_);
   // A failed read means the stream closed: the close callback cleans up.
-  if (f.exception() || closed_) return;
+  if (error || closed_) return;
   if (lingering_) return read_more();  // input after a refusal is dropped
-  if (in_pos_ == in_.size()) {
-    in_ = f.result();
+  const char* data = rescued ? rescued->data() : scratch();
+  bool handler_running = current_ != nullptr && phase_ == Phase::head;
+  if (!rescued && unparsed() == 0 && !handler_running) {
+    std::string().swap(in_);
     in_pos_ = 0;
+    scratch_size_ = n;  // parse in place
   } else {
     if (in_pos_ > 0) {
       in_.erase(0, in_pos_);
       in_pos_ = 0;
     }
-    in_ += f.result();
+    in_.append(data, n);
   }
   if (phase_ == Phase::body) arm_after(shared_->options.body_timeout);  // the body made progress
   process();
@@ -207,6 +284,7 @@ inline void HTTP1Connection::process() {
     if (phase_ == Phase::refused) break;
   }
   processing_ = false;
+  keep_unparsed();
   flush_out();
   if (current_ == nullptr) drop_parsed();
   read_more();
@@ -214,11 +292,11 @@ inline void HTTP1Connection::process() {
 
 inline bool HTTP1Connection::parse_head() {
   static thread_local http::RequestHead head;  // its field array is reused
-  std::string_view input = std::string_view(in_).substr(in_pos_);
-  if (input.empty()) return false;
-  http::ParseResult r = http::parse_request_head(input, head, shared_->options.max_header_size, scanned_);
+  std::string_view bytes = input();
+  if (bytes.empty()) return false;
+  http::ParseResult r = http::parse_request_head(bytes, head, shared_->options.max_header_size, scanned_);
   if (r.incomplete()) {
-    scanned_ = input.size();
+    scanned_ = bytes.size();
     return false;
   }
   scanned_ = 0;
@@ -236,95 +314,6 @@ inline bool HTTP1Connection::parse_head() {
     return false;
   }
   start_request(head, info, r.consumed);
-  return true;
-}
-
-// Copies the parsed head into a pooled handler and decides the framing.
-inline void HTTP1Connection::start_request(const http::RequestHead& head, const http::MessageInfo& info,
-                                           std::size_t consumed) {
-  RequestHandler& h = HandlerAccess::acquire();
-  HandlerAccess::retain(h);  // the connection's hold
-  HandlerAccess::attach(h, this);
-  current_ = &h;
-  HTTPServerRequest& req = HandlerAccess::request(h);
-  req.method.assign(head.method);
-  req.uri.assign(head.target);
-  std::size_t q = head.target.find('?');
-  req.path.assign(head.target.substr(0, q));
-  if (q != std::string_view::npos) req.query.assign(head.target.substr(q + 1));
-  req.version.assign(http::version_string(head.version_minor));
-  for (const http::HeaderField& field : head.headers) req.headers.add(field.name, field.value);
-  req.host.assign(info.host);
-  req.remote_ip = remote_ip_;
-  req.protocol = "http";
-  if (shared_->options.xheaders) {
-    // Tornado's rules: the last X-Forwarded-For hop, X-Real-Ip over it; the
-    // scheme from X-Scheme or X-Forwarded-Proto when it is http or https.
-    std::string ip = req.headers.get("X-Forwarded-For", remote_ip_);
-    if (std::size_t comma = ip.rfind(','); comma != std::string::npos) ip.erase(0, comma + 1);
-    ip = req.headers.get("X-Real-Ip", ip);
-    std::size_t b = ip.find_first_not_of(" \t"), e = ip.find_last_not_of(" \t");
-    ip = b == std::string::npos ? std::string() : ip.substr(b, e - b + 1);
-    if (!ip.empty() && ip.find_first_not_of("0123456789abcdefABCDEF.:") == std::string::npos) req.remote_ip = ip;
-    std::string scheme = req.headers.get("X-Scheme", req.headers.get("X-Forwarded-Proto"));
-    if (std::size_t comma = scheme.rfind(','); comma != std::string::npos) scheme.erase(0, comma + 1);
-    if (scheme.find("https") != std::string::npos) {
-      req.protocol = "https";
-    }
-  }
-  HandlerAccess::set_head_only(h, head.method == "HEAD");
-  http10_ = head.version_minor == 0;
-  keep_alive_ = info.keep_alive && !shared_->options.no_keep_alive && !shared_->closing_all;
-  in_pos_ += consumed;
-  disarm();  // the idle deadline is met
-  phase_ = Phase::ready;
-  if (info.body == http::BodyKind::content_length) {
-    body_left_ = info.content_length;
-    phase_ = Phase::body;
-  } else if (info.body == http::BodyKind::chunked) {
-    http::ChunkedLimits limits;
-    limits.max_body_size = shared_->options.max_body_size;
-    limits.max_trailer_size = shared_->options.max_header_size;
-    chunked_ = std::make_unique<http::ChunkedDecoder>(limits);
-    phase_ = Phase::body;
-  }
-  if (phase_ == Phase::body) {
-    arm_after(shared_->options.body_timeout);
-    // The client waits for this before sending the body (RFC 9110 §10.1.1).
-    if (info.expect_continue && !http10_ && unparsed() == 0) {
-      out_ += "HTTP/1.1 100 Continue\r\n\r\n";
-      flush_out();
-    }
-  }
-}
-
-inline bool HTTP1Connection::read_body() {
-  std::string& body = HandlerAccess::request(*current_).body;
-  if (!chunked_) {
-    std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, unparsed()));
-    body.append(in_, in_pos_, take);
-    in_pos_ += take;
-    body_left_ -= take;
-    if (body_left_ != 0) return false;
-  } else {
-    for (;;) {
-      http::ChunkResult r = chunked_->decode(std::string_view(in_).substr(in_pos_));
-      in_pos_ += r.consumed;
-      if (r.status == http::ChunkStatus::data) {
-        body.append(r.data.data(), r.data.size());
-        continue;
-      }
-      if (r.status == http::ChunkStatus::incomplete) return false;
-      if (r.status == http::ChunkStatus::error) {
-        refuse(r.error_status);
-        return false;
-      }
-      break;  // done
-    }
-    chunked_.reset();
-  }
-  disarm();
-  phase_ = Phase::ready;
   return true;
 }
 
@@ -356,11 +345,12 @@ inline void HTTP1Connection::refuse(int status) {
     HandlerAccess::attach(*h, nullptr);
     HandlerAccess::release(*h);
   }
-  append_refusal(out_, status);
+  append_refusal(out(), status);
   if (!processing_) flush_out();
 }
 
 }  // namespace eddy::detail
 
-// Responses, closing and timeouts.
+// A request's head and body; responses, closing and timeouts.
+#include "http1_connection_request.hpp"
 #include "http1_connection_respond.hpp"

@@ -27,11 +27,11 @@ inline Future<void> HTTP1Connection::send_response(RequestHandler& h, bool last)
     spec.body_size = body.size();
     spec.request_http10 = http10_;
     spec.keep_alive = keep_alive_ && !shared_->closing_all;
-    framing_ = append_head(out_, spec);
+    framing_ = append_head(out(), spec);
     keep_alive_ = spec.keep_alive;
     HandlerAccess::mark_headers_sent(h);
   }
-  if (!HandlerAccess::head_only(h)) append_body(out_, framing_, body, last);
+  if (!HandlerAccess::head_only(h)) append_body(out(), framing_, body, last);
   body.clear();
   if (last) {
     current_ = nullptr;
@@ -72,20 +72,24 @@ inline void HTTP1Connection::resume_later() {
 // Hands out_ to the stream in one write. The future is observed here (a
 // write to a client that left fails; nobody needs to hear of it).
 inline Future<void> HTTP1Connection::flush_out() {
-  if (out_.empty() || closed_) {
+  bool shared = out_owner() == this;
+  std::string& buffer = shared ? shared_out() : out_;
+  if (shared) out_owner() = nullptr;
+  if (buffer.empty() || closed_) {
+    buffer.clear();
     if (closing_ && current_ == nullptr && !lingering_ && !closed_) {
       Future<void> none = make_ready_future();
       end_after_write(none);
     }
     return make_ready_future();
   }
-  Future<void> written = stream_.write(out_);
-  if (out_.capacity() > 16 * 1024) {
-    std::string().swap(out_);
+  // The stream copies only what the kernel does not take at once.
+  Future<void> written = stream_.write(buffer);
+  if (shared && buffer.capacity() <= 1024 * 1024) {
+    buffer.clear();  // the thread's buffer keeps its storage
   } else {
-    out_.clear();
+    std::string().swap(buffer);  // a connection's own is freed: idle costs no buffer
   }
-  if (current_ == nullptr) std::string().swap(out_);  // nothing more to say for now: no buffer
   if (closing_ && current_ == nullptr && !lingering_) end_after_write(written);
   if (written.done()) (void)written.exception();
   return written;
@@ -112,6 +116,7 @@ inline void HTTP1Connection::linger() {
   arm_after(linger_time);
   std::string().swap(in_);
   in_pos_ = 0;
+  scratch_size_ = 0;
   read_more();
 }
 
@@ -138,6 +143,10 @@ inline void HTTP1Connection::on_closed() noexcept {
   }
   std::string().swap(in_);
   std::string().swap(out_);
+  if (out_owner() == this) {
+    shared_out().clear();
+    out_owner() = nullptr;
+  }
   shared_->unlink(*this, true);
   release_self();  // the caller holds a reference for the rest of this call
 }

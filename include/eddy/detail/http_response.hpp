@@ -94,12 +94,19 @@ struct HeadSpec {
 // Appends the head to `out` and returns how the body is framed; may clear
 // spec.keep_alive (an HTTP/1.0 streamed response ends by closing).
 inline BodyFraming append_head(std::string& out, HeadSpec& spec) {
+  using namespace std::string_view_literals;
+  auto put = [&out](std::string_view piece) { out.append(piece.data(), piece.size()); };
   const bool bodiless = status_without_body(spec.status);
-  out += "HTTP/1.1 ";
-  append_decimal(out, static_cast<std::uint64_t>(spec.status));
-  out += ' ';
-  out += http_reason(spec.status);
-  out += "\r\nServer: eddy\r\n";
+  if (out.capacity() - out.size() < 256) out.reserve(out.size() + 512);  // one allocation, not a doubling chain
+  if (spec.status == 200) {
+    put("HTTP/1.1 200 OK\r\nServer: eddy\r\n"sv);
+  } else {
+    put("HTTP/1.1 "sv);
+    append_decimal(out, static_cast<std::uint64_t>(spec.status));
+    out += ' ';
+    put(http_reason(spec.status));
+    put("\r\nServer: eddy\r\n"sv);
+  }
   bool has_type = false, has_length = false;
   for (const auto& [name, value] : *spec.headers) {
     if (iequals(name, "Content-Type")) has_type = true;
@@ -108,38 +115,38 @@ inline BodyFraming append_head(std::string& out, HeadSpec& spec) {
       if (bodiless) continue;
     }
     if (iequals(name, "Transfer-Encoding") || iequals(name, "Connection")) continue;  // ours to decide
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
+    put(name);
+    put(": "sv);
+    put(value);
+    put("\r\n"sv);
   }
-  if (!has_type && !bodiless) out += "Content-Type: text/html; charset=UTF-8\r\n";
-  out += "Date: ";
-  out += http_date_now();
-  out += "\r\n";
+  if (!has_type && !bodiless) put("Content-Type: text/html; charset=UTF-8\r\n"sv);
+  put("Date: "sv);
+  put(http_date_now());
+  put("\r\n"sv);
   BodyFraming framing = BodyFraming::none;
   if (bodiless) {
     framing = BodyFraming::none;
   } else if (has_length) {
     framing = BodyFraming::length;
   } else if (spec.finished) {
-    out += "Content-Length: ";
+    put("Content-Length: "sv);
     append_decimal(out, spec.body_size);
-    out += "\r\n";
+    put("\r\n"sv);
     framing = BodyFraming::length;
   } else if (!spec.request_http10) {
-    out += "Transfer-Encoding: chunked\r\n";
+    put("Transfer-Encoding: chunked\r\n"sv);
     framing = BodyFraming::chunked;
   } else {
     framing = BodyFraming::close;
     spec.keep_alive = false;
   }
   if (!spec.keep_alive) {
-    out += "Connection: close\r\n";
+    put("Connection: close\r\n"sv);
   } else if (spec.request_http10) {
-    out += "Connection: keep-alive\r\n";
+    put("Connection: keep-alive\r\n"sv);
   }
-  out += "\r\n";
+  put("\r\n"sv);
   return framing;
 }
 

@@ -1,0 +1,108 @@
+// HTTP1Connection: turning a parsed head into a request (a pooled handler,
+// its fields, the body's framing, 100-continue) and reading its body by
+// Content-Length or chunked coding. See http1_connection.hpp.
+//
+// Thread contract: the loop thread.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "http1_connection.hpp"
+
+namespace eddy::detail {
+
+// Copies the parsed head into a pooled handler and decides the framing.
+inline void HTTP1Connection::start_request(const http::RequestHead& head, const http::MessageInfo& info,
+                                           std::size_t consumed) {
+  RequestHandler& h = HandlerAccess::acquire();
+  HandlerAccess::retain(h);  // the connection's hold
+  HandlerAccess::attach(h, this);
+  current_ = &h;
+  HTTPServerRequest& req = HandlerAccess::request(h);
+  req.method.assign(head.method);
+  req.uri.assign(head.target);
+  std::size_t q = head.target.find('?');
+  req.path.assign(head.target.substr(0, q));
+  if (q != std::string_view::npos) req.query.assign(head.target.substr(q + 1));
+  req.version.assign(http::version_string(head.version_minor));
+  for (const http::HeaderField& field : head.headers) req.headers.add(field.name, field.value);
+  req.host.assign(info.host);
+  req.remote_ip = remote_ip_;
+  req.protocol = "http";
+  if (shared_->options.xheaders) {
+    // Tornado's rules: the last X-Forwarded-For hop, X-Real-Ip over it; the
+    // scheme from X-Scheme or X-Forwarded-Proto when it is http or https.
+    std::string ip = req.headers.get("X-Forwarded-For", remote_ip_);
+    if (std::size_t comma = ip.rfind(','); comma != std::string::npos) ip.erase(0, comma + 1);
+    ip = req.headers.get("X-Real-Ip", ip);
+    std::size_t b = ip.find_first_not_of(" \t"), e = ip.find_last_not_of(" \t");
+    ip = b == std::string::npos ? std::string() : ip.substr(b, e - b + 1);
+    if (!ip.empty() && ip.find_first_not_of("0123456789abcdefABCDEF.:") == std::string::npos) req.remote_ip = ip;
+    std::string scheme = req.headers.get("X-Scheme", req.headers.get("X-Forwarded-Proto"));
+    if (std::size_t comma = scheme.rfind(','); comma != std::string::npos) scheme.erase(0, comma + 1);
+    if (scheme.find("https") != std::string::npos) {
+      req.protocol = "https";
+    }
+  }
+  HandlerAccess::set_head_only(h, head.method == "HEAD");
+  http10_ = head.version_minor == 0;
+  keep_alive_ = info.keep_alive && !shared_->options.no_keep_alive && !shared_->closing_all;
+  in_pos_ += consumed;
+  disarm();  // the idle deadline is met
+  phase_ = Phase::ready;
+  if (info.body == http::BodyKind::content_length) {
+    body_left_ = info.content_length;
+    phase_ = Phase::body;
+  } else if (info.body == http::BodyKind::chunked) {
+    http::ChunkedLimits limits;
+    limits.max_body_size = shared_->options.max_body_size;
+    limits.max_trailer_size = shared_->options.max_header_size;
+    chunked_ = std::make_unique<http::ChunkedDecoder>(limits);
+    phase_ = Phase::body;
+  }
+  if (phase_ == Phase::body) {
+    arm_after(shared_->options.body_timeout);
+    // The client waits for this before sending the body (RFC 9110 §10.1.1).
+    if (info.expect_continue && !http10_ && unparsed() == 0) {
+      out() += "HTTP/1.1 100 Continue\r\n\r\n";
+      flush_out();
+    }
+  }
+}
+
+inline bool HTTP1Connection::read_body() {
+  std::string& body = HandlerAccess::request(*current_).body;
+  if (!chunked_) {
+    std::string_view bytes = input();
+    std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, bytes.size()));
+    body.append(bytes.data(), take);
+    in_pos_ += take;
+    body_left_ -= take;
+    if (body_left_ != 0) return false;
+  } else {
+    for (;;) {
+      http::ChunkResult r = chunked_->decode(input());
+      in_pos_ += r.consumed;
+      if (r.status == http::ChunkStatus::data) {
+        body.append(r.data.data(), r.data.size());
+        continue;
+      }
+      if (r.status == http::ChunkStatus::incomplete) return false;
+      if (r.status == http::ChunkStatus::error) {
+        refuse(r.error_status);
+        return false;
+      }
+      break;  // done
+    }
+    chunked_.reset();
+  }
+  disarm();
+  phase_ = Phase::ready;
+  return true;
+}
+
+}  // namespace eddy::detail
