@@ -1,4 +1,5 @@
 // detail::TimerQueue: the 4-ary heap with a slab of nodes, reused lowest slot first.
+#include <eddy/detail/slab.hpp>
 #include <eddy/detail/timer_queue.hpp>
 
 #include <algorithm>
@@ -22,6 +23,13 @@ namespace {
 auto record(std::vector<int>& out, int value) {
   return [&out, value] { out.push_back(value); };
 }
+
+// One cache line, as a timer node; counts its constructions.
+int line_constructions = 0;
+struct Line {
+  std::uint64_t value[8];
+  Line() : value{} { ++line_constructions; }
+};
 
 // Collects everything due at `now` and runs it in order.
 void fire(TimerQueue& q, std::int64_t now) {
@@ -316,4 +324,29 @@ TEST_CASE("free slots come back lowest first across every level of the bitmap", 
     model.erase(model.begin());
   }
   CHECK(slots.empty());
+}
+
+TEST_CASE("a slab grown past 8 MiB keeps its elements in place and constructs each once", "[timer_queue]") {
+  line_constructions = 0;
+  eddy::detail::Slab<Line> slab;
+  slab.reserve(1000);
+  CHECK(line_constructions == 1000);
+  CHECK(slab.size() == 0);
+  const std::uint32_t n = 400000;  // 25 MiB: small chunks, then 8 MiB blocks
+  std::vector<Line*> where;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::uint32_t index = slab.emplace_back();
+    REQUIRE(index == i);
+    slab[index].value[0] = i;
+    if (i % 997 == 0) where.push_back(&slab[index]);
+    REQUIRE(reinterpret_cast<std::uintptr_t>(&slab[index]) % 64 == 0);
+  }
+  CHECK(line_constructions == static_cast<int>(n));
+  for (std::size_t k = 0; k < where.size(); ++k) {
+    CHECK(where[k] == &slab[static_cast<std::uint32_t>(k * 997)]);
+    CHECK(where[k]->value[0] == k * 997);
+  }
+  auto released = slab.release();
+  CHECK(slab.size() == 0);
+  CHECK(slab.emplace_back() == 0);
 }

@@ -14,7 +14,9 @@
 // top level of one word. Finding the lowest free slot is one count-trailing-
 // zeros per level (four levels cover 16M slots); freeing or taking a slot
 // changes one word, and its parent only when that word turns empty or
-// non-empty. The bitmap is 1/512 of the slab it describes.
+// non-empty. The bitmap is 1/512 of the slab it describes. A cursor at the
+// lowest leaf word that may be non-zero makes the common case (taking slots
+// in order, as a warm queue refills) one load and one bit clear.
 //
 // Thread contract: none; owned by one thread.
 #pragma once
@@ -27,7 +29,11 @@ namespace eddy::detail {
 
 class FreeSlots {
  public:
-  bool empty() const noexcept { return levels_.empty() || levels_.back()[0] == 0; }
+  FreeSlots() = default;
+  FreeSlots(const FreeSlots&) = delete;  // leaf_ may point into the object
+  FreeSlots& operator=(const FreeSlots&) = delete;
+
+  bool empty() const noexcept { return free_ == 0; }
 
   // Slots below capacity() can be inserted without allocating.
   std::size_t capacity() const noexcept { return levels_.empty() ? 0 : levels_[0].size() * bits; }
@@ -52,20 +58,28 @@ class FreeSlots {
       words = (words + bits - 1) / bits;
     }
     levels_.swap(grown);
+    leaf_ = levels_[0].data();
   }
 
   // Takes the lowest free slot out of the set. Requires !empty().
   std::uint32_t take_lowest() noexcept {
-    std::size_t index = 0;
-    for (std::size_t level = levels_.size(); level-- > 0;) {
-      index = index * bits + lowest_bit(levels_[level][index]);
+    std::uint64_t word = leaf_[cursor_];
+    if (word != 0) {
+      std::size_t index = cursor_ * bits + lowest_bit(word);
+      leaf_[cursor_] = word & (word - 1);
+      --free_;
+      if (leaf_[cursor_] == 0) erase_above(cursor_);
+      return static_cast<std::uint32_t>(index);
     }
-    erase(index);
-    return static_cast<std::uint32_t>(index);
+    return take_lowest_slow();
   }
 
-  // Marks a slot below capacity() free.
+  // Marks a slot below capacity() free (again: no effect).
   void insert(std::size_t slot) noexcept {
+    std::uint64_t bit = std::uint64_t(1) << (slot % bits);
+    if ((leaf_[slot / bits] & bit) != 0) return;
+    ++free_;
+    if (slot / bits < cursor_) cursor_ = slot / bits;
     for (auto& level : levels_) {
       std::uint64_t& word = level[slot / bits];
       bool was_empty = word == 0;
@@ -80,6 +94,8 @@ class FreeSlots {
     for (auto& level : levels_) {
       for (auto& word : level) word = 0;
     }
+    cursor_ = 0;
+    free_ = 0;
   }
 
  private:
@@ -89,16 +105,38 @@ class FreeSlots {
     return static_cast<unsigned>(__builtin_ctzll(word));
   }
 
-  void erase(std::size_t slot) noexcept {
-    for (auto& level : levels_) {
-      std::uint64_t& word = level[slot / bits];
-      word &= ~(std::uint64_t(1) << (slot % bits));
-      if (word != 0) return;
-      slot /= bits;
+  // Walks the summaries down from the top. Requires !empty().
+  std::uint32_t take_lowest_slow() noexcept {
+    std::size_t index = 0;
+    for (std::size_t level = levels_.size(); level-- > 0;) {
+      index = index * bits + lowest_bit(levels_[level][index]);
+    }
+    cursor_ = index / bits;  // every word below it is zero
+    std::uint64_t& word = leaf_[cursor_];
+    word &= ~(std::uint64_t(1) << (index % bits));
+    --free_;
+    if (word == 0) erase_above(cursor_);
+    return static_cast<std::uint32_t>(index);
+  }
+
+  // Leaf word `word` just became zero: clear its bit in the summaries, up to
+  // the first summary word that stays non-zero.
+  void erase_above(std::size_t word) noexcept {
+    for (std::size_t level = 1; level < levels_.size(); ++level) {
+      std::uint64_t& summary = levels_[level][word / bits];
+      summary &= ~(std::uint64_t(1) << (word % bits));
+      if (summary != 0) return;
+      word /= bits;
     }
   }
 
   std::vector<std::vector<std::uint64_t>> levels_;  // levels_[0]: one bit per slot
+  // levels_[0].data(), or a zero word while there is no storage, so that the
+  // fast path of take_lowest needs no check.
+  std::uint64_t* leaf_ = &no_word_;
+  std::size_t cursor_ = 0;  // every leaf word below it is zero
+  std::size_t free_ = 0;    // slots in the set
+  std::uint64_t no_word_ = 0;
 };
 
 }  // namespace eddy::detail

@@ -14,6 +14,8 @@
 // intermediate sizes, as doubling into new blocks would. The block carries 48
 // spare bytes so its 64-byte-aligned part can be found wherever realloc puts
 // it; on the rare move to a block of different alignment the entries shift.
+// A heap of 4 MiB or more is advised to the kernel as a transparent-huge-page
+// candidate, as the slab's big blocks are (see slab.hpp for why).
 //
 // Thread contract: none; owned by one thread.
 #pragma once
@@ -24,6 +26,10 @@
 #include <cstring>
 #include <new>
 #include <type_traits>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <sys/mman.h>
+#endif
 
 namespace eddy::detail {
 
@@ -84,6 +90,16 @@ class TimerHeapArray {
     block_ = block;
     base_ = reinterpret_cast<Entry*>(bytes + shift) + lead;
     capacity_ = capacity;
+#if defined(MADV_HUGEPAGE)
+    std::size_t size = (capacity + lead) * sizeof(Entry);
+    if (size >= (std::size_t(4) << 20)) {
+      // Whole pages only; the advice is a hint and may fail.
+      constexpr std::uintptr_t page = 4096;
+      auto first = (reinterpret_cast<std::uintptr_t>(bytes) + page - 1) & ~(page - 1);
+      auto last = (reinterpret_cast<std::uintptr_t>(bytes) + size) & ~(page - 1);
+      (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+    }
+#endif
   }
 
   void* block_ = nullptr;
