@@ -72,6 +72,14 @@ class Ring {
     if (size_ == 0) head_ = 0;
   }
 
+  // Makes room for at least `capacity` items (rounded up to a power of two).
+  void reserve(std::size_t capacity) {
+    if (capacity <= slots_.size()) return;
+    std::size_t n = slots_.empty() ? min_capacity : slots_.size();
+    while (n < capacity) n *= 2;
+    rebuild(n);
+  }
+
   void clear() noexcept {
     slots_.clear();
     head_ = 0;

@@ -86,6 +86,9 @@ class WaiterList {
     drop_expired_front();
     if (ring_.size() == ring_.capacity() && ring_.size() > 0) {
       ring_.remove_if([](const Entry& e) { return e.future.done(); });
+      // Grow anyway unless that freed half: compacting a nearly full ring
+      // on every push would make each push O(n).
+      if (ring_.size() > ring_.capacity() / 2) ring_.reserve(ring_.capacity() * 2);
     }
     ring_.push_back(std::move(entry));
     return ring_.at(ring_.size() - 1);
