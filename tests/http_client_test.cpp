@@ -509,6 +509,29 @@ TEST_CASE("keep-alive: sequential fetches share one connection", "[http][client]
   CHECK(client.idle_connections() == 1);
 }
 
+TEST_CASE("idle_timeout closes pooled connections left unused; max_idle_per_host bounds the pool",
+          "[http][client][pool]") {
+  eddy_test::HTTPTestServer server([](eddy::Application& app, eddy::IOLoop&) {
+    app.route("/slow", [](eddy::RequestHandler& h) -> eddy::Future<void> {
+      co_await eddy::sleep(50ms);
+      h.write("ok");
+    });
+  });
+  std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/slow";
+  eddy::IOLoop loop;
+  eddy::AsyncHTTPClientOptions options;
+  options.idle_timeout = 200ms;
+  options.max_idle_per_host = 2;
+  eddy::AsyncHTTPClient client(loop, options);
+  std::vector<eddy::Future<eddy::HTTPResponse>> three;
+  for (int i = 0; i < 3; ++i) three.push_back(client.fetch(url));
+  loop.run_sync([&] { return eddy::multi(three); }, 60s);
+  CHECK(client.idle_connections() == 2);  // the third connection closed: past max_idle_per_host
+  loop.run_sync([] { return eddy::sleep(600ms); });
+  CHECK(client.idle_connections() == 0);  // swept after idle_timeout
+  CHECK(loop.run_sync([&] { return client.fetch(url); }).body == "ok");
+}
+
 TEST_CASE("a pooled connection the server closed while idle is noticed and not used", "[http][client][pool]") {
   ScriptedServer server([](ScriptConn& c) {
     c.read_request();

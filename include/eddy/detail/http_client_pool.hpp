@@ -12,7 +12,8 @@
 //   idle longer than idle_timeout (no timer per connection).
 //
 // Lifetime: owned by the client's shared state; clear() closes everything
-// and cancels the sweep. The sweep holds a weak reference only.
+// and cancels the sweep (and touches no loop that is gone: it checks the
+// loop's anchor). The sweep holds a weak reference only.
 // Thread contract: the loop thread.
 #pragma once
 
@@ -33,7 +34,7 @@ class ClientPool {
   using Connection = std::shared_ptr<ClientConnection>;
 
   ClientPool(IOLoop& loop, std::size_t max_per_key, Clock::duration idle_timeout)
-      : loop_(&loop), max_per_key_(max_per_key), idle_timeout_(idle_timeout) {}
+      : loop_(&loop), anchor_(loop.anchor()), max_per_key_(max_per_key), idle_timeout_(idle_timeout) {}
   ClientPool(const ClientPool&) = delete;
   ClientPool& operator=(const ClientPool&) = delete;
   ~ClientPool() { clear(); }
@@ -81,12 +82,15 @@ class ClientPool {
     }
     idle_.clear();
     count_ = 0;
-    if (sweep_) loop_->remove_timeout(std::exchange(sweep_, Timeout()));
+    // A client kept past its loop (a bug, but one that must not crash)
+    // finds the anchor cleared and the timer gone with the loop.
+    if (sweep_ && anchor_->loop != nullptr) loop_->remove_timeout(sweep_);
+    sweep_ = Timeout();
   }
 
  private:
   void arm() {
-    if (sweep_) return;
+    if (sweep_ || anchor_->loop == nullptr) return;
     sweep_ = loop_->call_later(idle_timeout_, [weak = self_] {
       if (std::shared_ptr<ClientPool> pool = weak.lock()) pool->sweep();
     });
@@ -113,6 +117,7 @@ class ClientPool {
   }
 
   IOLoop* loop_;
+  std::shared_ptr<const LoopAnchor> anchor_;
   std::size_t max_per_key_;
   Clock::duration idle_timeout_;
   std::unordered_map<std::string, std::vector<Connection>> idle_;
