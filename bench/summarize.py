@@ -168,7 +168,7 @@ def main():
         # Hand-written companions, kept in their own files so a new run does
         # not overwrite them: the streams figures and the optimisation log.
         here = os.path.dirname(os.path.abspath(__file__))
-        for extra in ("streams-results.md", "optimisations.md"):
+        for extra in ("timers-results.md", "streams-results.md", "optimisations.md"):
             path = os.path.join(here, extra)
             if os.path.exists(path):
                 with open(path) as e:
