@@ -139,7 +139,7 @@ TEST_CASE("a PeriodicCallback with a huge period saturates its next deadline ins
   CHECK(periodic.is_running());
 }
 
-TEST_CASE("a PeriodicCallback jitter outside [0, 1] is refused", "[hardening][periodic]") {
+TEST_CASE("a PeriodicCallback jitter outside 0..1 is refused", "[hardening][periodic]") {
   eddy::IOLoop loop;
   auto make = [&](double jitter) { eddy::PeriodicCallback p(loop, [] {}, std::chrono::seconds(1), jitter); };
   CHECK_THROWS_AS(make(1.5), std::invalid_argument);
@@ -177,6 +177,24 @@ TEST_CASE("each executor submit claims an idle worker: four jobs with one warm w
   run_with_limit(loop, std::chrono::seconds(60));
   CHECK(finished == 4);
   CHECK(all_met);
+}
+
+TEST_CASE("a worker notified but not yet awake is not counted idle by the next submit", "[hardening][executor]") {
+  std::vector<char> met(4, 0);
+  Meeting meeting(4);
+  std::size_t workers = 0;
+  {
+    eddy::detail::ThreadPool pool(10);
+    pool.submit([] {});
+    // Let the one worker finish and wait, idle.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Back to back: the first submit wakes the idle worker, which has not
+    // woken yet when the next ones arrive; they must start workers.
+    for (std::size_t i = 0; i < 4; ++i) pool.submit([&, i] { met[i] = meeting.arrive() ? 1 : 0; });
+    workers = pool.workers();
+  }
+  CHECK(workers == 4);
+  CHECK(met == std::vector<char>(4, 1));
 }
 
 TEST_CASE("an executor job may wait for a job submitted after it", "[hardening][executor]") {
@@ -248,6 +266,14 @@ TEST_CASE("a reused fd number never receives events of a closed fd that a dup ke
     ::close(number);
     ::close(keeper);
   }
+}
+
+TEST_CASE("a poll wait of never rounds to milliseconds without overflowing", "[hardening][timeouts]") {
+  CHECK(eddy::detail::timeout_ms_ceil(std::numeric_limits<std::int64_t>::max()) == std::numeric_limits<int>::max());
+  CHECK(eddy::detail::timeout_ms_ceil(1) == 1);
+  CHECK(eddy::detail::timeout_ms_ceil(1'000'000) == 1);
+  CHECK(eddy::detail::timeout_ms_ceil(1'000'001) == 2);
+  CHECK(eddy::detail::timeout_ms_ceil(-1) == -1);
 }
 
 TEST_CASE("a Future of a move-only type moves its value out once", "[hardening][future]") {

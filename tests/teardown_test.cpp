@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include <unistd.h>
+
 #include "support/exception_log.hpp"
 #include "support/loop_helpers.hpp"
 
@@ -77,6 +79,21 @@ TEST_CASE("destructors of pending handlers and callbacks may call the loop while
     std::thread([&] { loop.add_callback([g = LoopGuard(loop, t, -1, destroyed)] {}); }).join();
   }
   CHECK(*destroyed == 4);
+}
+
+TEST_CASE("a queued callback holding the last handle of a stream with a close callback is destroyed safely",
+          "[teardown][iostream]") {
+  SocketPair pair;
+  int fd = ::dup(pair.left());
+  REQUIRE(fd >= 0);
+  {
+    eddy::IOLoop loop;
+    loop.make_current();
+    eddy::IOStream stream(fd);
+    stream.set_close_callback([] {});
+    loop.add_callback([s = std::move(stream)] {});
+  }
+  SUCCEED();
 }
 
 TEST_CASE("the loop being destroyed is current and closing while pending work is destroyed", "[teardown]") {

@@ -43,7 +43,8 @@ inline void set_cloexec_nonblock(int fd) {
 // ends before the deadline (an early wake-up would make the loop spin).
 inline int timeout_ms_ceil(std::int64_t timeout_ns) noexcept {
   if (timeout_ns < 0) return -1;
-  std::int64_t ms = (timeout_ns + 999'999) / 1'000'000;
+  // Divided before rounding, so a wait of "never" (near INT64_MAX) cannot overflow.
+  std::int64_t ms = timeout_ns / 1'000'000 + (timeout_ns % 1'000'000 != 0 ? 1 : 0);
   return ms > INT_MAX ? INT_MAX : static_cast<int>(ms);
 }
 

@@ -219,7 +219,7 @@ inline void IOLoop::dispatch_handlers() noexcept {
 // of the same batch removed the registration. Seen again in a later batch,
 // the registration outlived its removal (its fd was closed while a dup kept
 // the file open, so epoll could not drop it) and will report forever.
-inline void IOLoop::note_stale_tag(std::uint32_t tag) noexcept {
+EDDY_NOINLINE inline void IOLoop::note_stale_tag(std::uint32_t tag) noexcept {
   if (suspect_tag_ == tag && suspect_batch_ < batch_) {
     rebuild_poller_ = true;
   } else if (suspect_batch_ != batch_) {
@@ -230,7 +230,7 @@ inline void IOLoop::note_stale_tag(std::uint32_t tag) noexcept {
 
 // Such a registration can only go with the whole set: the backend starts a
 // fresh one and the live registrations are added to it again.
-inline void IOLoop::rebuild_poller() noexcept {
+EDDY_NOINLINE inline void IOLoop::rebuild_poller() noexcept {
   rebuild_poller_ = false;
   suspect_tag_ = 0;
   if (!poller_.reset()) return;  // out of descriptors: keep the old set
@@ -278,7 +278,7 @@ inline void IOLoop::deliver_signal(int signum) noexcept {
   }
 }
 
-inline void IOLoop::handle_exception(std::exception_ptr error, const char* context) noexcept {
+EDDY_NOINLINE inline void IOLoop::handle_exception(std::exception_ptr error, const char* context) noexcept {
   if (exception_handler_) {
     // Run a moved-out copy: the handler may replace itself (destroying the
     // running callable would be undefined). It goes back unless replaced.
