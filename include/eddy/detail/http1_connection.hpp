@@ -235,10 +235,21 @@ inline void HTTP1Connection::read_more() {
   // past this much unparsed input, wait until requests were answered.
   if (!lingering_ && unparsed() > shared_->options.max_header_size + read_size) return;
   reading_ = true;
-  std::shared_ptr<HTTP1Connection> self = shared_from_this();
-  stream_.read_into(scratch(), scratch_size, true, [self = std::move(self)](std::size_t n, std::exception_ptr error) {
-    self->on_read(n, std::move(error));
-  });
+  // A weak reference: the stream owns this callback, and a callback that
+  // owned the connection (and so the stream's last handle) would free the
+  // stream from inside its own teardown.
+  std::weak_ptr<HTTP1Connection> weak = weak_from_this();
+  stream_.read_into(scratch(), scratch_size, true,
+                    [weak = std::move(weak)](std::size_t n, std::exception_ptr error) {
+                      std::shared_ptr<HTTP1Connection> keep = weak.lock();
+                      if (!keep) return;
+                      IOLoop* loop = keep->loop_;
+                      keep->on_read(n, std::move(error));
+                      // The last reference (the server is gone and so is the
+                      // stream) must not go inside the stream's own callback,
+                      // where it would free the stream under its caller.
+                      if (keep.use_count() == 1) loop->add_callback([last = std::move(keep)] {});
+                    });
   if (!stream_.reading() && !stream_.closed()) {
     // Completed inside the call (bytes the stream had buffered): the
     // callback comes from a later job, by when the scratch may hold
