@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -467,6 +468,63 @@ TEST_CASE("a read_into callback still scheduled when the loop dies is dropped an
   }  // the handle goes, then the loop, with the callback's job still queued
   CHECK_FALSE(ran);
   CHECK(recv_until_close(p.client, 5000).empty());  // the stream was freed: EOF
+  ::close(p.client);
+}
+
+// The callback owns the last handle (as a connection object captured in its
+// own read callback does), so destroying the unrun job frees the stream.
+// That used to happen inside the callback's own destruction, in the
+// stream's storage: a write to freed memory (glibc: "unaligned tcache
+// chunk"; ASan: heap-use-after-free).
+TEST_CASE("a loop destroyed with a stream's read delivery still queued frees the stream once, after the job",
+          "[iostream][lifetime][callback][teardown]") {
+  TcpPair p = loopback_pair();
+  bool ran = false;
+  auto token = std::make_shared<int>(0);
+  {
+    IOLoop loop;
+    loop.make_current();
+    IOStream stream(p.server);
+    send_all(p.client, "ab");  // one segment: "b" stays buffered after the first read
+    CHECK(wait_for(loop, stream.read_until("a")) == "a");
+    REQUIRE(stream.read_buffer_size() == 1);
+    static char byte;
+    stream.read_into(&byte, 1, false, [s = stream, token, &ran](std::size_t, std::exception_ptr) { ran = true; });
+  }  // the handle goes, then the loop, with the delivery job (and so the last handle) still queued
+  CHECK_FALSE(ran);
+  CHECK(token.use_count() == 1);                    // the callback was destroyed
+  CHECK(recv_until_close(p.client, 5000).empty());  // the stream was freed: EOF
+  ::close(p.client);
+}
+
+TEST_CASE("a read_into callback owning the last handle of its stream frees the stream after it has run",
+          "[iostream][lifetime][callback]") {
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
+  TcpPair p = loopback_pair();
+  int runs = 0;
+  auto token = std::make_shared<int>(0);
+  {
+    IOStream stream(p.server);
+    bool from_job = GENERATE(true, false);
+    if (from_job) {
+      // Completed inside the call from buffered bytes: it runs from a job.
+      send_all(p.client, "ab");
+      CHECK(wait_for(c.loop, stream.read_until("a")) == "a");
+      REQUIRE(stream.read_buffer_size() == 1);
+    }
+    static char byte;
+    stream.read_into(&byte, 1, false, [s = stream, token, &runs](std::size_t n, std::exception_ptr e) {
+      runs += n == 1 && !e ? 1 : 100;
+    });
+    // Else completed by the handler: it runs at the end of its dispatch.
+    if (!from_job) send_all(p.client, "b");
+  }
+  spin(c.loop, 50ms);
+  CHECK(runs == 1);
+  CHECK(token.use_count() == 1);
+  CHECK(c.loop.stats().handlers_registered == 0);
+  CHECK(recv_until_close(p.client, 5000).empty());  // EOF: the stream closed its fd
   ::close(p.client);
 }
 

@@ -253,6 +253,13 @@ inline void StreamState::deliver_into(std::size_t n, std::exception_ptr error) {
 // Runs the callback with the hold in place, so a next read_into it starts
 // costs no reference count. running_delivery_ keeps the stream busy
 // meanwhile: a handle the callback drops cannot free *this under it.
+//
+// The callback may own the last handle (a lambda capturing the stream, or a
+// connection that owns it), so destroying it may drop every reference but
+// the hold. It is therefore moved out of extras_ (never destroyed in the
+// storage it would free) and destroyed while the stream still counts as
+// busy, so that handle's release_if_last() leaves the hold alone and the
+// state goes in the caller's settle_hold(), the last thing it does.
 inline void StreamState::call_delivery() noexcept {
   IntoCallback callback = std::move(extras_->callback);
   std::exception_ptr error = std::move(extras_->error);
@@ -263,16 +270,21 @@ inline void StreamState::call_delivery() noexcept {
   } catch (...) {
     if (IOLoop* l = loop()) l->handle_exception(std::current_exception());
   }
+  callback = nullptr;
   running_delivery_ = false;
 }
 
-// The delivery job was destroyed unrun (the loop is closing).
+// The delivery job was destroyed unrun (the loop is closing). As in
+// call_delivery(), the callback is moved out and destroyed while
+// delivering_ still marks the stream busy; only then may settle_hold() drop
+// the hold and free *this (and extras_, where the callback lived).
 inline void StreamState::abandon_delivery() noexcept {
-  delivering_ = false;
   if (extras_) {
-    extras_->callback = nullptr;
+    IntoCallback callback = std::move(extras_->callback);
     extras_->error = nullptr;
+    callback = nullptr;  // may release the last handle: the hold stays (busy)
   }
+  delivering_ = false;
   settle_hold();
 }
 
