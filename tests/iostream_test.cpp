@@ -476,7 +476,7 @@ TEST_CASE("a read_into callback still scheduled when the loop dies is dropped an
 // That used to happen inside the callback's own destruction, in the
 // stream's storage: a write to freed memory (glibc: "unaligned tcache
 // chunk"; ASan: heap-use-after-free).
-TEST_CASE("a loop destroyed with a stream's read delivery still queued frees the stream once, after the job",
+TEST_CASE("a loop destroyed with a stream's read delivery still queued frees the stream once and only after the job",
           "[iostream][lifetime][callback][teardown]") {
   TcpPair p = loopback_pair();
   bool ran = false;
