@@ -83,8 +83,10 @@ class BlockingDetector {
   bool watchdog() const noexcept { return watching_.load(std::memory_order_relaxed); }
 
   // Runs body() and reports it if it took longer than the threshold.
+  // `where` is taken by value: the body may destroy what it came from (a
+  // coroutine step resumes a frame that can finish and free its awaiter).
   template <class Body>
-  void timed(const char* kind, const SourceLocation& where, Body&& body) noexcept {
+  void timed(const char* kind, SourceLocation where, Body&& body) noexcept {
     const bool outer_reported = inner_reported_;
     inner_reported_ = false;
     const std::int64_t begin = to_ns(Clock::now());
