@@ -513,8 +513,17 @@ TEST_CASE("add_socket serves a socket that already listens, set_reuse_port lets 
     b.set_reuse_port(true);
     std::uint16_t shared = a.listen(0, "127.0.0.1");
     CHECK(b.listen(shared, "127.0.0.1") == shared);
-    std::thread client([&] { body = fetch(port, get_request("/")).body; });
-    while (body.empty()) loop.run_sync([]() -> eddy::Future<void> { co_await eddy::sleep(5ms); });
+    // The client thread owns `body` until `fetched` says it is done: the
+    // loop thread only polls the flag (TSan: no read of the string racing
+    // its write).
+    std::atomic<bool> fetched{false};
+    std::thread client([&] {
+      body = fetch(port, get_request("/")).body;
+      fetched.store(true, std::memory_order_release);
+    });
+    while (!fetched.load(std::memory_order_acquire)) {
+      loop.run_sync([]() -> eddy::Future<void> { co_await eddy::sleep(5ms); });
+    }
     client.join();
   }
   CHECK(body == "via add_socket");
