@@ -188,11 +188,16 @@ TEST_CASE("HTTPServer with one handler serves every path and method", "[web][ser
     eddy::HTTPServer server([](eddy::RequestHandler& h) { h.write(h.request().method + " " + h.request().path); });
     std::uint16_t port = server.listen(0, "127.0.0.1");
     std::string a, b;
+    // The client thread owns a and b until `fetched` says it is done.
+    std::atomic<bool> fetched{false};
     std::thread client([&] {
       a = fetch(port, get_request("/any/where")).body;
       b = fetch(port, "DELETE /x HTTP/1.1\r\nHost: t\r\n\r\n").body;
+      fetched.store(true, std::memory_order_release);
     });
-    while (b.empty()) loop.run_sync([]() -> eddy::Future<void> { co_await eddy::sleep(std::chrono::milliseconds(5)); });
+    while (!fetched.load(std::memory_order_acquire)) {
+      loop.run_sync([]() -> eddy::Future<void> { co_await eddy::sleep(std::chrono::milliseconds(5)); });
+    }
     client.join();
     CHECK(a == "GET /any/where");
     CHECK(b == "DELETE /x");
