@@ -390,6 +390,75 @@ TEST_CASE("Expect: 100-continue is reported", "[http][framing]") {
 
 // ---- responses --------------------------------------------------------------
 
+namespace {
+
+bool same_info(const MessageInfo& a, const MessageInfo& b) {
+  return a.body == b.body && a.content_length == b.content_length && a.keep_alive == b.keep_alive &&
+         a.expect_continue == b.expect_continue && a.upgrade == b.upgrade && a.host == b.host &&
+         a.error_status == b.error_status && a.reason == b.reason;
+}
+
+// The framing of `bytes` as analyze_request gives it from the parser's
+// marks, and as it gives it reading every field (marks dropped).
+void check_marked_as_unmarked(const std::string& bytes) {
+  RequestHead head;
+  REQUIRE(parse_request_head(bytes, head).complete());
+  REQUIRE(head.marks.fields == head.headers.size());
+  MessageInfo marked = analyze_request(head);
+  head.marks = FieldMarks{};
+  CHECK(same_info(marked, analyze_request(head)));
+}
+
+}  // namespace
+
+TEST_CASE("the parser marks the fields framing reads: c, e, h, t names, in either case", "[http][framing]") {
+  RequestHead head;
+  REQUIRE(parse_request_head("GET / HTTP/1.1\r\nHost: a\r\nAccept: */*\r\ncookie: x\r\nTE: trailers\r\n"
+                             "User-Agent: u\r\nexpect: y\r\n\r\n"sv, head)
+              .complete());
+  CHECK(head.marks.fields == 6);
+  CHECK(head.marks.framing == 0b101101u);
+}
+
+TEST_CASE("marked and unmarked analysis agree on every framing rule", "[http][framing]") {
+  for (std::string fields : {"Host: a\r\n", "Host: a\r\nHost: a\r\n", "", "Host: a\r\nContent-Length: 5\r\n",
+                             "hOST: a\r\ncontent-length: 5\r\nCONTENT-LENGTH: 6\r\n",
+                             "Host: a\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n",
+                             "Host: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n",
+                             "Host: a\r\nConnection: close\r\nExpect: 100-continue\r\n",
+                             "Host: a b\r\nConnection: Upgrade, keep-alive\r\n", "Host: a\r\nTE: chunked\r\n"}) {
+    INFO(fields);
+    check_marked_as_unmarked("GET / HTTP/1.1\r\n" + fields + "\r\n");
+    check_marked_as_unmarked("POST / HTTP/1.0\r\n" + fields + "\r\n");
+  }
+}
+
+TEST_CASE("fields past the 64th are read by the framing analysis too", "[http][framing]") {
+  std::string filler;
+  for (int i = 0; i < 70; ++i) filler += "X-" + std::to_string(i) + ": v\r\n";
+  CHECK(framing_of("GET / HTTP/1.1\r\n" + filler + "Host: a\r\nContent-Length: 7\r\n\r\n").content_length == 7);
+  CHECK(outcome("GET / HTTP/1.1\r\nHost: a\r\n" + filler + "Host: b\r\n\r\n") == 400);
+  CHECK(outcome("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n" + filler + "Content-Length: 2\r\n\r\n") ==
+        400);
+  std::string cs;
+  for (int i = 0; i < 70; ++i) cs += "C-" + std::to_string(i) + ": v\r\n";  // every one marked
+  CHECK(framing_of("GET / HTTP/1.1\r\n" + cs + "Host: a\r\nConnection: close\r\n\r\n").keep_alive == false);
+  check_marked_as_unmarked("GET / HTTP/1.1\r\n" + cs + "Host: a\r\nContent-Length: 3\r\n\r\n");
+  check_marked_as_unmarked("GET / HTTP/1.1\r\nHost: a\r\n" + filler + "Transfer-Encoding: chunked\r\n\r\n");
+}
+
+TEST_CASE("a head filled or changed by hand is analysed from every field", "[http][framing]") {
+  RequestHead head;
+  head.method = "GET";
+  head.target = "/";
+  head.headers.push_back({"Host", "a"});
+  head.headers.push_back({"Content-Length", "4"});
+  CHECK(analyze_request(head).content_length == 4);
+  REQUIRE(parse_request_head("GET / HTTP/1.1\r\nHost: a\r\n\r\n"sv, head).complete());
+  head.headers.push_back({"Content-Length", "9"});
+  CHECK(analyze_request(head).content_length == 9);
+}
+
 TEST_CASE("a response head parses into version, status, reason and fields", "[http][parser][response]") {
   std::string_view res = "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found";
   ResponseHead head;

@@ -46,6 +46,7 @@
 #include <string_view>
 
 #include "../httputil.hpp"
+#include "config.hpp"
 #include "http_parser.hpp"
 #include "http_scan.hpp"
 
@@ -146,19 +147,33 @@ constexpr void gather_length(Gathered& g, std::string_view value) {
 // but for ASCII case. Setting bit 5 lowercases a letter and leaves '-'; the only
 // other byte that becomes a letter or '-' that way is CR, which neither a
 // token nor a parsed value holds, so one OR per byte is exact.
-// Eight bytes at a time while they last.
+// Words of 8 (or 4) bytes, the last one overlapping the one before, so a
+// name of 4 to 16 bytes costs two compares and never a byte loop.
 inline bool name_is(std::string_view name, std::string_view lower) noexcept {
-  std::size_t n = name.size();
+  const std::size_t n = name.size();
   if (n != lower.size()) return false;
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t a = 0, b = 0;
-    std::memcpy(&a, name.data() + i, 8);
-    std::memcpy(&b, lower.data() + i, 8);
-    if ((a | 0x2020202020202020ull) != b) return false;
+  const char* a = name.data();
+  const char* b = lower.data();
+  if (n >= 8) {
+    auto word = [](const char* p) {
+      std::uint64_t w = 0;
+      std::memcpy(&w, p, 8);
+      return w;
+    };
+    for (std::size_t i = 0; i + 8 < n; i += 8)
+      if ((word(a + i) | 0x2020202020202020ull) != word(b + i)) return false;
+    return (word(a + n - 8) | 0x2020202020202020ull) == word(b + n - 8);
   }
-  for (; i < n; ++i)
-    if (static_cast<char>(name[i] | 0x20) != lower[i]) return false;
+  if (n >= 4) {
+    auto word = [](const char* p) {
+      std::uint32_t w = 0;
+      std::memcpy(&w, p, 4);
+      return w;
+    };
+    return (word(a) | 0x20202020u) == word(b) && (word(a + n - 4) | 0x20202020u) == word(b + n - 4);
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (static_cast<char>(a[i] | 0x20) != b[i]) return false;
   return true;
 }
 
@@ -193,39 +208,72 @@ struct HostTable {
 };
 inline constexpr HostTable host_table{};
 
+// Four bytes per step, their verdicts combined without a branch each: a
+// Host value is checked on every request and is nearly always valid.
 constexpr bool valid_host(std::string_view host) noexcept {
-  for (char c : host)
-    if (!host_table.is[static_cast<unsigned char>(c)]) return false;
-  return true;
+  const bool* is = host_table.is;
+  const char* p = host.data();
+  const char* end = p + host.size();
+  bool ok = true;
+  for (; end - p >= 4; p += 4)
+    ok &= is[static_cast<unsigned char>(p[0])] & is[static_cast<unsigned char>(p[1])] &
+          is[static_cast<unsigned char>(p[2])] & is[static_cast<unsigned char>(p[3])];
+  for (; p < end; ++p) ok &= is[static_cast<unsigned char>(*p)];
+  return ok;
 }
 
-inline Gathered gather(const std::vector<HeaderField>& headers, bool& saw_chunked, bool& other_coding) {
-  Gathered g;
-  for (const HeaderField& field : headers) {
-    std::string_view name = field.name;
-    // The first letter rules out most fields with one compare; a branch
-    // per case predicts better than a jump table over the lengths.
-    char first = static_cast<char>(name[0] | 0x20);
-    if (first == 'h') {
-      if (name_is(name, "host")) {
-        ++g.hosts;
-        g.host = field.value;
-        if (!valid_host(field.value)) g.fail(400, "invalid Host");
-      }
-    } else if (first == 'c') {
-      if (name_is(name, "connection")) {
-        gather_connection(g, field.value);
-      } else if (name_is(name, "content-length")) {
-        gather_length(g, field.value);
-      }
-    } else if (first == 't') {
-      if (name_is(name, "transfer-encoding")) {
-        g.has_te = true;
-        gather_te(g, field.value, saw_chunked, other_coding);
-      }
-    } else if (first == 'e') {
-      if (name_is(name, "expect") && iequals(field.value, "100-continue")) g.expect_continue = true;
+// Reads one field if it is one the framing depends on.
+EDDY_ALWAYS_INLINE inline void gather_field(Gathered& g, const HeaderField& field, bool& saw_chunked, bool& other_coding) {
+  std::string_view name = field.name;
+  // The first letter rules out most fields with one compare; a branch
+  // per case predicts better than a jump table over the lengths.
+  char first = static_cast<char>(name[0] | 0x20);
+  if (first == 'h') {
+    if (name_is(name, "host")) {
+      ++g.hosts;
+      g.host = field.value;
+      if (!valid_host(field.value)) g.fail(400, "invalid Host");
     }
+  } else if (first == 'c') {
+    if (name_is(name, "connection")) {
+      gather_connection(g, field.value);
+    } else if (name_is(name, "content-length")) {
+      gather_length(g, field.value);
+    }
+  } else if (first == 't') {
+    if (name_is(name, "transfer-encoding")) {
+      g.has_te = true;
+      gather_te(g, field.value, saw_chunked, other_coding);
+    }
+  } else if (first == 'e') {
+    if (name_is(name, "expect") && iequals(field.value, "100-continue")) g.expect_continue = true;
+  }
+}
+
+// The rare case out of line: a head with more than 64 fields (the first 64
+// as marked, then every one), or one the parser did not mark.
+EDDY_NOINLINE inline void gather_unmarked(Gathered& g, const std::vector<HeaderField>& headers,
+                                          const FieldMarks& marks, bool& saw_chunked, bool& other_coding) {
+  std::size_t i = 0;
+  if (marks.fields == headers.size()) {
+    for (std::uint64_t bits = marks.framing; bits != 0; bits &= bits - 1)
+      gather_field(g, headers[static_cast<std::size_t>(__builtin_ctzll(bits))], saw_chunked, other_coding);
+    i = 64;
+  }
+  for (; i < headers.size(); ++i) gather_field(g, headers[i], saw_chunked, other_coding);
+}
+
+// Reads the fields that decide framing, in arrival order: those the parser
+// marked (FieldMarks) and every field past the 64th, or every field when
+// the marks do not describe `headers`.
+inline Gathered gather(const std::vector<HeaderField>& headers, const FieldMarks& marks, bool& saw_chunked,
+                       bool& other_coding) {
+  Gathered g;
+  if (EDDY_LIKELY(marks.fields == headers.size() && headers.size() <= 64)) {
+    for (std::uint64_t bits = marks.framing; bits != 0; bits &= bits - 1)
+      gather_field(g, headers[static_cast<std::size_t>(__builtin_ctzll(bits))], saw_chunked, other_coding);
+  } else {
+    gather_unmarked(g, headers, marks, saw_chunked, other_coding);
   }
   return g;
 }
@@ -241,7 +289,7 @@ constexpr bool persistent(const Gathered& g, int version_minor) noexcept {
 inline MessageInfo analyze_request(const RequestHead& head) {
   using namespace framing_detail;
   bool saw_chunked = false, other_coding = false;
-  Gathered g = gather(head.headers, saw_chunked, other_coding);
+  Gathered g = gather(head.headers, head.marks, saw_chunked, other_coding);
   if (g.has_te) {
     if (g.error_status == 0 && !g.chunked_last) g.fail(400, "last transfer coding is not chunked");
     if (other_coding) g.fail(501, "transfer coding not implemented");
@@ -273,7 +321,7 @@ inline MessageInfo analyze_request(const RequestHead& head) {
 inline MessageInfo analyze_response(const ResponseHead& head, std::string_view request_method) {
   using namespace framing_detail;
   bool saw_chunked = false, other_coding = false;
-  Gathered g = gather(head.headers, saw_chunked, other_coding);
+  Gathered g = gather(head.headers, head.marks, saw_chunked, other_coding);
   MessageInfo info;
   info.upgrade = g.upgrade;
   info.keep_alive = persistent(g, head.version_minor);

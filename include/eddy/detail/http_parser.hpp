@@ -42,6 +42,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -54,6 +55,19 @@ namespace eddy::detail::http {
 struct HeaderField {
   std::string_view name;
   std::string_view value;
+};
+
+// Which fields the framing analysis needs to read, found while the parser
+// scans the names anyway: bit i is set when field i (i < 64) begins with a
+// letter of a framing field name (see field_start_table). Fields past the
+// 64th are not marked; the analysis reads every one of them. `fields` is
+// the size of `headers` the marks were made for: when the two differ (a
+// head filled by hand, or changed after parsing), the analysis ignores the
+// marks and reads every field.
+struct FieldMarks {
+  static constexpr std::size_t unmarked = ~std::size_t{0};
+  std::uint64_t framing = 0;
+  std::size_t fields = unmarked;
 };
 
 enum class ParseStatus : unsigned char { complete, incomplete, error };
@@ -74,6 +88,7 @@ struct RequestHead {
   std::string_view target;    // "/a/b?x=1", as sent
   int version_minor = 1;      // HTTP/1.<version_minor>: 0 or 1
   std::vector<HeaderField> headers;
+  FieldMarks marks;           // set by the parser, read by analyze_request
 };
 
 struct ResponseHead {
@@ -81,6 +96,7 @@ struct ResponseHead {
   int status_code = 0;        // 100-999
   std::string_view reason;    // may be empty
   std::vector<HeaderField> headers;
+  FieldMarks marks;           // set by the parser, read by analyze_response
 };
 
 // "HTTP/1.0" or "HTTP/1.1".
@@ -105,18 +121,25 @@ constexpr int parse_version(const char* p, int& minor) noexcept {
 }
 
 // Parses the field lines at p up to and including the empty line that ends
-// them. On success returns complete with `consumed` = bytes from p.
-inline ParseResult parse_fields(const char* p, const char* end, std::vector<HeaderField>& out) {
+// them. On success returns complete with `consumed` = bytes from p, and
+// `marks` describes `out`.
+inline ParseResult parse_fields(const char* p, const char* end, std::vector<HeaderField>& out, FieldMarks& marks) {
   const char* const start = p;
   out.clear();
+  marks.fields = FieldMarks::unmarked;  // until the head is complete
+  std::uint64_t framing = 0;
   while (true) {
     if (p == end) return need_more();
     // A line that does not start with a tchar is the end of the head or an
-    // error; one table lookup sends every field line past these tests.
-    if (!tchar_table.is[static_cast<unsigned char>(*p)]) {
+    // error; one table lookup sends every field line past these tests and
+    // says whether the framing analysis will want to read this field.
+    const unsigned char kind = field_start_table.kind[static_cast<unsigned char>(*p)];
+    if (kind == field_start_invalid) {
       if (*p == '\r') {
         if (p + 1 == end) return need_more();
         if (p[1] != '\n') return fail(400, "bare CR");
+        marks.framing = framing;
+        marks.fields = out.size();
         return ParseResult{ParseStatus::complete, static_cast<std::size_t>(p + 2 - start), 0, {}};
       }
       if (*p == '\n') return fail(400, "bare LF");
@@ -129,9 +152,17 @@ inline ParseResult parse_fields(const char* p, const char* end, std::vector<Head
       if (*name_end == ' ' || *name_end == '\t') return fail(400, "whitespace before the colon");
       return fail(400, "invalid character in field name");
     }
+    if (kind == field_start_framing) {
+      std::size_t index = out.size();
+      if (index < 64) framing |= std::uint64_t{1} << index;
+    }
     std::string_view name(p, static_cast<std::size_t>(name_end - p));
     p = name_end + 1;
-    while (p < end && (*p == ' ' || *p == '\t')) ++p;  // OWS: one space, nearly always
+    // OWS: one space, nearly always. A byte above SP starts the value; at
+    // or below it only SP, HTAB and the controls find_ctl stops at remain.
+    if (p != end && *p == ' ') ++p;
+    if (p != end && static_cast<unsigned char>(*p) <= ' ')
+      while (p != end && (*p == ' ' || *p == '\t')) ++p;
     const char* value = p;
     const char* q = find_ctl(p, end);
     // The common case first: the control character found is the CRLF.
@@ -142,8 +173,10 @@ inline ParseResult parse_fields(const char* p, const char* end, std::vector<Head
       if (q + 1 == end) return need_more();
       if (q[1] != '\n') return fail(400, "bare CR");
     }
+    // Trailing OWS: the only bytes at or below SP left in [value, q) are SP
+    // and HTAB, since find_ctl stopped at every other control.
     const char* value_end = q;
-    while (value_end > value && (value_end[-1] == ' ' || value_end[-1] == '\t')) --value_end;
+    while (value_end > value && static_cast<unsigned char>(value_end[-1]) <= ' ') --value_end;
     out.push_back(HeaderField{name, std::string_view(value, static_cast<std::size_t>(value_end - value))});
     p = q + 2;
   }
@@ -235,7 +268,7 @@ inline ParseResult parse_request_head(std::string_view buf, RequestHead& head,
   const char* fields = nullptr;
   ParseResult r = parse_request_line(buf.data(), end, head, fields);
   if (!r.complete()) return finish(r, buf, max_header_size);
-  r = parse_fields(fields, end, head.headers);
+  r = parse_fields(fields, end, head.headers, head.marks);
   if (r.complete()) r.consumed += static_cast<std::size_t>(fields - buf.data());
   return finish(r, buf, max_header_size);
 }
@@ -277,7 +310,7 @@ inline ParseResult parse_response_head(std::string_view buf, ResponseHead& head,
   if (q[1] != '\n') return fail(400, "bare CR");
   head.reason = std::string_view(reason, static_cast<std::size_t>(q - reason));
   const char* fields = q + 2;
-  ParseResult r = parse_fields(fields, end, head.headers);
+  ParseResult r = parse_fields(fields, end, head.headers, head.marks);
   if (r.complete()) r.consumed += static_cast<std::size_t>(fields - buf.data());
   return finish(r, buf, max_header_size);
 }

@@ -86,6 +86,23 @@ struct TcharTable {
 };
 inline constexpr TcharTable tchar_table{};
 
+// How the first byte of a field line classifies it, in one lookup: not a
+// tchar (the end of the head, or an error), a tchar, or a tchar that begins
+// one of the names the framing analysis reads (Connection, Content-Length,
+// Expect, Host, Transfer-Encoding: c, e, h, t in either case). The parser
+// marks the fields of the third kind, so the analysis visits 3 of a browser
+// request's 14 fields instead of all of them.
+enum : unsigned char { field_start_invalid = 0, field_start_plain = 1, field_start_framing = 2 };
+struct FieldStartTable {
+  unsigned char kind[256] = {};
+  constexpr FieldStartTable() {
+    for (int c = 0; c < 256; ++c)
+      if (tchar_table.is[c]) kind[c] = field_start_plain;
+    for (char c : std::string_view("cehtCEHT")) kind[static_cast<unsigned char>(c)] = field_start_framing;
+  }
+};
+inline constexpr FieldStartTable field_start_table{};
+
 // The first byte in [p, end) that is not a tchar, or end. Field names are
 // short (10 bytes on average in browser requests): a table loop beats a
 // vector range test here (measured); unrolled by 4, it tests the bound once
