@@ -54,6 +54,35 @@ bool same(const RequestHead& a, const RequestHead& b) {
 
 }  // namespace
 
+TEST_CASE("the byte scans find the first control byte at every offset and alignment", "[http][parser][scan]") {
+  // Whichever loops are compiled in (SSE2, or the 64-bit word loops under
+  // EDDY_HTTP_NO_SIMD): each control byte, DEL and SP at every position of
+  // buffers up to 70 bytes, after obs-text and printable filler, against a
+  // byte-at-a-time reference.
+  std::size_t cases = 0;
+  for (int filler : {0x61, 0x7E, 0x21, 0x80, 0xFF}) {  // a ~ ! and obs-text
+    for (std::size_t size = 0; size <= 70; ++size) {
+      for (std::size_t at = 0; at <= size; ++at) {
+        for (int c : {0x00, 0x01, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x7F}) {
+          std::string buf(size, static_cast<char>(filler));
+          if (at < size) buf[at] = static_cast<char>(c);
+          if (at + 1 < size) buf[at + 1] = '\0';  // a later hit must not win
+          const char* b = buf.data();
+          const char* e = b + buf.size();
+          bool hit = at < size;
+          const char* want_ctl = hit && c != 0x20 ? b + at : (at + 1 < size ? b + at + 1 : e);
+          const char* want_space = hit ? b + at : e;
+          ++cases;
+          if (find_ctl(b, e) != want_ctl || find_ctl_or_space(b, e) != want_space) {
+            FAIL("size " << size << " at " << at << " byte " << c << " filler " << int(filler));
+          }
+        }
+      }
+    }
+  }
+  CHECK(cases == 5u * 71u * 72u / 2u * 8u);
+}
+
 TEST_CASE("a simple GET parses into method, target, version and fields", "[http][parser]") {
   std::string_view req = "GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n\r\n";
   RequestHead head;

@@ -146,6 +146,13 @@ inline ParseResult parse_fields(const char* p, const char* end, std::vector<Head
       if (*p == ' ' || *p == '\t') return fail(400, "obs-fold or whitespace before a field line");
       return fail(400, *p == ':' ? "empty field name" : "invalid character in field name");
     }
+    // Where the line ends does not depend on where its name ends: the
+    // search for the CR starts at the line's second byte, since a name holds
+    // no control character, nor do ':' and SP, and an HTAB of the OWS is
+    // stepped over like one in the value. So the next line's parse waits on
+    // this search alone, and the name scan runs beside it in the processor
+    // instead of before it (a dependency chain of ~14 per request).
+    const char* q = find_ctl(p + 1, end);
     const char* name_end = skip_token(p + 1, end);
     if (name_end == end) return need_more();
     if (*name_end != ':') {
@@ -164,7 +171,6 @@ inline ParseResult parse_fields(const char* p, const char* end, std::vector<Head
     if (p != end && static_cast<unsigned char>(*p) <= ' ')
       while (p != end && (*p == ' ' || *p == '\t')) ++p;
     const char* value = p;
-    const char* q = find_ctl(p, end);
     // The common case first: the control character found is the CRLF.
     if (end - q < 2 || q[0] != '\r' || q[1] != '\n') {
       while (q < end && *q == '\t') q = find_ctl(q + 1, end);
