@@ -1,4 +1,5 @@
 // detail::TimerQueue: the 4-ary heap with a slab of nodes, reused lowest slot first.
+#include <eddy/detail/page_block.hpp>
 #include <eddy/detail/slab.hpp>
 #include <eddy/detail/timer_queue.hpp>
 
@@ -349,4 +350,64 @@ TEST_CASE("a slab grown past 8 MiB keeps its elements in place and constructs ea
   auto released = slab.release();
   CHECK(slab.size() == 0);
   CHECK(slab.emplace_back() == 0);
+}
+
+TEST_CASE("a slab past 512 KiB grows by 2 MiB-aligned page blocks and keeps its elements", "[timer_queue]") {
+  eddy::detail::Slab<Line> slab;
+  // 512 KiB of 64-byte elements come one chunk at a time; the next block is
+  // a page block (on Linux), whose first element starts a huge page.
+  const std::uint32_t small = (512u << 10) / sizeof(Line);
+  const std::uint32_t n = small + 200000;  // 12.7 MiB more: page blocks of 2 MiB, then bigger
+  for (std::uint32_t i = 0; i < n; ++i) {
+    REQUIRE(slab.emplace_back() == i);
+    slab[i].value[0] = i;
+  }
+#if defined(__linux__)
+  CHECK(reinterpret_cast<std::uintptr_t>(&slab[small]) % eddy::detail::page_block_size == 0);
+#endif
+  for (std::uint32_t i = 0; i < n; i += 101) REQUIRE(slab[i].value[0] == i);
+  for (std::uint32_t i = small; i < n; ++i) REQUIRE(reinterpret_cast<std::uintptr_t>(&slab[i]) % 64 == 0);
+}
+
+TEST_CASE("a heap past 1 MiB moves into a page block and grows by remapping, entries in place", "[timer_queue]") {
+  struct Entry {
+    std::int64_t when;
+    std::uint32_t slot;
+  };
+  eddy::detail::TimerHeapArray<Entry> heap;
+  const std::int64_t n = 600000;  // 9.6 MiB: malloc, one copy into a page block, then remaps
+  for (std::int64_t i = 0; i < n; ++i) {
+    heap.push_back({i, static_cast<std::uint32_t>(i)});
+    if (heap.size() > 1) REQUIRE(reinterpret_cast<std::uintptr_t>(&heap[1]) % 64 == 0);
+  }
+#if defined(__linux__)
+  // Entry 0 sits in the fourth place of the block, which starts a huge page.
+  CHECK((reinterpret_cast<std::uintptr_t>(&heap[0]) - 3 * sizeof(Entry)) % eddy::detail::page_block_size == 0);
+#endif
+  for (std::int64_t i = 0; i < n; ++i) REQUIRE(heap[static_cast<std::size_t>(i)].when == i);
+  heap.reserve(5000000);  // one big remap
+  for (std::int64_t i = 0; i < n; i += 7) REQUIRE(heap[static_cast<std::size_t>(i)].slot == static_cast<std::uint32_t>(i));
+}
+
+TEST_CASE("a page block is zeroed, aligned, and keeps its contents when it grows", "[timer_queue]") {
+  namespace d = eddy::detail;
+  void* block = d::page_block_map(d::page_block_size);
+#if defined(__linux__)
+  REQUIRE(block != nullptr);
+  CHECK(reinterpret_cast<std::uintptr_t>(block) % d::page_block_size == 0);
+  auto* bytes = static_cast<unsigned char*>(block);
+  CHECK(bytes[0] == 0);
+  CHECK(bytes[d::page_block_size - 1] == 0);
+  for (std::size_t i = 0; i < d::page_block_size; i += 4096) bytes[i] = static_cast<unsigned char>(i / 4096 + 1);
+  void* grown = d::page_block_grow(block, d::page_block_size, 3 * d::page_block_size);
+  REQUIRE(grown != nullptr);
+  CHECK(reinterpret_cast<std::uintptr_t>(grown) % d::page_block_size == 0);
+  bytes = static_cast<unsigned char*>(grown);
+  for (std::size_t i = 0; i < d::page_block_size; i += 4096) REQUIRE(bytes[i] == static_cast<unsigned char>(i / 4096 + 1));
+  CHECK(bytes[3 * d::page_block_size - 1] == 0);  // the new part is zeroed too
+  bytes[3 * d::page_block_size - 1] = 1;          // and writable
+  d::page_block_unmap(grown, 3 * d::page_block_size);
+#else
+  CHECK(block == nullptr);  // callers fall back to operator new / realloc
+#endif
 }

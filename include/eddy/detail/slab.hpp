@@ -11,12 +11,16 @@
 // constructs the first n elements up front, so the memory they need is
 // allocated and touched before a burst of scheduling rather than during it.
 //
-// A big slab (8 MiB of elements already) grows by 8 MiB blocks, advised to
-// the kernel as transparent-huge-page candidates (MADV_HUGEPAGE, where it
-// exists). With 4 KiB pages, a million 64-byte nodes span 16,000 pages: far
-// more than any TLB holds, so the random node accesses of heap sifts miss it,
-// and first touching them costs 16,000 page faults. Huge pages cut both by
-// 512. Small slabs never ask, so a loop with a few timers keeps small pages.
+// Storage comes in two sizes. A small slab (under 512 KiB) adds one chunk
+// at a time from operator new, so a loop with a few timers holds a few
+// KiB. Past that, it grows by page blocks (page_block.hpp): 2 MiB-aligned
+// mappings of 2 MiB to 8 MiB (half the slab so far: once it is big, at
+// most a third of its memory is ahead of use), advised as transparent huge pages and
+// populated in one call. With 4 KiB pages, a million 64-byte nodes span
+// 16,000 pages: first touching them costs 16,000 page faults (10-15 us each
+// on a virtual machine), and the random node accesses of heap sifts miss
+// any TLB. Huge pages cut both by 512. Where page blocks are refused (not
+// Linux, or mmap fails), blocks come from operator new.
 //
 // Thread contract: none; owned by one thread.
 #pragma once
@@ -27,9 +31,7 @@
 #include <utility>
 #include <vector>
 
-#if defined(__unix__) || defined(__APPLE__)
-#include <sys/mman.h>
-#endif
+#include "page_block.hpp"
 
 namespace eddy::detail {
 
@@ -43,9 +45,16 @@ class Slab {
 
   // Owns the elements and chunks of a released slab; destroys them when it
   // goes out of scope (see release()).
+  // Storage added at once: operator new memory, or a page block (mapped).
+  struct Block {
+    void* start;
+    std::size_t bytes;
+    bool mapped;
+  };
+
   class Released {
    public:
-    Released(std::vector<T*> chunks, std::vector<void*> blocks, std::size_t constructed) noexcept
+    Released(std::vector<T*> chunks, std::vector<Block> blocks, std::size_t constructed) noexcept
         : chunks_(std::move(chunks)), blocks_(std::move(blocks)), constructed_(constructed) {}
     Released(Released&& other) noexcept
         : chunks_(std::move(other.chunks_)),
@@ -56,7 +65,7 @@ class Slab {
 
    private:
     std::vector<T*> chunks_;
-    std::vector<void*> blocks_;
+    std::vector<Block> blocks_;
     std::size_t constructed_;
   };
 
@@ -95,40 +104,48 @@ class Slab {
   }
 
  private:
-  // Chunks per block once the slab is big: 8 MiB of elements.
-  static constexpr std::size_t big_block_chunks =
-      (std::size_t(8) << 20) / (chunk_size * sizeof(T)) > 1 ? (std::size_t(8) << 20) / (chunk_size * sizeof(T)) : 2;
+  static constexpr std::size_t chunk_bytes = chunk_size * sizeof(T);
+  // Storage from which the slab grows by page blocks, and their bounds.
+  static constexpr std::size_t small_limit = std::size_t(512) << 10;
+  static constexpr std::size_t min_block = page_block_round(chunk_bytes);
+  static constexpr std::size_t max_block = min_block > (std::size_t(8) << 20) ? min_block : std::size_t(8) << 20;
 
-  static void destroy(std::vector<T*>& chunks, std::vector<void*>& blocks, std::size_t constructed) noexcept {
+  static void destroy(std::vector<T*>& chunks, std::vector<Block>& blocks, std::size_t constructed) noexcept {
     for (std::size_t i = 0; i < constructed; ++i) chunks[i >> ChunkBits][i & (chunk_size - 1)].~T();
-    for (void* block : blocks) ::operator delete(block);
+    for (const Block& block : blocks) {
+      if (block.mapped) {
+        page_block_unmap(block.start, block.bytes);
+      } else {
+        ::operator delete(block.start);
+      }
+    }
     chunks.clear();
     blocks.clear();
   }
 
-  static void advise_huge_pages(void* start, std::size_t bytes) noexcept {
-#if defined(MADV_HUGEPAGE)
-    // Only whole pages inside the block; the advice is a hint and may fail.
-    constexpr std::uintptr_t page = 4096;
-    auto first = (reinterpret_cast<std::uintptr_t>(start) + page - 1) & ~(page - 1);
-    auto last = (reinterpret_cast<std::uintptr_t>(start) + bytes) & ~(page - 1);
-    if (last > first) (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
-#else
-    (void)start;
-    (void)bytes;
-#endif
+  // The next block's size: one chunk while the slab is small; then half of
+  // what it holds, in whole page blocks of 2 to 8 MiB.
+  std::size_t next_block_bytes() const noexcept {
+    std::size_t held = chunks_.size() * chunk_bytes;
+    if (held < small_limit) return chunk_bytes;
+    std::size_t half = (held / 2) & ~(page_block_size - 1);
+    return half < min_block ? min_block : half > max_block ? max_block : half;
   }
 
   // Adds storage for one chunk (small slab) or a block of them (big slab).
   void add_storage() {
-    std::size_t count = chunks_.size() >= big_block_chunks ? big_block_chunks : 1;
-    std::size_t bytes = count * chunk_size * sizeof(T);
+    std::size_t bytes = next_block_bytes();
+    std::size_t count = bytes / chunk_bytes;
     // Room first, so that the push_backs below cannot throw and leak the block.
     if (chunks_.capacity() < chunks_.size() + count) chunks_.reserve(2 * chunks_.size() + count);
     if (blocks_.size() == blocks_.capacity()) blocks_.reserve(2 * blocks_.size() + 8);
-    void* block = ::operator new(bytes + line);
-    if (count > 1) advise_huge_pages(block, bytes + line);
-    auto aligned = (reinterpret_cast<std::uintptr_t>(block) + line - 1) & ~std::uintptr_t(line - 1);
+    Block block{nullptr, bytes, false};
+    if (count > 1) {
+      block.start = page_block_map(bytes);
+      block.mapped = block.start != nullptr;
+    }
+    if (block.start == nullptr) block.start = ::operator new(bytes + line);
+    auto aligned = (reinterpret_cast<std::uintptr_t>(block.start) + line - 1) & ~std::uintptr_t(line - 1);
     blocks_.push_back(block);
     T* first = reinterpret_cast<T*>(aligned);
     for (std::size_t i = 0; i < count; ++i) chunks_.push_back(first + i * chunk_size);
@@ -141,7 +158,7 @@ class Slab {
   }
 
   std::vector<T*> chunks_;
-  std::vector<void*> blocks_;  // what add_storage allocated, to free
+  std::vector<Block> blocks_;  // what add_storage allocated, to free
   std::size_t size_ = 0;         // elements handed out
   std::size_t constructed_ = 0;  // elements constructed (>= size_)
 };

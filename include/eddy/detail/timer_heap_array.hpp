@@ -8,14 +8,15 @@
 // 64-byte aligned and entry 0 sits in its fourth place, which puts every
 // sibling group at the start of a line.
 //
-// Growth goes through std::realloc, since entries are trivially copyable: a
-// large block (which malloc maps from the kernel) grows by remapping, so
-// growing to n entries neither copies them nor touches fresh pages for the
-// intermediate sizes, as doubling into new blocks would. The block carries 48
-// spare bytes so its 64-byte-aligned part can be found wherever realloc puts
-// it; on the rare move to a block of different alignment the entries shift.
-// A heap of 4 MiB or more is advised to the kernel as a transparent-huge-page
-// candidate, as the slab's big blocks are (see slab.hpp for why).
+// A small heap grows through std::realloc, since entries are trivially
+// copyable; the block carries 48 spare bytes so its 64-byte-aligned part can
+// be found wherever realloc puts it, and on a move to a block of different
+// alignment the entries shift. From 1 MiB of entries on (64K timers), the
+// heap lives in a page block instead (page_block.hpp): 2 MiB-aligned, huge
+// pages where the kernel grants them, populated in one call, and grown by
+// remapping its pages to a bigger aligned range (mremap), so doubling to n
+// entries copies nothing and touches no page twice. A million pending timers
+// then fault in 8 huge pages of heap instead of 4,096 small ones.
 //
 // Thread contract: none; owned by one thread.
 #pragma once
@@ -27,9 +28,7 @@
 #include <new>
 #include <type_traits>
 
-#if defined(__unix__) || defined(__APPLE__)
-#include <sys/mman.h>
-#endif
+#include "page_block.hpp"
 
 namespace eddy::detail {
 
@@ -42,7 +41,7 @@ class TimerHeapArray {
   TimerHeapArray() noexcept = default;
   TimerHeapArray(const TimerHeapArray&) = delete;
   TimerHeapArray& operator=(const TimerHeapArray&) = delete;
-  ~TimerHeapArray() { std::free(block_); }
+  ~TimerHeapArray() { release(); }
 
   Entry& operator[](std::size_t i) noexcept { return base_[i]; }
   const Entry& operator[](std::size_t i) const noexcept { return base_[i]; }
@@ -71,15 +70,34 @@ class TimerHeapArray {
   // Entries before entry 0, so that entry 1 (the root's first child) starts a line.
   static constexpr std::size_t lead = line / sizeof(Entry) - 1;
   static constexpr std::size_t initial_capacity = 64 - lead;
+  static constexpr std::size_t page_block_threshold = std::size_t(1) << 20;
 
   // Where the aligned part of a block starts: malloc aligns to 16 at least.
   static std::size_t shift_of(const void* block) noexcept {
     return (line - reinterpret_cast<std::uintptr_t>(block) % line) % line;
   }
 
+  static std::size_t bytes_for(std::size_t capacity) noexcept { return (capacity + lead) * sizeof(Entry); }
+
+  void release() noexcept {
+    if (mapped_) {
+      page_block_unmap(block_, page_block_round(bytes_for(capacity_)));
+    } else {
+      std::free(block_);
+    }
+  }
+
   void grow(std::size_t capacity) {
+    if (bytes_for(capacity) >= page_block_threshold && grow_mapped(capacity)) return;
+    if (mapped_) {
+      // The kernel refused a bigger mapping: keep the entries in a malloc block.
+      void* block = std::malloc(bytes_for(capacity) + line - alignof(std::max_align_t));
+      if (block == nullptr) throw std::bad_alloc();
+      adopt(block, capacity, false);
+      return;
+    }
     std::size_t old_shift = block_ != nullptr ? shift_of(block_) : 0;
-    void* block = std::realloc(block_, (capacity + lead) * sizeof(Entry) + line - alignof(std::max_align_t));
+    void* block = std::realloc(block_, bytes_for(capacity) + line - alignof(std::max_align_t));
     if (block == nullptr) throw std::bad_alloc();
     std::size_t shift = shift_of(block);
     auto* bytes = static_cast<unsigned char*>(block);
@@ -90,22 +108,45 @@ class TimerHeapArray {
     block_ = block;
     base_ = reinterpret_cast<Entry*>(bytes + shift) + lead;
     capacity_ = capacity;
-#if defined(MADV_HUGEPAGE)
-    std::size_t size = (capacity + lead) * sizeof(Entry);
-    if (size >= (std::size_t(4) << 20)) {
-      // Whole pages only; the advice is a hint and may fail.
-      constexpr std::uintptr_t page = 4096;
-      auto first = (reinterpret_cast<std::uintptr_t>(bytes) + page - 1) & ~(page - 1);
-      auto last = (reinterpret_cast<std::uintptr_t>(bytes) + size) & ~(page - 1);
-      (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+  }
+
+  // Grows into a page block, remapping the current one or copying out of
+  // the malloc block; false (nothing changed) when the kernel refuses.
+  bool grow_mapped(std::size_t capacity) noexcept {
+    std::size_t bytes = page_block_round(bytes_for(capacity));
+    capacity = bytes / sizeof(Entry) - lead;  // the whole block is usable
+    if (mapped_) {
+      void* block = page_block_grow(block_, page_block_round(bytes_for(capacity_)), bytes);
+      if (block == nullptr) return false;
+      block_ = block;
+      base_ = static_cast<Entry*>(block) + lead;
+      capacity_ = capacity;
+      return true;
     }
-#endif
+    void* block = page_block_map(bytes);
+    if (block == nullptr) return false;
+    adopt(block, capacity, true);
+    return true;
+  }
+
+  // Moves the entries into a fresh block (aligned: mapped, or malloc'ed with
+  // the spare bytes) and frees the old one.
+  void adopt(void* block, std::size_t capacity, bool mapped) noexcept {
+    auto* bytes = static_cast<unsigned char*>(block);
+    Entry* base = reinterpret_cast<Entry*>(bytes + shift_of(block)) + lead;
+    if (size_ != 0) std::memcpy(static_cast<void*>(base), base_, size_ * sizeof(Entry));
+    release();
+    block_ = block;
+    base_ = base;
+    capacity_ = capacity;
+    mapped_ = mapped;
   }
 
   void* block_ = nullptr;
   Entry* base_ = nullptr;
   std::size_t size_ = 0;
   std::size_t capacity_ = 0;
+  bool mapped_ = false;  // block_ is a page block, not malloc memory
 };
 
 }  // namespace eddy::detail
