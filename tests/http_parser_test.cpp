@@ -73,6 +73,14 @@ TEST_CASE("the byte scans find the first control byte at every offset and alignm
           const char* want_ctl = hit && c != 0x20 ? b + at : (at + 1 < size ? b + at + 1 : e);
           const char* want_space = hit ? b + at : e;
           ++cases;
+          // And from inside the buffer, where the tail may be read with the
+          // bytes before the start masked off.
+          auto reference = [&](const char* from) {
+            while (from < e && !is_ctl(static_cast<unsigned char>(*from))) ++from;
+            return from;
+          };
+          for (const char* from : {b + at / 2, b + at, b + (at + 1 < size ? at + 1 : size)})
+            if (find_ctl(from, e, b) != reference(from)) FAIL("from " << from - b << " size " << size << " at " << at);
           if (find_ctl(b, e) != want_ctl || find_ctl_or_space(b, e) != want_space) {
             FAIL("size " << size << " at " << at << " byte " << c << " filler " << int(filler));
           }
