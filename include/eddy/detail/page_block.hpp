@@ -24,6 +24,7 @@
 // Thread contract: none; plain functions over memory owned by the caller.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -53,6 +54,13 @@ namespace eddy::detail {
 
 // The size and alignment of a huge page on x86-64 and (4 KiB-page) arm64.
 inline constexpr std::size_t page_block_size = std::size_t(2) << 20;
+
+// Bytes mapped as page blocks by this process, now: memory that malloc's
+// statistics (mallinfo2) do not see, for benchmarks that count heap bytes.
+inline std::atomic<std::size_t>& page_block_bytes() noexcept {
+  static std::atomic<std::size_t> bytes{0};
+  return bytes;
+}
 
 // Rounds up to whole blocks.
 inline constexpr std::size_t page_block_round(std::size_t bytes) noexcept {
@@ -118,6 +126,7 @@ inline void* page_block_map(std::size_t bytes) noexcept {
   }
   page_block_prepare(p, bytes);
   page_block_watch(p, bytes);
+  page_block_bytes().fetch_add(bytes, std::memory_order_relaxed);
   return p;
 }
 
@@ -136,12 +145,14 @@ inline void* page_block_grow(void* block, std::size_t old_bytes, std::size_t new
   page_block_unwatch(block, old_bytes);
   page_block_prepare(static_cast<char*>(moved) + old_bytes, new_bytes - old_bytes);
   page_block_watch(moved, new_bytes);
+  page_block_bytes().fetch_add(new_bytes - old_bytes, std::memory_order_relaxed);
   return moved;
 }
 
 inline void page_block_unmap(void* block, std::size_t bytes) noexcept {
   page_block_unwatch(block, bytes);
   (void)munmap(block, bytes);
+  page_block_bytes().fetch_sub(bytes, std::memory_order_relaxed);
 }
 
 #else
