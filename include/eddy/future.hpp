@@ -121,7 +121,17 @@ class Future {
   /// if it is already done. Never called from inside set_result().
   template <class F>
   void add_done_callback(F&& callback) {
-    state_->add_callback(typename detail::FutureState<T>::Callback(std::forward<F>(callback)));
+    static_assert(std::is_invocable_v<std::decay_t<F>&, Future<T>>,
+                  "eddy: add_done_callback needs a callable taking the Future<T>");
+    // The state's callbacks take its untyped base (one callback list for
+    // every T); the handle is made here, where T is known.
+    using D = std::decay_t<F>;
+    if constexpr (std::is_pointer_v<D> || std::is_member_pointer_v<D>) {
+      if (callback == nullptr) return;  // as an empty callback: nothing to run
+    }
+    state_->add_callback([callback = D(std::forward<F>(callback))](detail::FutureStateBase& state) mutable {
+      detail::invoke(callback, Future(static_cast<detail::FutureState<T>*>(&state)));
+    });
   }
 
   /// Two handles are equal when they share one state.
@@ -194,39 +204,8 @@ inline void schedule_job(const LoopAnchor* anchor, Function<void()>&& job) {
   (loop != nullptr ? *loop : IOLoop::current()).add_callback(std::move(job));
 }
 
-template <class T>
-void FutureState<T>::schedule() {
-  if (scheduled_) return;
-  scheduled_ = true;
-  schedule_job(anchor_.get(), RunJob(this));
-}
-
-template <class T>
-void FutureState<T>::run_callbacks() {
-  scheduled_ = false;
-  Future<T> self(this);
-  // A throwing callback must not keep the others from running.
-  auto call = [&self](Callback& callback) {
-    try {
-      callback(self);
-    } catch (...) {
-      IOLoop::current().handle_exception(std::current_exception());
-    }
-  };
-  // The first callback runs in place (no move of the callable). One that it
-  // adds lands in more_ (first_ is occupied) with a job of its own, which
-  // runs after first_ is cleared below, so nothing runs twice.
-  // An empty callback was cancelled (see cancel_callback).
-  if (first_) {
-    call(first_);
-    first_.reset();
-  }
-  if (more_.empty()) return;
-  std::vector<Callback> more;
-  more.swap(more_);
-  for (Callback& callback : more) {
-    if (callback) call(callback);
-  }
+inline void report_callback_error(std::exception_ptr error) {
+  IOLoop::current().handle_exception(std::move(error));
 }
 
 // What func() returns, as a future: Future<T> stays, void and plain values

@@ -20,10 +20,8 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -38,6 +36,7 @@
 #include "detail/poller.hpp"
 #include "detail/signal_relay.hpp"
 #include "detail/source_location.hpp"
+#include "detail/thread.hpp"  // std::mutex and std::thread::id without <mutex> and <thread>
 #include "detail/thread_pool.hpp"
 #include "detail/time_ops.hpp"
 #include "detail/timer_queue.hpp"

@@ -35,9 +35,9 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
-#include <thread>
 #include <vector>
 
+#include "detail/thread.hpp"  // std::thread::hardware_concurrency
 #include "ioloop.hpp"
 
 namespace eddy {

@@ -23,16 +23,14 @@
 
 #include <atomic>
 #include "chrono.hpp"  // <chrono> without the calendar and its I/O
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "../loop_types.hpp"
 #include "function.hpp"
 #include "signal_relay.hpp"
+#include "thread.hpp"
 #include "time_ops.hpp"
 
 namespace eddy::detail {
@@ -54,8 +52,10 @@ class BlockingDetector {
 
   // Safe from inside the handler: reports call a snapshot taken under the
   // lock, which the setter only swaps; the replaced handler is destroyed
-  // when its last report returns.
-  void set_handler(Handler&& handler) {
+  // when its last report returns. A template only so that a program which
+  // never sets a handler does not compile the shared_ptr's creation.
+  template <class H = Handler>
+  void set_handler(H&& handler) {
     std::shared_ptr<Handler> fresh = handler ? std::make_shared<Handler>(std::move(handler)) : nullptr;
     std::shared_ptr<Handler> old;
     std::lock_guard<std::mutex> lock(handler_mutex_);
@@ -69,7 +69,7 @@ class BlockingDetector {
     if (on) {
       stop_watchdog_ = false;
       watching_.store(true, std::memory_order_relaxed);
-      watchdog_ = std::thread([this] { watch(); });
+      watchdog_.start(&BlockingDetector::run_watchdog, this);
     } else {
       {
         std::lock_guard<std::mutex> lock(watch_mutex_);
@@ -141,14 +141,18 @@ class BlockingDetector {
 
   // The watchdog thread: wakes a few times per threshold and reports a step
   // that has been running too long, once per step.
-  void watch() {
+  static void run_watchdog(void* self) noexcept { static_cast<BlockingDetector*>(self)->watch(); }
+
+  void watch() noexcept {
     block_all_signals();
     std::uint64_t last_reported = 0;
     std::unique_lock<std::mutex> lock(watch_mutex_);
     while (!stop_watchdog_) {
       std::int64_t threshold = threshold_ns();
       auto period = std::chrono::nanoseconds(threshold > 4'000'000 ? threshold / 4 : 1'000'000);
-      if (watch_wake_.wait_for(lock, period, [this] { return stop_watchdog_; })) break;
+      // A spurious wake-up only makes this check come early: harmless.
+      if (!stop_watchdog_) watch_wake_.wait_for_ns(lock, period.count());
+      if (stop_watchdog_) break;
       Published step;
       std::uint64_t id;
       {
@@ -179,9 +183,9 @@ class BlockingDetector {
   std::uint64_t step_id_ = 0;
 
   std::mutex watch_mutex_;
-  std::condition_variable watch_wake_;
+  CondVar watch_wake_;
   bool stop_watchdog_ = false;
-  std::thread watchdog_;
+  Thread watchdog_;
 };
 
 }  // namespace eddy::detail

@@ -77,7 +77,7 @@ class FutureAwaiter {
       handle.promise().handle = handle;
       handle.promise().track(IOLoop::current());
       // The awaiter lives in the suspended frame, so the callback may use it.
-      position_ = future_.state_->add_callback([this, handle](const Future<U>&) {
+      position_ = future_.state_->add_callback([this, handle](FutureStateBase&) {
         waiting_ = false;
         handle.promise().untrack();
         IOLoop::current().run_step("coroutine step", where_, [handle] { handle.resume(); });

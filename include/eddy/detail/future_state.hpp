@@ -12,6 +12,14 @@
 // The job holds a counted reference (RunJob), so a job destroyed unrun by a
 // loop's teardown releases the state instead of leaking it.
 //
+// Everything but the value lives in the plain class FutureStateBase: its
+// members are compiled once per program, not once per value type. A header
+// that names Future<T> for ten types would otherwise instantiate ten copies
+// of the callback list (a std::vector each), the scheduling job and the
+// release path in every translation unit, used or not: that was the largest
+// share of the umbrella header's compile time. Callbacks take the base; the
+// typed Future<T> handle is made for them in Future::add_done_callback.
+//
 // The reference count is not atomic: futures belong to the loop thread (the
 // executor moves a handle across threads but never copies or drops one there).
 //
@@ -51,41 +59,33 @@ void report_unretrieved(std::exception_ptr error) noexcept;
 // Schedules `job` on the anchored loop if it is alive, else on
 // IOLoop::current(); defined in future.hpp.
 void schedule_job(const LoopAnchor* anchor, Function<void()>&& job);
+// Hands an exception a done-callback threw to the current loop's handler;
+// defined in future.hpp.
+void report_callback_error(std::exception_ptr error);
 
 template <class T>
 using StoredValue = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
-template <class T>
-class FutureState {
+// The part of a future's state that does not depend on its value type.
+// Lifetime: counted references (Future handles, a queued RunJob); the last
+// release() destroys the whole FutureState<T> through destroy_.
+class FutureStateBase {
  public:
-  using Callback = Function<void(Future<T>)>;
+  // A done-callback gets the state; Future<T>::add_done_callback wraps the
+  // user's callable in one that makes the Future<T> handle from it.
+  using Callback = Function<void(FutureStateBase&)>;
 
-  // Recycled through the thread's cache of blocks this size; over-aligned
-  // values (rare) take the ordinary path.
-  // Sizes are rounded to 16 bytes, so states of like-sized types share a list.
-  static void* operator new(std::size_t size) {
-    if constexpr (alignof(FutureState) <= alignof(std::max_align_t)) {
-      return BlockCache<(sizeof(FutureState) + 15) / 16 * 16>::allocate();
-    } else {
-      return ::operator new(size);
-    }
-  }
-  static void operator delete(void* block) noexcept {
-    if constexpr (alignof(FutureState) <= alignof(std::max_align_t)) {
-      BlockCache<(sizeof(FutureState) + 15) / 16 * 16>::deallocate(block);
-    } else {
-      ::operator delete(block);
-    }
-  }
+  FutureStateBase(const FutureStateBase&) = delete;
+  FutureStateBase& operator=(const FutureStateBase&) = delete;
 
   void add_ref() noexcept { ++refs_; }
   // Drops a reference; the last one frees the state, reporting an exception
   // that nobody ever looked at (Tornado's "Future exception was never
   // retrieved").
-  static void release(FutureState* state) noexcept {
+  static void release(FutureStateBase* state) noexcept {
     if (--state->refs_ != 0) return;
     if (state->error_ && !state->retrieved_) report_unretrieved(state->error_);
-    delete state;
+    state->destroy_(state);
   }
 
   bool done() const noexcept { return done_; }
@@ -99,13 +99,7 @@ class FutureState {
   bool failed() const noexcept { return static_cast<bool>(error_); }
   void mark_retrieved() noexcept { retrieved_ = true; }
   const std::exception_ptr& error() const noexcept { return error_; }
-  StoredValue<T>& value() noexcept { return *value_; }
 
-  template <class... V>
-  void resolve_value(V&&... v) {
-    value_.emplace(std::forward<V>(v)...);
-    finish();
-  }
   void resolve_error(std::exception_ptr e) {
     error_ = std::move(e);
     finish();
@@ -140,14 +134,44 @@ class FutureState {
   // Runs the callbacks registered so far; the scheduled job calls this.
   // Callbacks added while these run (possible only once done) were already
   // scheduled by add_callback and run from their own job.
-  void run_callbacks();
+  void run_callbacks() {
+    scheduled_ = false;
+    // Held for the whole run: a callback may drop the last handle.
+    add_ref();
+    // The first callback runs in place (no move of the callable). One that
+    // it adds lands in more_ (first_ is occupied) with a job of its own,
+    // which runs after first_ is cleared below, so nothing runs twice.
+    // An empty callback was cancelled (see cancel_callback).
+    if (first_) {
+      call(first_);
+      first_.reset();
+    }
+    if (!more_.empty()) {
+      std::vector<Callback> more;
+      more.swap(more_);
+      for (Callback& callback : more) {
+        if (callback) call(callback);
+      }
+    }
+    release(this);
+  }
+
+ protected:
+  using Destroy = void (*)(FutureStateBase*) noexcept;
+  explicit FutureStateBase(Destroy destroy) noexcept : destroy_(destroy) {}
+  ~FutureStateBase() = default;
+
+  void finish() {
+    done_ = true;
+    if (first_ || !more_.empty()) schedule();
+  }
 
  private:
   // The scheduled job: a counted reference that runs the callbacks, or,
   // destroyed unrun, lets the state be scheduled again and releases it.
   class RunJob {
    public:
-    explicit RunJob(FutureState* state) noexcept : state_(state) { state_->add_ref(); }
+    explicit RunJob(FutureStateBase* state) noexcept : state_(state) { state_->add_ref(); }
     RunJob(RunJob&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
     RunJob& operator=(RunJob&&) = delete;
     ~RunJob() {
@@ -156,31 +180,77 @@ class FutureState {
       release(state_);
     }
     void operator()() {
-      FutureState* state = std::exchange(state_, nullptr);
+      FutureStateBase* state = std::exchange(state_, nullptr);
       state->run_callbacks();
       release(state);
     }
 
    private:
-    FutureState* state_;
+    FutureStateBase* state_;
   };
 
-  void finish() {
-    done_ = true;
-    if (first_ || !more_.empty()) schedule();
+  // A throwing callback must not keep the others from running.
+  void call(Callback& callback) {
+    try {
+      callback(*this);
+    } catch (...) {
+      report_callback_error(std::current_exception());
+    }
   }
-  void schedule();
+
+  void schedule() {
+    if (scheduled_) return;
+    scheduled_ = true;
+    schedule_job(anchor_.get(), RunJob(this));
+  }
 
   std::uint32_t refs_ = 1;
   bool done_ = false;
   bool retrieved_ = false;
   bool scheduled_ = false;  // a run_callbacks job is queued
   bool taken_ = false;      // a move-only value was moved out
-  std::optional<StoredValue<T>> value_;
+  Destroy destroy_;         // deletes the FutureState<T> this is the base of
   std::exception_ptr error_;
   Callback first_;
   std::vector<Callback> more_;
   std::shared_ptr<const LoopAnchor> anchor_;  // set by IOLoop::add_future
+};
+
+template <class T>
+class FutureState : public FutureStateBase {
+ public:
+  FutureState() noexcept : FutureStateBase(&destroy) {}
+
+  // Recycled through the thread's cache of blocks this size; over-aligned
+  // values (rare) take the ordinary path.
+  // Sizes are rounded to 16 bytes, so states of like-sized types share a list.
+  static void* operator new(std::size_t size) {
+    if constexpr (alignof(FutureState) <= alignof(std::max_align_t)) {
+      return BlockCache<(sizeof(FutureState) + 15) / 16 * 16>::allocate();
+    } else {
+      return ::operator new(size);
+    }
+  }
+  static void operator delete(void* block) noexcept {
+    if constexpr (alignof(FutureState) <= alignof(std::max_align_t)) {
+      BlockCache<(sizeof(FutureState) + 15) / 16 * 16>::deallocate(block);
+    } else {
+      ::operator delete(block);
+    }
+  }
+
+  StoredValue<T>& value() noexcept { return *value_; }
+
+  template <class... V>
+  void resolve_value(V&&... v) {
+    value_.emplace(std::forward<V>(v)...);
+    finish();
+  }
+
+ private:
+  static void destroy(FutureStateBase* state) noexcept { delete static_cast<FutureState*>(state); }
+
+  std::optional<StoredValue<T>> value_;
 };
 
 }  // namespace eddy::detail

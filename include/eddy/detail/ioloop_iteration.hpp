@@ -5,7 +5,7 @@
 
 #include <cstdio>
 #include <exception>
-#include <mutex>
+#include "thread.hpp"  // std::unique_lock, std::this_thread::get_id
 
 #include "../ioloop.hpp"
 

@@ -17,7 +17,7 @@
 // schedule here, and are dropped), and closing() reads true.
 #pragma once
 
-#include <mutex>
+#include "thread.hpp"  // std::lock_guard
 #include <utility>
 #include <vector>
 

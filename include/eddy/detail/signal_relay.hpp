@@ -17,12 +17,12 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 
 #include "fd_ops.hpp"
 #include "poller.hpp"
+#include "thread.hpp"  // std::mutex, std::lock_guard
 
 namespace eddy::detail {
 

@@ -11,35 +11,38 @@
 //
 // Thread contract: submit() and set_max_workers() from any thread; destroy
 // from the owning thread.
+//
+// A class template over a dummy parameter (ThreadPool is BasicThreadPool<>):
+// its members are compiled only in programs that use run_in_executor, not in
+// every translation unit that includes the loop.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
-#include <mutex>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "function.hpp"
+#include "ring.hpp"
 #include "signal_relay.hpp"
+#include "thread.hpp"
 
 namespace eddy::detail {
 
-class ThreadPool {
+template <class = void>
+class BasicThreadPool {
  public:
-  explicit ThreadPool(std::size_t max_workers) : max_workers_(max_workers == 0 ? 1 : max_workers) {}
+  explicit BasicThreadPool(std::size_t max_workers) : max_workers_(max_workers == 0 ? 1 : max_workers) {}
 
-  ThreadPool(const ThreadPool&) = delete;
-  ThreadPool& operator=(const ThreadPool&) = delete;
+  BasicThreadPool(const BasicThreadPool&) = delete;
+  BasicThreadPool& operator=(const BasicThreadPool&) = delete;
 
-  ~ThreadPool() {
+  ~BasicThreadPool() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
     }
     ready_.notify_all();
-    for (std::thread& worker : workers_) worker.join();
+    for (Thread& worker : workers_) worker.join();
   }
 
   void submit(Function<void()>&& job) {
@@ -54,7 +57,8 @@ class ThreadPool {
       ready_.notify_one();
     } else if (live_ < max_workers_) {
       ++live_;
-      workers_.emplace_back([this] { work(); });
+      workers_.emplace_back();
+      workers_.back().start(&BasicThreadPool::run, this);
     }
     // Else every worker is busy and the bound is reached: the job waits for
     // the first one to finish.
@@ -74,7 +78,9 @@ class ThreadPool {
   }
 
  private:
-  void work() {
+  static void run(void* self) noexcept { static_cast<BasicThreadPool*>(self)->work(); }
+
+  void work() noexcept {
     block_all_signals();
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
@@ -82,7 +88,7 @@ class ThreadPool {
         if (stopping_ || live_ > max_workers_) break;
         // Idle until a submit claims a worker (a wake-up) or the pool stops.
         ++idle_;
-        ready_.wait(lock, [this] { return stopping_ || wakeups_ > 0; });
+        while (!stopping_ && wakeups_ == 0) ready_.wait(lock);
         if (wakeups_ > 0) {
           --wakeups_;
         } else {
@@ -91,7 +97,7 @@ class ThreadPool {
         continue;
       }
       Function<void()> job = std::move(queue_.front());
-      queue_.pop_front();
+      queue_.drop_front();
       lock.unlock();
       job();  // jobs catch their own exceptions (run_in_executor does)
       job.reset();
@@ -102,13 +108,15 @@ class ThreadPool {
 
   std::size_t max_workers_;
   mutable std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<Function<void()>> queue_;
-  std::vector<std::thread> workers_;  // every thread started, joined at the end
+  CondVar ready_;
+  Ring<Function<void()>> queue_;
+  std::vector<Thread> workers_;  // every thread started, joined at the end
   std::size_t live_ = 0;     // workers that have not exited
   std::size_t idle_ = 0;     // waiting and not claimed
   std::size_t wakeups_ = 0;  // claims not yet taken up by a waking worker
   bool stopping_ = false;
 };
+
+using ThreadPool = BasicThreadPool<>;
 
 }  // namespace eddy::detail
