@@ -1,11 +1,12 @@
-// HTTP utilities shared by the server and the client, after Tornado's
-// httputil.py: HTTPHeaders, percent-decoding, query and form-urlencoded
-// arguments, the HTTP date, reason phrases and the check for header values.
-//
-// Everything here is a plain value type or a pure function: no loop, no
-// global state, no locale. Thread contract: an object may be used by one
-// thread at a time; the free functions may be called from any thread.
-// Errors are exceptions: std::invalid_argument for malformed input.
+/// @file
+/// HTTP utilities shared by the server and the client, after Tornado's
+/// httputil.py: HTTPHeaders, percent-decoding, query and form-urlencoded
+/// arguments, the HTTP date, reason phrases and the check for header values.
+///
+/// Everything here is a plain value type or a pure function: no loop, no
+/// global state, no locale. Thread contract: an object may be used by one
+/// thread at a time; the free functions may be called from any thread.
+/// Errors are exceptions: std::invalid_argument for malformed input.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +23,7 @@ namespace eddy {
 
 namespace detail {
 
-// ASCII-only, locale-free case folding: HTTP names are ASCII.
+/// ASCII-only, locale-free case folding: HTTP names are ASCII.
 constexpr char ascii_lower(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -34,7 +35,7 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-// The value of one hex digit, or -1.
+/// The value of one hex digit, or -1.
 constexpr int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -44,36 +45,41 @@ constexpr int hex_value(char c) noexcept {
 
 }  // namespace detail
 
-// A set of HTTP header fields: case-insensitive names, several values per
-// name, arrival order kept (Tornado's HTTPHeaders). Names keep the spelling
-// they were added with; every lookup ignores ASCII case. Iteration yields
-// one (name, value) pair per value, in the order they were added:
-//
-//   for (auto& [name, value] : headers) ...
-//
-// Values are stored as given: this is a container, not a validator. The
-// parser hands it only checked fields; code that takes names or values from
-// users checks them first (check_header_value, is_token).
-// Lookups are linear scans, which beat any map for the few dozen fields a
-// message carries.
+/// A set of HTTP header fields: case-insensitive names, several values per
+/// name, arrival order kept (Tornado's HTTPHeaders). Names keep the spelling
+/// they were added with; every lookup ignores ASCII case. Iteration yields
+/// one (name, value) pair per value, in the order they were added:
+///
+///   for (auto& [name, value] : headers) ...
+///
+/// Values are stored as given: this is a container, not a validator. The
+/// parser hands it only checked fields; code that takes names or values from
+/// users checks them first (check_header_value, is_token).
+/// Lookups are linear scans, which beat any map for the few dozen fields a
+/// message carries.
 class HTTPHeaders {
  public:
+  /// One (name, value) pair.
   using value_type = std::pair<std::string, std::string>;
+  /// Iterates the pairs in the order they were added.
   using const_iterator = std::vector<value_type>::const_iterator;
+  /// The same as const_iterator: pairs change only through the members.
   using iterator = const_iterator;
 
+  /// No field.
   HTTPHeaders() = default;
+  /// add() for each pair, in order: `HTTPHeaders h{{"Accept", "*/*"}}`.
   HTTPHeaders(std::initializer_list<value_type> fields) {
     for (auto& field : fields) add(field.first, field.second);
   }
 
-  // Appends one more value for `name` (after any it already has).
+  /// Appends one more value for `name` (after any it already has).
   void add(std::string_view name, std::string_view value) {
     fields_.emplace_back(std::string(name), std::string(value));
   }
 
-  // Replaces every value of `name` by `value`. The field keeps the position
-  // of its first value; a new name goes at the end.
+  /// Replaces every value of `name` by `value`. The field keeps the position
+  /// of its first value; a new name goes at the end.
   void set(std::string_view name, std::string_view value) {
     std::size_t out = 0;
     bool placed = false;
@@ -90,8 +96,8 @@ class HTTPHeaders {
     if (!placed) add(name, value);
   }
 
-  // Every value of `name` joined by "," (as Tornado and RFC 9110 §5.3
-  // combine field lines), or `default_value` when there is none.
+  /// Every value of `name` joined by "," (as Tornado and RFC 9110 §5.3
+  /// combine field lines), or `default_value` when there is none.
   std::string get(std::string_view name, std::string_view default_value = "") const {
     const value_type* first = nullptr;
     std::string joined;
@@ -109,7 +115,7 @@ class HTTPHeaders {
     return joined;
   }
 
-  // Every value of `name`, in arrival order; empty when there is none.
+  /// Every value of `name`, in arrival order; empty when there is none.
   std::vector<std::string> get_list(std::string_view name) const {
     std::vector<std::string> values;
     for (auto& field : fields_)
@@ -117,24 +123,26 @@ class HTTPHeaders {
     return values;
   }
 
-  // The first value of `name`, or nullptr. The pointer lives until the next
-  // change to the headers. No copy: what the server's hot path uses.
+  /// The first value of `name`, or nullptr. The pointer lives until the next
+  /// change to the headers. No copy: what the server's hot path uses.
   const std::string* find(std::string_view name) const noexcept {
     for (auto& field : fields_)
       if (detail::iequals(field.first, name)) return &field.second;
     return nullptr;
   }
 
-  // How many values `name` has.
+  /// How many values `name` has.
   std::size_t count(std::string_view name) const noexcept {
     std::size_t n = 0;
-    for (auto& field : fields_) n += detail::iequals(field.first, name) ? 1 : 0;
+    for (auto& field : fields_)
+      if (detail::iequals(field.first, name)) ++n;
     return n;
   }
 
+  /// True when `name` has at least one value.
   bool contains(std::string_view name) const noexcept { return find(name) != nullptr; }
 
-  // Removes every value of `name`; nothing happens when there is none.
+  /// Removes every value of `name`; nothing happens when there is none.
   void remove(std::string_view name) {
     std::size_t out = 0;
     for (std::size_t i = 0; i < fields_.size(); ++i) {
@@ -145,19 +153,23 @@ class HTTPHeaders {
     fields_.resize(out);
   }
 
-  // Removes everything; keeps the storage for reuse.
+  /// Removes everything; keeps the storage for reuse.
   void clear() noexcept { fields_.clear(); }
+  /// Makes room for `n` pairs without reallocating.
   void reserve(std::size_t n) { fields_.reserve(n); }
 
-  // The number of (name, value) pairs, counting each value.
+  /// The number of (name, value) pairs, counting each value.
   std::size_t size() const noexcept { return fields_.size(); }
+  /// True when there is no field.
   bool empty() const noexcept { return fields_.empty(); }
 
+  /// The first (name, value) pair, in arrival order.
   const_iterator begin() const noexcept { return fields_.begin(); }
+  /// Past the last pair.
   const_iterator end() const noexcept { return fields_.end(); }
 
-  // Equal when they hold the same pairs in the same order (names compared
-  // case-insensitively, values exactly).
+  /// Equal when they hold the same pairs in the same order (names compared
+  /// case-insensitively, values exactly).
   friend bool operator==(const HTTPHeaders& a, const HTTPHeaders& b) noexcept {
     if (a.fields_.size() != b.fields_.size()) return false;
     for (std::size_t i = 0; i < a.fields_.size(); ++i) {
@@ -166,6 +178,7 @@ class HTTPHeaders {
     }
     return true;
   }
+  /// Not operator==.
   friend bool operator!=(const HTTPHeaders& a, const HTTPHeaders& b) noexcept { return !(a == b); }
 
  private:
@@ -174,7 +187,7 @@ class HTTPHeaders {
 
 // ---- tokens and field values (RFC 9110 §5.6.2, §5.5) ---------------------
 
-// True for a tchar: the characters of a token (method, header name, coding).
+/// True for a tchar: the characters of a token (method, header name, coding).
 constexpr bool is_tchar(unsigned char c) noexcept {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
@@ -186,7 +199,7 @@ constexpr bool is_tchar(unsigned char c) noexcept {
   }
 }
 
-// True when `s` is a non-empty token (a valid header name or method).
+/// True when `s` is a non-empty token (a valid header name or method).
 constexpr bool is_token(std::string_view s) noexcept {
   if (s.empty()) return false;
   for (char c : s)
@@ -194,23 +207,23 @@ constexpr bool is_token(std::string_view s) noexcept {
   return true;
 }
 
-// True when `value` may be sent as a header value: no CR, LF or NUL (the
-// bytes that would end or split the field on the wire).
+/// True when `value` may be sent as a header value: no CR, LF or NUL (the
+/// bytes that would end or split the field on the wire).
 constexpr bool is_valid_header_value(std::string_view value) noexcept {
   for (char c : value)
     if (c == '\r' || c == '\n' || c == '\0') return false;
   return true;
 }
 
-// Throws std::invalid_argument naming the field when `value` holds CR, LF or
-// NUL. What RequestHandler::set_header and the client call before sending.
+/// Throws std::invalid_argument naming the field when `value` holds CR, LF or
+/// NUL. What RequestHandler::set_header and the client call before sending.
 inline void check_header_value(std::string_view name, std::string_view value) {
   if (!is_valid_header_value(value))
     throw std::invalid_argument("eddy: header value for \"" + std::string(name) +
                                 "\" contains CR, LF or NUL");
 }
 
-// Throws std::invalid_argument when `name` is not a token.
+/// Throws std::invalid_argument when `name` is not a token.
 inline void check_header_name(std::string_view name) {
   if (!is_token(name))
     throw std::invalid_argument("eddy: header name \"" + std::string(name) + "\" is not a token");
@@ -218,10 +231,10 @@ inline void check_header_name(std::string_view name) {
 
 // ---- percent-decoding and query strings (RFC 3986 §2.1, WHATWG urlencoded) -
 
-// Appends the percent-decoding of `in` to `out`. Strict: a '%' not followed
-// by two hex digits makes it return false (out then holds a partial result);
-// everything else is copied as is. With plus_as_space, '+' decodes to a space
-// (application/x-www-form-urlencoded bodies and query strings).
+/// Appends the percent-decoding of `in` to `out`. Strict: a '%' not followed
+/// by two hex digits makes it return false (out then holds a partial result);
+/// everything else is copied as is. With plus_as_space, '+' decodes to a space
+/// (application/x-www-form-urlencoded bodies and query strings).
 inline bool url_unescape_to(std::string_view in, std::string& out, bool plus_as_space = false) {
   out.reserve(out.size() + in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
@@ -242,8 +255,8 @@ inline bool url_unescape_to(std::string_view in, std::string& out, bool plus_as_
   return true;
 }
 
-// The percent-decoding of `in`; std::invalid_argument for a bad escape
-// ("%", "%4", "%zz"). Tornado's url_unescape, made strict.
+/// The percent-decoding of `in`; std::invalid_argument for a bad escape
+/// ("%", "%4", "%zz"). Tornado's url_unescape, made strict.
 inline std::string url_unescape(std::string_view in, bool plus_as_space = false) {
   std::string out;
   if (!url_unescape_to(in, out, plus_as_space))
@@ -251,14 +264,17 @@ inline std::string url_unescape(std::string_view in, bool plus_as_space = false)
   return out;
 }
 
-// Arguments from a query string or a form-urlencoded body: names in the
-// order they first appeared, each with all its values in order (Tornado's
-// request.arguments, a dict of lists). Names are case-sensitive.
+/// Arguments from a query string or a form-urlencoded body: names in the
+/// order they first appeared, each with all its values in order (Tornado's
+/// request.arguments, a dict of lists). Names are case-sensitive.
 class HTTPArguments {
  public:
+  /// One name with every value it was given, in order.
   using value_type = std::pair<std::string, std::vector<std::string>>;
+  /// Iterates the names in the order they first appeared.
   using const_iterator = std::vector<value_type>::const_iterator;
 
+  /// Appends `value` to the values of `name` (a new name goes at the end).
   void add(std::string name, std::string value) {
     for (auto& entry : entries_) {
       if (entry.first == name) {
@@ -269,35 +285,42 @@ class HTTPArguments {
     entries_.emplace_back(std::move(name), std::vector<std::string>{std::move(value)});
   }
 
-  // Every value of `name`, or nullptr when it is absent.
+  /// Every value of `name`, or nullptr when it is absent.
   const std::vector<std::string>* find(std::string_view name) const noexcept {
     for (auto& entry : entries_)
       if (entry.first == name) return &entry.second;
     return nullptr;
   }
 
+  /// A copy of every value of `name`; empty when it is absent.
   std::vector<std::string> get_list(std::string_view name) const {
     auto* values = find(name);
     return values ? *values : std::vector<std::string>{};
   }
 
+  /// True when `name` has at least one value.
   bool contains(std::string_view name) const noexcept { return find(name) != nullptr; }
+  /// The number of distinct names.
   std::size_t size() const noexcept { return entries_.size(); }
+  /// True when there is no name.
   bool empty() const noexcept { return entries_.empty(); }
+  /// Removes every name.
   void clear() noexcept { entries_.clear(); }
+  /// The first (name, values) entry, in first-appearance order.
   const_iterator begin() const noexcept { return entries_.begin(); }
+  /// Past the last entry.
   const_iterator end() const noexcept { return entries_.end(); }
 
  private:
   std::vector<value_type> entries_;
 };
 
-// Parses "a=1&b=2&a=3" (a query string without '?', or a form-urlencoded
-// body) into `out`, appending to what it holds, as Python's parse_qs with
-// keep_blank_values: '+' is a space, names and values are percent-decoded,
-// "a" and "a=" give a = "", empty pieces ("a=1&&b=2") are skipped, and only
-// '&' separates (as Python since 3.10 and WHATWG). A bad percent-escape
-// throws std::invalid_argument (the server answers 400).
+/// Parses "a=1&b=2&a=3" (a query string without '?', or a form-urlencoded
+/// body) into `out`, appending to what it holds, as Python's parse_qs with
+/// keep_blank_values: '+' is a space, names and values are percent-decoded,
+/// "a" and "a=" give a = "", empty pieces ("a=1&&b=2") are skipped, and only
+/// '&' separates (as Python since 3.10 and WHATWG). A bad percent-escape
+/// throws std::invalid_argument (the server answers 400).
 inline void parse_query(std::string_view query, HTTPArguments& out) {
   while (!query.empty()) {
     std::size_t amp = query.find('&');
@@ -311,6 +334,7 @@ inline void parse_query(std::string_view query, HTTPArguments& out) {
   }
 }
 
+/// parse_query into a new HTTPArguments.
 inline HTTPArguments parse_query(std::string_view query) {
   HTTPArguments out;
   parse_query(query, out);
@@ -319,20 +343,20 @@ inline HTTPArguments parse_query(std::string_view query) {
 
 // ---- the HTTP date (RFC 9110 §5.6.7, IMF-fixdate) ---------------------------
 
-// The length of an IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
+/// The length of an IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
 inline constexpr std::size_t http_date_size = 29;
 
-// Writes the IMF-fixdate of `t` (seconds since the epoch, UTC) into out[0,
-// 29); no terminating NUL. No locale, no allocation, no gmtime: the civil
-// date comes from the day count (proleptic Gregorian). std::out_of_range
-// for a year outside 0..9999, which the format cannot carry.
+/// Writes the IMF-fixdate of `t` (seconds since the epoch, UTC) into out[0,
+/// 29); no terminating NUL. No locale, no allocation, no gmtime: the civil
+/// date comes from the day count (proleptic Gregorian). std::out_of_range
+/// for a year outside 0..9999, which the format cannot carry.
 inline void format_http_date(std::int64_t t, char* out) {
   static constexpr char days[] = "ThuFriSatSunMonTueWed";  // 1970-01-01 was a Thursday
   static constexpr char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
   std::int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
   std::int64_t secs = t - day * 86400;
-  // Days since 1970-01-01 to year/month/day, shifting the year to start in
-  // March so the leap day falls at its end; eras are 400-year cycles.
+  /// Days since 1970-01-01 to year/month/day, shifting the year to start in
+  /// March so the leap day falls at its end; eras are 400-year cycles.
   std::int64_t z = day + 719468;
   std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   std::int64_t doe = z - era * 146097;
@@ -373,12 +397,15 @@ inline void format_http_date(std::int64_t t, char* out) {
   out[28] = 'T';
 }
 
+/// The IMF-fixdate of `t` (seconds since the epoch), e.g.
+/// "Sun, 06 Nov 1994 08:49:37 GMT"; std::out_of_range as above.
 inline std::string format_http_date(std::int64_t t) {
   std::string out(http_date_size, '\0');
   format_http_date(t, out.data());
   return out;
 }
 
+/// The IMF-fixdate of `when`, truncated to the second.
 inline std::string format_http_date(std::chrono::system_clock::time_point when) {
   auto secs = std::chrono::floor<std::chrono::seconds>(when.time_since_epoch());
   return format_http_date(static_cast<std::int64_t>(secs.count()));
@@ -386,8 +413,8 @@ inline std::string format_http_date(std::chrono::system_clock::time_point when) 
 
 // ---- reason phrases (RFC 9110 §15, plus the common extensions) ---------------
 
-// The reason phrase of `code` ("Not Found"), or "Unknown" for a code without
-// one (Tornado's httputil.responses). The view is of static storage.
+/// The reason phrase of `code` ("Not Found"), or "Unknown" for a code without
+/// one (Tornado's httputil.responses). The view is of static storage.
 constexpr std::string_view http_reason(int code) noexcept {
   switch (code) {
     case 100: return "Continue";

@@ -30,16 +30,17 @@ inline std::string base64_encode(std::string_view in) {
   out.reserve((in.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                 static_cast<unsigned char>(in[i + 2]);
+    // Bytes widened to unsigned before the shifts (a shifted unsigned char is an int).
+    unsigned v = (unsigned{static_cast<unsigned char>(in[i])} << 16) |
+                 (unsigned{static_cast<unsigned char>(in[i + 1])} << 8) | unsigned{static_cast<unsigned char>(in[i + 2])};
     out += table[(v >> 18) & 63];
     out += table[(v >> 12) & 63];
     out += table[(v >> 6) & 63];
     out += table[v & 63];
   }
   if (i < in.size()) {
-    unsigned v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    unsigned v = unsigned{static_cast<unsigned char>(in[i])} << 16;
+    if (i + 1 < in.size()) v |= unsigned{static_cast<unsigned char>(in[i + 1])} << 8;
     out += table[(v >> 18) & 63];
     out += table[(v >> 12) & 63];
     out += i + 1 < in.size() ? table[(v >> 6) & 63] : '=';
