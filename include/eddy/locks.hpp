@@ -1,25 +1,26 @@
-// Coordinating coroutines on one loop, after Tornado's tornado.locks:
-// Event, Condition, Semaphore, BoundedSemaphore and Lock, plus ReleaseGuard,
-// which releases a Lock or Semaphore when it goes out of scope, and
-// acquire_guard(), which acquires and hands back such a guard.
-//
-// These are not thread locks: they never block the thread. Every waiting
-// call returns a Future, to co_await or to give callbacks.
-// - Uncontended, it returns a future that is already done (no trip through
-//   the loop; a co_await of it does not suspend) and allocates nothing in
-//   the steady state (future states are recycled).
-// - Contended, the caller becomes a waiter (one future). Waiters are woken
-//   in FIFO order, always through the loop: set(), notify() and release()
-//   only resolve futures, so no waiter's code runs on their stack.
-// - A timeout comes as a delay (Clock::duration) or a deadline
-//   (Clock::time_point), timed by IOLoop::current() at the call. It fails
-//   the future with TimeoutError (Condition::wait resolves false instead).
-//   A waiter whose timeout fired is skipped: it is never handed a permit.
-// - Destroying one of these with waiters pending fails their futures with
-//   AbandonedError, so the coroutines waiting on it resume and can unwind.
-//
-// Thread contract: the loop thread only (like Future), for every member.
-// Objects are neither copyable nor movable: waiters refer to them by address.
+/// @file
+/// Coordinating coroutines on one loop, after Tornado's tornado.locks:
+/// Event, Condition, Semaphore, BoundedSemaphore and Lock, plus ReleaseGuard,
+/// which releases a Lock or Semaphore when it goes out of scope, and
+/// acquire_guard(), which acquires and hands back such a guard.
+///
+/// These are not thread locks: they never block the thread. Every waiting
+/// call returns a Future, to co_await or to give callbacks.
+/// - Uncontended, it returns a future that is already done (no trip through
+///   the loop; a co_await of it does not suspend) and allocates nothing in
+///   the steady state (future states are recycled).
+/// - Contended, the caller becomes a waiter (one future). Waiters are woken
+///   in FIFO order, always through the loop: set(), notify() and release()
+///   only resolve futures, so no waiter's code runs on their stack.
+/// - A timeout comes as a delay (Clock::duration) or a deadline
+///   (Clock::time_point), timed by IOLoop::current() at the call. It fails
+///   the future with TimeoutError (Condition::wait resolves false instead).
+///   A waiter whose timeout fired is skipped: it is never handed a permit.
+/// - Destroying one of these with waiters pending fails their futures with
+///   AbandonedError, so the coroutines waiting on it resume and can unwind.
+///
+/// Thread contract: the loop thread only (like Future), for every member.
+/// Objects are neither copyable nor movable: waiters refer to them by address.
 #pragma once
 
 #include <cstddef>
@@ -33,7 +34,7 @@
 
 namespace eddy {
 
-// A flag coroutines can wait for. Waiting while it is set finishes at once.
+/// A flag coroutines can wait for. Waiting while it is set finishes at once.
 class Event {
  public:
   Event() = default;
@@ -41,9 +42,10 @@ class Event {
   Event& operator=(const Event&) = delete;
   ~Event() { waiters_.abandon("eddy: Event destroyed while a wait() was pending"); }
 
+  /// True while the flag is set.
   bool is_set() const noexcept { return set_; }
 
-  // Sets the flag and wakes every waiter (from the loop, not from here).
+  /// Sets the flag and wakes every waiter (from the loop, not from here).
   void set() {
     if (set_) return;
     set_ = true;
@@ -52,15 +54,17 @@ class Event {
       waiters_.pop_front();
     }
   }
-  // Clears the flag; later waits wait again.
+  /// Clears the flag; later waits wait again.
   void clear() noexcept { set_ = false; }
 
-  // Done once the flag is set (at once if it is set now).
+  /// Done once the flag is set (at once if it is set now).
   Future<void> wait() {
     if (set_) return make_ready_future();
     return detail::wait_forever(waiters_);
   }
+  /// wait(), failed with TimeoutError if `timeout` passes first.
   Future<void> wait(Clock::duration timeout) { return wait_until(timeout); }
+  /// wait(), failed with TimeoutError if `deadline` passes first.
   Future<void> wait(Clock::time_point deadline) { return wait_until(deadline); }
 
  private:
@@ -74,10 +78,10 @@ class Event {
   detail::WaiterList<detail::Waiter<void>> waiters_;
 };
 
-// Lets coroutines wait until another one notifies them. Unlike
-// std::condition_variable it has no lock of its own: on one loop thread a
-// coroutine runs undisturbed until it awaits, so none is needed (Tornado's
-// Condition is the same).
+/// Lets coroutines wait until another one notifies them. Unlike
+/// std::condition_variable it has no lock of its own: on one loop thread a
+/// coroutine runs undisturbed until it awaits, so none is needed (Tornado's
+/// Condition is the same).
 class Condition {
  public:
   Condition() = default;
@@ -85,12 +89,14 @@ class Condition {
   Condition& operator=(const Condition&) = delete;
   ~Condition() { waiters_.abandon("eddy: Condition destroyed while a wait() was pending"); }
 
-  // Resolves true when notified; with a timeout, false when it passes first.
+  /// Resolves true when notified; with a timeout, false when it passes first.
   Future<bool> wait() { return detail::wait_forever(waiters_); }
+  /// wait(), resolved false if `timeout` passes before a notify.
   Future<bool> wait(Clock::duration timeout) { return wait_until(timeout); }
+  /// wait(), resolved false if `deadline` passes before a notify.
   Future<bool> wait(Clock::time_point deadline) { return wait_until(deadline); }
 
-  // Wakes the first n waiters still waiting (fewer if fewer wait).
+  /// Wakes the first n waiters still waiting (fewer if fewer wait).
   void notify(std::size_t n = 1) {
     for (; n > 0; --n) {
       detail::Waiter<bool>* waiter = waiters_.front_live();
@@ -99,7 +105,7 @@ class Condition {
       waiters_.pop_front();
     }
   }
-  // Wakes every waiter waiting now.
+  /// Wakes every waiter waiting now.
   void notify_all() { notify(static_cast<std::size_t>(-1)); }
 
  private:
@@ -116,8 +122,8 @@ class Condition {
 
 namespace detail {
 
-// What a Permits object calls itself in its errors (string literals, so the
-// TimeoutError built on each timeout copies nothing it must keep).
+/// What a Permits object calls itself in its errors (string literals, so the
+/// TimeoutError built on each timeout copies nothing it must keep).
 struct PermitsKind {
   const char* name;
   const char* timed_out;
@@ -131,10 +137,10 @@ inline constexpr PermitsKind bounded_semaphore_kind{
 inline constexpr PermitsKind lock_kind{"Lock", "eddy: Lock::acquire timed out",
                                        "eddy: Lock destroyed while an acquire() was pending"};
 
-// The counter behind Semaphore, BoundedSemaphore and Lock. A release with a
-// waiter pending hands the permit straight to that waiter (the count does
-// not move), so an acquire() arriving before the waiter resumes cannot
-// steal it, and none is lost when a waiter times out.
+/// The counter behind Semaphore, BoundedSemaphore and Lock. A release with a
+/// waiter pending hands the permit straight to that waiter (the count does
+/// not move), so an acquire() arriving before the waiter resumes cannot
+/// steal it, and none is lost when a waiter times out.
 class Permits {
  public:
   Permits(int value, int bound, const PermitsKind& kind) : value_(value), bound_(bound), kind_(&kind) {}
@@ -190,24 +196,30 @@ inline int checked_semaphore_value(int value, const char* kind) {
 
 }  // namespace detail
 
-// A counter of permits: acquire() takes one, waiting while none is left;
-// release() gives one back (to the first waiter, if any).
+/// A counter of permits: acquire() takes one, waiting while none is left;
+/// release() gives one back (to the first waiter, if any).
 class Semaphore {
  public:
-  // std::invalid_argument if value < 0.
+  /// std::invalid_argument if value < 0.
   explicit Semaphore(int value = 1)
       : permits_(detail::checked_semaphore_value(value, "Semaphore"), -1, detail::semaphore_kind) {}
 
+  /// Takes a permit: done at once if one is left, else when one is released
+  /// to this waiter (FIFO).
   Future<void> acquire() { return permits_.acquire(); }
+  /// acquire(), failed with TimeoutError if `timeout` passes first.
   Future<void> acquire(Clock::duration timeout) { return permits_.acquire(timeout); }
+  /// acquire(), failed with TimeoutError if `deadline` passes first.
   Future<void> acquire(Clock::time_point deadline) { return permits_.acquire(deadline); }
+  /// Gives a permit back: to the first live waiter (resolved through the
+  /// loop), or to the counter.
   void release() { permits_.release(); }
 
-  // Permits left (0 while anyone waits).
+  /// Permits left (0 while anyone waits).
   int value() const noexcept { return permits_.value(); }
 
  protected:
-  // A bounded one: release() past `value` throws std::logic_error.
+  /// A bounded one: release() past `value` throws std::logic_error.
   Semaphore(int value, const detail::PermitsKind& kind)
       : permits_(detail::checked_semaphore_value(value, kind.name), value, kind) {}
 
@@ -215,44 +227,53 @@ class Semaphore {
   detail::Permits permits_;
 };
 
-// A Semaphore that refuses to be released more often than acquired:
-// release() past the initial value throws std::logic_error.
+/// A Semaphore that refuses to be released more often than acquired:
+/// release() past the initial value throws std::logic_error.
 class BoundedSemaphore : public Semaphore {
  public:
+  /// `value` permits, and never more; std::invalid_argument if value < 0.
   explicit BoundedSemaphore(int value = 1) : Semaphore(value, detail::bounded_semaphore_kind) {}
 };
 
-// Mutual exclusion between coroutines. Not reentrant: a coroutine that holds
-// it and acquires it again waits for itself.
+/// Mutual exclusion between coroutines. Not reentrant: a coroutine that holds
+/// it and acquires it again waits for itself.
 class Lock {
  public:
   Lock() : permits_(1, 1, detail::lock_kind) {}
 
+  /// Takes the lock: done at once if it is free, else when the holder
+  /// releases it to this waiter (FIFO).
   Future<void> acquire() { return permits_.acquire(); }
+  /// acquire(), failed with TimeoutError if `timeout` passes first.
   Future<void> acquire(Clock::duration timeout) { return permits_.acquire(timeout); }
+  /// acquire(), failed with TimeoutError if `deadline` passes first.
   Future<void> acquire(Clock::time_point deadline) { return permits_.acquire(deadline); }
-  // std::logic_error if the lock is not held.
+  /// Releases the lock (to the first waiter, if any).
+  /// std::logic_error if the lock is not held.
   void release() { permits_.release(); }
+  /// True while someone holds the lock.
   bool locked() const noexcept { return permits_.value() == 0; }
 
  private:
   detail::Permits permits_;
 };
 
-// Releases an acquired Lock, Semaphore or BoundedSemaphore when it goes out
-// of scope (the scoped form of Tornado's `with (yield lock.acquire()):`).
-// It adopts a lock already acquired; it does not acquire:
-//
-//   co_await lock.acquire();
-//   eddy::ReleaseGuard hold(lock);
-//
-// Movable, not copyable. A release() that throws in the destructor (the
-// lock was released by hand as well) is reported through the loop's
-// exception handler instead of terminating.
+/// Releases an acquired Lock, Semaphore or BoundedSemaphore when it goes out
+/// of scope (the scoped form of Tornado's `with (yield lock.acquire()):`).
+/// It adopts a lock already acquired; it does not acquire:
+///
+///   co_await lock.acquire();
+///   eddy::ReleaseGuard hold(lock);
+///
+/// Movable, not copyable. A release() that throws in the destructor (the
+/// lock was released by hand as well) is reported through the loop's
+/// exception handler instead of terminating.
 template <class L>
 class ReleaseGuard {
  public:
+  /// Adopts `lock`, which the caller has acquired.
   explicit ReleaseGuard(L& lock) noexcept : lock_(&lock) {}
+  /// Takes over the duty to release from `other`.
   ReleaseGuard(ReleaseGuard&& other) noexcept : lock_(std::exchange(other.lock_, nullptr)) {}
   ReleaseGuard(const ReleaseGuard&) = delete;
   ReleaseGuard& operator=(const ReleaseGuard&) = delete;
@@ -265,12 +286,13 @@ class ReleaseGuard {
     }
   }
 
-  // Releases now instead of at the end of the scope.
+  /// Releases now instead of at the end of the scope.
   void release() {
     if (lock_ != nullptr) std::exchange(lock_, nullptr)->release();
   }
-  // Gives up the duty to release; returns the lock.
+  /// Gives up the duty to release; returns the lock.
   L* dismiss() noexcept { return std::exchange(lock_, nullptr); }
+  /// True while this guard still has to release its lock.
   bool owns() const noexcept { return lock_ != nullptr; }
 
  private:
@@ -279,8 +301,8 @@ class ReleaseGuard {
 
 namespace detail {
 
-// The guard for an acquire that had to wait: resolved when `acquired` is,
-// with a guard that owns the permit (or with acquired's failure).
+/// The guard for an acquire that had to wait: resolved when `acquired` is,
+/// with a guard that owns the permit (or with acquired's failure).
 template <class L>
 Future<ReleaseGuard<L>> guard_when_acquired(L& lock, Future<void> acquired) {
   if (acquired.done() && !acquired.failed_unobserved()) return make_ready_future(ReleaseGuard<L>(lock));
@@ -299,19 +321,21 @@ Future<ReleaseGuard<L>> guard_when_acquired(L& lock, Future<void> acquired) {
 
 }  // namespace detail
 
-// Acquires `lock` (a Lock, Semaphore or BoundedSemaphore) and hands back the
-// guard that releases it: `auto hold = co_await eddy::acquire_guard(lock);`.
-// Uncontended it is ready at once, as acquire() is; after a wait it costs a
-// second future and resumes one loop iteration later than acquire() would.
-// Timeouts as for acquire(); TimeoutError or AbandonedError fail it.
+/// Acquires `lock` (a Lock, Semaphore or BoundedSemaphore) and hands back the
+/// guard that releases it: `auto hold = co_await eddy::acquire_guard(lock);`.
+/// Uncontended it is ready at once, as acquire() is; after a wait it costs a
+/// second future and resumes one loop iteration later than acquire() would.
+/// Timeouts as for acquire(); TimeoutError or AbandonedError fail it.
 template <class L>
 Future<ReleaseGuard<L>> acquire_guard(L& lock) {
   return detail::guard_when_acquired(lock, lock.acquire());
 }
+/// acquire_guard(), failed with TimeoutError if `timeout` passes first.
 template <class L>
 Future<ReleaseGuard<L>> acquire_guard(L& lock, Clock::duration timeout) {
   return detail::guard_when_acquired(lock, lock.acquire(timeout));
 }
+/// acquire_guard(), failed with TimeoutError if `deadline` passes first.
 template <class L>
 Future<ReleaseGuard<L>> acquire_guard(L& lock, Clock::time_point deadline) {
   return detail::guard_when_acquired(lock, lock.acquire(deadline));

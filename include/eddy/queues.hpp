@@ -1,26 +1,27 @@
-// Queues between coroutines on one loop, after Tornado's tornado.queues:
-// Queue<T> (first in, first out), PriorityQueue<T, Compare> (smallest
-// first) and LifoQueue<T> (last in, first out), with QueueEmpty and
-// QueueFull for the _nowait forms.
-//
-// - put() waits while the queue is full (maxsize > 0 items), get() while it
-//   is empty; both return a Future, done at once when they need not wait (no
-//   trip through the loop, and no allocation in the steady state).
-// - Waiters are served in FIFO order. A put() finding a get() waiting hands
-//   it the item; a get() making room takes the first waiting put()'s item in.
-//   Either way the waiter resumes from the loop, never inside the call.
-// - Timeouts (a Clock::duration delay or a Clock::time_point deadline, timed
-//   by IOLoop::current() at the call) fail the future with TimeoutError. A
-//   waiter whose timeout fired is skipped: a get() that timed out is never
-//   handed an item, and the item of a put() that timed out is never queued
-//   (it is destroyed with the put; the TimeoutError says so).
-// - task_done()/join() count items as Tornado does: every item put is one
-//   unfinished task until task_done() is called for it.
-// - Destroying a queue with waiters fails their futures with AbandonedError
-//   (see detail/waiter_list.hpp); items still queued are destroyed.
-// - T needs only to be move-constructible: move-only types work.
-//
-// Thread contract: the loop thread only, for every member.
+/// @file
+/// Queues between coroutines on one loop, after Tornado's tornado.queues:
+/// Queue<T> (first in, first out), PriorityQueue<T, Compare> (smallest
+/// first) and LifoQueue<T> (last in, first out), with QueueEmpty and
+/// QueueFull for the _nowait forms.
+///
+/// - put() waits while the queue is full (maxsize > 0 items), get() while it
+///   is empty; both return a Future, done at once when they need not wait (no
+///   trip through the loop, and no allocation in the steady state).
+/// - Waiters are served in FIFO order. A put() finding a get() waiting hands
+///   it the item; a get() making room takes the first waiting put()'s item in.
+///   Either way the waiter resumes from the loop, never inside the call.
+/// - Timeouts (a Clock::duration delay or a Clock::time_point deadline, timed
+///   by IOLoop::current() at the call) fail the future with TimeoutError. A
+///   waiter whose timeout fired is skipped: a get() that timed out is never
+///   handed an item, and the item of a put() that timed out is never queued
+///   (it is destroyed with the put; the TimeoutError says so).
+/// - task_done()/join() count items as Tornado does: every item put is one
+///   unfinished task until task_done() is called for it.
+/// - Destroying a queue with waiters fails their futures with AbandonedError
+///   (see detail/waiter_list.hpp); items still queued are destroyed.
+/// - T needs only to be move-constructible: move-only types work.
+///
+/// Thread contract: the loop thread only, for every member.
 #pragma once
 
 #include <cstddef>
@@ -47,12 +48,12 @@
 
 namespace eddy {
 
-// get_nowait() on an empty queue.
+/// get_nowait() on an empty queue.
 class QueueEmpty : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-// put_nowait() on a full queue.
+/// put_nowait() on a full queue.
 class QueueFull : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -60,7 +61,7 @@ class QueueFull : public std::runtime_error {
 
 namespace detail {
 
-// The three orders, as stores with push/pop/size.
+/// The three orders, as stores with push/pop/size.
 template <class T>
 struct FifoStore {
   Ring<T> items;
@@ -81,8 +82,8 @@ struct LifoStore {
   std::size_t size() const noexcept { return items.size(); }
 };
 
-// A binary heap with the smallest item (by Compare) on top: std's heap
-// algorithms keep the largest on top, so they get the comparison reversed.
+/// A binary heap with the smallest item (by Compare) on top: std's heap
+/// algorithms keep the largest on top, so they get the comparison reversed.
 template <class T, class Compare>
 struct HeapStore {
   std::vector<T> items;
@@ -101,7 +102,7 @@ struct HeapStore {
   std::size_t size() const noexcept { return items.size(); }
 };
 
-// A put() waiting for room, with its item.
+/// A put() waiting for room, with its item.
 template <class T>
 struct Putter {
   Future<void> future;
@@ -109,7 +110,7 @@ struct Putter {
   T item;
 };
 
-// Everything the three queues share; Store decides the order.
+/// Everything the three queues share; Store decides the order.
 template <class T, class Store>
 class BasicQueue {
  public:
@@ -122,7 +123,7 @@ class BasicQueue {
     joiners_.abandon("eddy: Queue destroyed while a join() was pending");
   }
 
-  // Done once the item is in the queue (or handed to a waiting get()).
+  /// Done once the item is in the queue (or handed to a waiting get()).
   Future<void> put(T item) {
     if (!room_now()) return wait_to_put(std::move(item));
     put_now(std::move(item));
@@ -131,13 +132,13 @@ class BasicQueue {
   Future<void> put(T item, Clock::duration timeout) { return put_until(std::move(item), timeout); }
   Future<void> put(T item, Clock::time_point deadline) { return put_until(std::move(item), deadline); }
 
-  // Puts at once; QueueFull if the queue is full.
+  /// Puts at once; QueueFull if the queue is full.
   void put_nowait(T item) {
     if (!room_now()) throw QueueFull("eddy: Queue::put_nowait: the queue is full (maxsize " + std::to_string(maxsize_) + ")");
     put_now(std::move(item));
   }
 
-  // The next item, once there is one.
+  /// The next item, once there is one.
   Future<T> get() {
     if (store_.size() == 0) return wait_forever(getters_);
     return make_ready_future(take());
@@ -145,14 +146,14 @@ class BasicQueue {
   Future<T> get(Clock::duration timeout) { return get_until(timeout); }
   Future<T> get(Clock::time_point deadline) { return get_until(deadline); }
 
-  // The next item at once; QueueEmpty if the queue is empty.
+  /// The next item at once; QueueEmpty if the queue is empty.
   T get_nowait() {
     if (store_.size() == 0) throw QueueEmpty("eddy: Queue::get_nowait: the queue is empty");
     return take();
   }
 
-  // Marks one item taken earlier as processed. std::logic_error when called
-  // more often than items were put.
+  /// Marks one item taken earlier as processed. std::logic_error when called
+  /// more often than items were put.
   void task_done() {
     if (unfinished_ == 0) throw std::logic_error("eddy: Queue::task_done called more times than items were put");
     if (--unfinished_ > 0) return;
@@ -162,7 +163,7 @@ class BasicQueue {
     }
   }
 
-  // Done once every item put so far has been marked task_done().
+  /// Done once every item put so far has been marked task_done().
   Future<void> join() {
     if (unfinished_ == 0) return make_ready_future();
     return wait_forever(joiners_);
@@ -176,9 +177,9 @@ class BasicQueue {
   std::size_t maxsize() const noexcept { return maxsize_; }
 
  private:
-  // Room for one more item now: a get() waits for it, or the queue is not
-  // full. (A live getter implies an empty queue, and a live putter a full
-  // one, so waiters never overtake each other.)
+  /// Room for one more item now: a get() waits for it, or the queue is not
+  /// full. (A live getter implies an empty queue, and a live putter a full
+  /// one, so waiters never overtake each other.)
   bool room_now() { return getters_.has_live() || !full(); }
 
   void put_now(T&& item) {
@@ -191,8 +192,8 @@ class BasicQueue {
     ++unfinished_;
   }
 
-  // Takes the next item. The first waiting put()'s item goes in first, as
-  // in Tornado, so a PriorityQueue hands out the smallest of both.
+  /// Takes the next item. The first waiting put()'s item goes in first, as
+  /// in Tornado, so a PriorityQueue hands out the smallest of both.
   T take() {
     if (Putter<T>* putter = putters_.front_live()) {
       store_.push(std::move(putter->item));
@@ -243,28 +244,31 @@ class BasicQueue {
 
 }  // namespace detail
 
-// First in, first out. maxsize 0 means unbounded.
+/// First in, first out. maxsize 0 means unbounded.
 template <class T>
 class Queue : public detail::BasicQueue<T, detail::FifoStore<T>> {
  public:
+  /// Holds at most `maxsize` items (0: no bound); put() waits while full.
   explicit Queue(std::size_t maxsize = 0) : detail::BasicQueue<T, detail::FifoStore<T>>(maxsize) {}
 };
 
-// Smallest first by Compare (a std::less<T> by default, so the smallest
-// value comes out first: Tornado's PriorityQueue). Equal items come out in
-// no particular order.
+/// Smallest first by Compare (a std::less<T> by default, so the smallest
+/// value comes out first: Tornado's PriorityQueue). Equal items come out in
+/// no particular order.
 template <class T, class Compare = std::less<T>>
 class PriorityQueue : public detail::BasicQueue<T, detail::HeapStore<T, Compare>> {
  public:
+  /// Holds at most `maxsize` items (0: no bound), ordered by `compare`.
   explicit PriorityQueue(std::size_t maxsize = 0, Compare compare = Compare())
       : detail::BasicQueue<T, detail::HeapStore<T, Compare>>(maxsize,
                                                              detail::HeapStore<T, Compare>{{}, std::move(compare)}) {}
 };
 
-// Last in, first out.
+/// Last in, first out.
 template <class T>
 class LifoQueue : public detail::BasicQueue<T, detail::LifoStore<T>> {
  public:
+  /// Holds at most `maxsize` items (0: no bound); put() waits while full.
   explicit LifoQueue(std::size_t maxsize = 0) : detail::BasicQueue<T, detail::LifoStore<T>>(maxsize) {}
 };
 
