@@ -1,28 +1,29 @@
-// HTTPServer: a TCPServer whose connections speak HTTP/1.1, after Tornado's
-// httpserver.HTTPServer.
-//
-//   eddy::Application app;
-//   app.route("/", [](eddy::RequestHandler& h) { h.write("Hello, world"); });
-//   eddy::HTTPServer server(app);
-//   std::uint16_t port = server.listen(0, "127.0.0.1");
-//
-// - Keep-alive: HTTP/1.1 by default, HTTP/1.0 with "Connection: keep-alive";
-//   "Connection: close" (or options.no_keep_alive) closes after the response.
-// - Pipelining: requests are answered in order, one at a time; the
-//   responses finished together go out in one write.
-// - Bodies: Content-Length or chunked (extensions ignored, trailers
-//   dropped); "Expect: 100-continue" is answered "100 Continue" before the
-//   body is read. HEAD runs the handler and sends no body.
-// - Bad input never reaches a handler: the client gets 400, 413, 431, 501
-//   or 505 and the connection closes (see detail/http1_connection.hpp).
-// - Limits and timeouts: HTTPServerOptions (detail/http_server_shared.hpp).
-//
-// Lifetime: destroy a server before its loop. Destroying it closes every
-// connection at once; close_all_connections() first lets the requests in
-// flight finish. The Application given by reference must outlive the
-// server's connections.
-//
-// Thread contract: the thread of the loop that was current at listen().
+/// @file
+/// HTTPServer: a TCPServer whose connections speak HTTP/1.1, after Tornado's
+/// httpserver.HTTPServer.
+///
+///   eddy::Application app;
+///   app.route("/", [](eddy::RequestHandler& h) { h.write("Hello, world"); });
+///   eddy::HTTPServer server(app);
+///   std::uint16_t port = server.listen(0, "127.0.0.1");
+///
+/// - Keep-alive: HTTP/1.1 by default, HTTP/1.0 with "Connection: keep-alive";
+///   "Connection: close" (or options.no_keep_alive) closes after the response.
+/// - Pipelining: requests are answered in order, one at a time; the
+///   responses finished together go out in one write.
+/// - Bodies: Content-Length or chunked (extensions ignored, trailers
+///   dropped); "Expect: 100-continue" is answered "100 Continue" before the
+///   body is read. HEAD runs the handler and sends no body.
+/// - Bad input never reaches a handler: the client gets 400, 413, 431, 501
+///   or 505 and the connection closes (see detail/http1_connection.hpp).
+/// - Limits and timeouts: HTTPServerOptions (detail/http_server_shared.hpp).
+///
+/// Lifetime: destroy a server before its loop. Destroying it closes every
+/// connection at once; close_all_connections() first lets the requests in
+/// flight finish. The Application given by reference must outlive the
+/// server's connections.
+///
+/// Thread contract: the thread of the loop that was current at listen().
 #pragma once
 
 #include <cstdint>
@@ -39,15 +40,19 @@
 
 namespace eddy {
 
+/// Tornado's HTTPServer: accepts TCP connections and serves HTTP/1.1 on
+/// them, through an Application's routes or one handler; see the file
+/// comment for keep-alive, pipelining, bodies, bad input, lifetime and the
+/// thread contract (the loop's thread only).
 class HTTPServer {
  public:
-  // Serves `app`'s routes. The Application must outlive the server.
+  /// Serves `app`'s routes. The Application must outlive the server.
   explicit HTTPServer(Application& app, HTTPServerOptions options = {})
       : shared_(std::make_shared<detail::ServerShared>(options)), tcp_(accept_into(shared_)) {
     shared_->app = &app;
   }
-  // Serves every request with one handler, void(RequestHandler&) or
-  // Future<void>(RequestHandler&), as a route that takes every path and method.
+  /// Serves every request with one handler, void(RequestHandler&) or
+  /// Future<void>(RequestHandler&), as a route that takes every path and method.
   template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Application> &&
                                               std::is_invocable_v<std::decay_t<F>&, RequestHandler&>>>
   explicit HTTPServer(F&& handler, HTTPServerOptions options = {})
@@ -62,26 +67,27 @@ class HTTPServer {
     shared_->close_everything();
   }
 
-  // Binds and listens (0: a free port); returns the port. As TCPServer::listen.
+  /// Binds and listens (0: a free port); returns the port. As TCPServer::listen.
   std::uint16_t listen(std::uint16_t port, const std::string& address = "") { return tcp_.listen(port, address); }
-  // Serves a socket that is already listening; the server owns it.
+  /// Serves a socket that is already listening; the server owns it.
   void add_socket(int fd) { tcp_.add_socket(fd); }
-  // SO_REUSEPORT on the sockets of later listen() calls.
+  /// SO_REUSEPORT on the sockets of later listen() calls.
   void set_reuse_port(bool on) noexcept { tcp_.set_reuse_port(on); }
-  // Stops accepting; connections already accepted go on.
+  /// Stops accepting; connections already accepted go on.
   void stop() noexcept { tcp_.stop(); }
-  // Closes idle connections now and the others once their response is
-  // finished (they answer with "Connection: close"); resolves when none is
-  // left. New connections accepted meanwhile close at once.
+  /// Closes idle connections now and the others once their response is
+  /// finished (they answer with "Connection: close"); resolves when none is
+  /// left. New connections accepted meanwhile close at once.
   Future<void> close_all_connections() { return shared_->close_all(); }
 
+  /// The options given at construction.
   const HTTPServerOptions& options() const noexcept { return shared_->options; }
-  // How many connections are open.
+  /// How many connections are open.
   std::size_t connection_count() const noexcept { return shared_->live; }
 
  private:
-  // TCPServer's handle_stream: a weak reference, since the TCPServer lives
-  // inside the server that owns the shared state.
+  /// TCPServer's handle_stream: a weak reference, since the TCPServer lives
+  /// inside the server that owns the shared state.
   struct Acceptor {
     std::weak_ptr<detail::ServerShared> shared;
     void operator()(IOStream stream, std::string address) const {

@@ -1,24 +1,25 @@
-// The web layer, after Tornado's web.py: an Application maps URL patterns to
-// handlers; each request gets a RequestHandler to read the request from and
-// write the response through.
-//
-//   eddy::Application app;
-//   app.route("/", [](eddy::RequestHandler& h) { h.write("Hello, world"); });
-//   app.route("/user/([0-9]+)", {"GET"}, [](eddy::RequestHandler& h) { h.write(h.path_args()[0]); });
-//   eddy::HTTPServer server(app);
-//   server.listen(8888);
-//
-// Routing and error rules: see detail/web_routing.hpp. A handler is
-// void(RequestHandler&), finished when it returns, or
-// Future<void>(RequestHandler&), finished when the future resolves (a
-// coroutine that co_awaits, for long polling or upstream calls).
-//
-// Lifetime: the Application keeps each handler for its own lifetime and
-// calls it in place, never a copy, so a coroutine lambda's captures outlive
-// its frames as long as the Application outlives the server's connections.
-// Add routes before serving; do not add them while requests are running.
-//
-// Thread contract: the loop thread of the servers that use it.
+/// @file
+/// The web layer, after Tornado's web.py: an Application maps URL patterns to
+/// handlers; each request gets a RequestHandler to read the request from and
+/// write the response through.
+///
+///   eddy::Application app;
+///   app.route("/", [](eddy::RequestHandler& h) { h.write("Hello, world"); });
+///   app.route("/user/([0-9]+)", {"GET"}, [](eddy::RequestHandler& h) { h.write(h.path_args()[0]); });
+///   eddy::HTTPServer server(app);
+///   server.listen(8888);
+///
+/// Routing and error rules: see detail/web_routing.hpp. A handler is
+/// void(RequestHandler&), finished when it returns, or
+/// Future<void>(RequestHandler&), finished when the future resolves (a
+/// coroutine that co_awaits, for long polling or upstream calls).
+///
+/// Lifetime: the Application keeps each handler for its own lifetime and
+/// calls it in place, never a copy, so a coroutine lambda's captures outlive
+/// its frames as long as the Application outlives the server's connections.
+/// Add routes before serving; do not add them while requests are running.
+///
+/// Thread contract: the loop thread of the servers that use it.
 #pragma once
 
 #include <memory>
@@ -40,21 +41,29 @@ namespace eddy {
 
 class HTTPServer;
 
+/// Tornado's Application: an ordered list of routes (pattern, methods,
+/// handler); the first whose pattern matches the whole path serves the
+/// request. See the file comment for handlers, lifetime and the thread
+/// contract (the loop thread of the servers that use it).
 class Application {
  public:
+  /// No route: every request gets 404.
   Application() = default;
   Application(const Application&) = delete;
   Application& operator=(const Application&) = delete;
+  /// Takes over the routes (never while a server uses either Application).
   Application(Application&&) noexcept = default;
+  /// Replaces the routes by those of the other (never while a server uses
+  /// either Application).
   Application& operator=(Application&&) noexcept = default;
 
-  // Adds a route for every method. A pattern that is not a valid regex
-  // throws std::regex_error here, not at request time.
+  /// Adds a route for every method. A pattern that is not a valid regex
+  /// throws std::regex_error here, not at request time.
   template <class F>
   Application& route(std::string pattern, F&& handler, SourceLocation where = SourceLocation::current()) {
     return add(std::move(pattern), {}, detail::make_route_target(std::forward<F>(handler)), where);
   }
-  // Adds a route for the listed methods ("GET", "POST", ...); GET implies HEAD.
+  /// Adds a route for the listed methods ("GET", "POST", ...); GET implies HEAD.
   template <class F>
   Application& route(std::string pattern, std::vector<std::string> methods, F&& handler,
                      SourceLocation where = SourceLocation::current()) {
@@ -65,8 +74,8 @@ class Application {
     return add(std::move(pattern), std::move(methods), detail::make_route_target(std::forward<F>(handler)), where);
   }
 
-  // Serves one request: finds its route and runs it, or answers 404/405.
-  // What the server calls; the handler carries the request.
+  /// Serves one request: finds its route and runs it, or answers 404/405.
+  /// What the server calls; the handler carries the request.
   void dispatch(RequestHandler& h);
 
  private:
@@ -85,7 +94,7 @@ class Application {
     routes_.push_back(std::move(route));
     return *this;
   }
-  // HTTPServer(handler): one route that takes every path and method.
+  /// HTTPServer(handler): one route that takes every path and method.
   template <class F>
   void serve_everything(F&& handler, SourceLocation where) {
     add("", {}, detail::make_route_target(std::forward<F>(handler)), where);
@@ -98,8 +107,8 @@ class Application {
   std::vector<std::unique_ptr<detail::Route>> routes_;
 };
 
-// First route whose pattern matches the whole path; its groups go to
-// path_args, percent-decoded (a bad escape: HTTPError 400).
+/// First route whose pattern matches the whole path; its groups go to
+/// path_args, percent-decoded (a bad escape: HTTPError 400).
 inline detail::Route* Application::match(RequestHandler& h) const {
   const std::string& path = h.request().path;
   for (const std::unique_ptr<detail::Route>& route : routes_) {
