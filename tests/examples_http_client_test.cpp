@@ -3,26 +3,16 @@
 // HTTPClient refuses; AsyncHTTPClient takes about 1 s and the ticker ticks.
 // Generous bounds, and only the ones the lesson needs (tests never assert
 // speed: "about 1 s" is checked as "well under the 5 s of running in turn").
-#include <stdio.h>
-
 #include <regex>
 #include <string>
 
 #include <catch2/catch.hpp>
 
-#ifndef EDDY_EXAMPLE_DIR
-#error "EDDY_EXAMPLE_DIR must name the directory holding the example binaries"
-#endif
+#include "support/run_command.hpp"
 
 TEST_CASE("urlopen_vs_fetch: blocking GETs run in turn and freeze the loop, AsyncHTTPClient overlaps them",
           "[examples][http][client]") {
-  std::string command = std::string(EDDY_EXAMPLE_DIR) + "/urlopen_vs_fetch 2>/dev/null";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  REQUIRE(::pclose(pipe) == 0);
+  std::string out = eddy_test::run_example("urlopen_vs_fetch").out;
   INFO(out);
   std::smatch m;
   REQUIRE(std::regex_search(out, m, std::regex("1\\. urlopen-style blocking GETs from a loop callback:\n"

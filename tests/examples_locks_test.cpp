@@ -1,8 +1,6 @@
 // The producer/consumer example teaches by its output: the first puts finish
 // at once, later ones wait about one consumer step each. Pinned here with
 // lower bounds only (a timer never fires early; tests never assert speed).
-#include <stdio.h>
-
 #include <cstdlib>
 #include <regex>
 #include <string>
@@ -10,22 +8,9 @@
 
 #include <catch2/catch.hpp>
 
-#ifndef EDDY_EXAMPLE_DIR
-#error "EDDY_EXAMPLE_DIR must name the directory holding the example binaries"
-#endif
+#include "support/run_command.hpp"
 
 namespace {
-
-std::string run_example(const std::string& name) {
-  std::string command = std::string(EDDY_EXAMPLE_DIR) + "/" + name + " 2>/dev/null";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[256];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  REQUIRE(::pclose(pipe) == 0);
-  return out;
-}
 
 // The output with every "N ms" replaced by "_ ms", and the N in order.
 std::string without_numbers(const std::string& out, std::vector<long>& ms) {
@@ -41,7 +26,7 @@ std::string without_numbers(const std::string& out, std::vector<long>& ms) {
 TEST_CASE("producer_consumer: the producer slows to the consumer's pace once the queue is full",
           "[examples][queues]") {
   std::vector<long> ms;
-  std::string shape = without_numbers(run_example("producer_consumer"), ms);
+  std::string shape = without_numbers(eddy_test::run_example("producer_consumer").out, ms);
   CHECK(shape ==
         "producer: put 0 at once\n"
         "producer: put 1 at once\n"

@@ -4,36 +4,17 @@
 // before its 30 ms delay, so the 1-worker crawl takes at least 31 x 30 ms;
 // how much faster 10 workers are is printed, not asserted (tests never
 // assert speed).
-#include <stdio.h>
-
 #include <cstdlib>
 #include <regex>
 #include <string>
 
 #include <catch2/catch.hpp>
 
-#ifndef EDDY_EXAMPLE_DIR
-#error "EDDY_EXAMPLE_DIR must name the directory holding the example binaries"
-#endif
-
-namespace {
-
-std::string run_spider() {
-  std::string command = std::string(EDDY_EXAMPLE_DIR) + "/webspider 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[256];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  REQUIRE(::pclose(pipe) == 0);
-  return out;
-}
-
-}  // namespace
+#include "support/run_command.hpp"
 
 TEST_CASE("webspider: 1 and 10 workers crawl the same 31 pages, 10 of them in flight at once",
           "[examples][queues][httpclient]") {
-  std::string out = run_spider();
+  std::string out = eddy_test::run_example("webspider", "", "2>&1").out;
   INFO(out);
   std::regex shape(
       "site: http://127\\.0\\.0\\.1:[0-9]+/site, fanout 5, depth 2, each page answered after 30 ms\n"

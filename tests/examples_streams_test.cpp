@@ -13,9 +13,7 @@
 
 #include <catch2/catch.hpp>
 
-#ifndef EDDY_EXAMPLE_DIR
-#error "EDDY_EXAMPLE_DIR must name the directory holding the example binaries"
-#endif
+#include "support/run_command.hpp"
 
 namespace {
 
@@ -80,12 +78,9 @@ TEST_CASE("echo_server prints its port, echoes echo_client's lines and stops cle
 
   std::string command = "printf 'hello\\nsecond line\\n\\nlast\\n' | " + std::string(EDDY_EXAMPLE_DIR) +
                         "/echo_client " + port + " 2>&1";
-  FILE* client = ::popen(command.c_str(), "r");
-  REQUIRE(client != nullptr);
-  std::string echoed;
-  char buf[256];
-  while (std::fgets(buf, sizeof buf, client) != nullptr) echoed += buf;
-  CHECK(::pclose(client) == 0);
+  eddy_test::CommandRun client = eddy_test::run_command(command);
+  CHECK(client.status == 0);
+  const std::string& echoed = client.out;
   CHECK(echoed == "hello\nsecond line\n\nlast\n");
 
   read_until(server.out, "gone", out);
@@ -102,12 +97,8 @@ TEST_CASE("echo_server prints its port, echoes echo_client's lines and stops cle
 TEST_CASE("echo_client reports a refused connection naming host and port", "[examples][streams]") {
   // Port 1 is privileged and unused on test machines.
   std::string command = std::string(EDDY_EXAMPLE_DIR) + "/echo_client 1 </dev/null 2>&1";
-  FILE* client = ::popen(command.c_str(), "r");
-  REQUIRE(client != nullptr);
-  std::string out;
-  char buf[256];
-  while (std::fgets(buf, sizeof buf, client) != nullptr) out += buf;
-  int status = ::pclose(client);
-  CHECK(WEXITSTATUS(status) == 1);
+  eddy_test::CommandRun client = eddy_test::run_command(command);
+  CHECK(client.exit_code() == 1);
+  const std::string& out = client.out;
   CHECK(out.find("connect to 127.0.0.1:1") != std::string::npos);
 }

@@ -1,99 +1,69 @@
 // The examples teach by their output and their timing, so both are pinned
 // here (with generous bounds: tests never assert speed).
-#include <stdio.h>
-
-#include <chrono>
 #include <string>
 
 #include <catch2/catch.hpp>
 
-#ifndef EDDY_EXAMPLE_DIR
-#error "EDDY_EXAMPLE_DIR must name the directory holding the example binaries"
-#endif
+#include "support/run_command.hpp"
 
-namespace {
-
-struct Run {
-  std::string out;
-  double seconds;
-};
-
-Run run_example(const std::string& name, const std::string& args = "") {
-  std::string command = std::string(EDDY_EXAMPLE_DIR) + "/" + name + " " + args + " 2>/dev/null";
-  auto start = std::chrono::steady_clock::now();
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  Run run;
-  char buf[256];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) run.out += buf;
-  REQUIRE(::pclose(pipe) == 0);
-  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return run;
-}
-
-}  // namespace
+using eddy_test::CommandRun;
+using eddy_test::example_path;
+using eddy_test::run_command;
+using eddy_test::run_example;
 
 TEST_CASE("blocking_sleep prints sleeping, awake!, sleeping, awake! and takes about 2 s", "[examples]") {
-  Run r = run_example("blocking_sleep");
+  CommandRun r = run_example("blocking_sleep");
   CHECK(r.out == "sleeping\nawake!\nsleeping\nawake!\n");
   CHECK(r.seconds >= 2.0);
   CHECK(r.seconds < 30.0);
 }
 
 TEST_CASE("add_timeout prints sleeping, sleeping, awake!, awake! and takes about 1 s", "[examples]") {
-  Run r = run_example("add_timeout");
+  CommandRun r = run_example("add_timeout");
   CHECK(r.out == "sleeping\nsleeping\nawake!\nawake!\n");
   CHECK(r.seconds >= 1.0);
   CHECK(r.seconds < 1.9);  // both waits overlap; 2 s would mean they ran in turn
 }
 
 TEST_CASE("periodic ticks until its limit and stops cleanly", "[examples]") {
-  Run r = run_example("periodic", "3");
+  CommandRun r = run_example("periodic", "3");
   CHECK(r.out == "tick 1\ntick 2\ntick 3\nstopped after 3 ticks\n");
 }
 
 TEST_CASE("periodic stops cleanly on SIGINT", "[examples][signals]") {
-  std::string command = std::string(EDDY_EXAMPLE_DIR) + "/periodic & pid=$!; sleep 0.7; kill -INT $pid; wait $pid";
-  FILE* pipe = ::popen(("sh -c '" + command + "'").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[256];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  CHECK(::pclose(pipe) == 0);
+  CommandRun r = run_command("sh -c '" + example_path("periodic") + " & pid=$!; sleep 0.7; kill -INT $pid; wait $pid'");
+  CHECK(r.status == 0);
+  const std::string& out = r.out;
   CHECK(out.find("tick 1\n") != std::string::npos);
   CHECK(out.find("SIGINT: stopping\nstopped after") != std::string::npos);
 }
 
 TEST_CASE("task_is_not_magic: a task over a blocking function runs in turn, over an async one at once",
           "[examples]") {
-  Run r = run_example("task_is_not_magic");
+  CommandRun r = run_example("task_is_not_magic");
   CHECK(r.out == "sleeping\nawake!\nsleeping\nawake!\n--\nsleeping\nsleeping\nawake!\nawake!\n");
   CHECK(r.seconds >= 3.0);
   CHECK(r.seconds < 30.0);
 }
 
 TEST_CASE("coroutines prints sleeping, sleeping, awake!, awake! and takes about 1 s", "[examples]") {
-  Run r = run_example("coroutines");
+  CommandRun r = run_example("coroutines");
   CHECK(r.out == "sleeping\nsleeping\nawake!\nawake!\n");
   CHECK(r.seconds >= 1.0);
   CHECK(r.seconds < 1.9);
 }
 
 TEST_CASE("run_in_executor keeps the loop ticking while the query blocks a worker", "[examples]") {
-  Run r = run_example("run_in_executor");
+  CommandRun r = run_example("run_in_executor");
   CHECK(r.out.rfind("query started\n", 0) == 0);
   CHECK(r.out.find("tick 3 (the loop is free)") != std::string::npos);
   CHECK(r.out.find("query returned 42 rows") != std::string::npos);
 }
 
 TEST_CASE("blocking_detector names the line that blocked the loop", "[examples][blocking]") {
-  std::string command = std::string(EDDY_EXAMPLE_DIR) + "/blocking_detector 2>&1 >/dev/null";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string err;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) err += buf;
-  CHECK(::pclose(pipe) == 0);
+  CommandRun r = run_command(example_path("blocking_detector") + " 2>&1 >/dev/null");
+  CHECK(r.status == 0);
+  const std::string& err = r.out;
   CHECK(err.find("still blocking the loop") != std::string::npos);
   CHECK(err.find("blocked the loop for 10") != std::string::npos);  // ~1000 ms
   CHECK(err.find("blocking_detector.cpp:28") != std::string::npos);

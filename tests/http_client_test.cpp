@@ -547,13 +547,14 @@ TEST_CASE("a pooled connection the server closed while idle is noticed and not u
   CHECK(server.connections() == 2);
 }
 
-TEST_CASE("an idempotent request failing on a reused connection before any response byte is retried once",
-          "[http][client][pool]") {
-  // The first connection answers one request, then reads the next and
-  // closes without a byte: the race where the server times the connection
-  // out as the request arrives.
-  std::atomic<int> n{0};
-  ScriptedServer server([&n](ScriptConn& c) {
+namespace {
+
+// A server whose first connection answers one request, then reads the next
+// and closes without a byte (the race where a server times a keep-alive
+// connection out as the request arrives); later connections answer all.
+// `n` counts connections and must outlive the server.
+ScriptedServer::Script drops_its_first_connection_after_one_answer(std::atomic<int>& n) {
+  return [&n](ScriptConn& c) {
     if (n++ == 0) {
       c.read_request();
       c.send(hello);
@@ -562,7 +563,15 @@ TEST_CASE("an idempotent request failing on a reused connection before any respo
       return;
     }
     while (!c.read_request().empty()) c.send(hello);
-  });
+  };
+}
+
+}  // namespace
+
+TEST_CASE("an idempotent request failing on a reused connection before any response byte is retried once",
+          "[http][client][pool]") {
+  std::atomic<int> n{0};
+  ScriptedServer server(drops_its_first_connection_after_one_answer(n));
   eddy::IOLoop loop;
   eddy::AsyncHTTPClient client(loop);
   CHECK(loop.run_sync([&] { return client.fetch(server.url()); }).code == 200);
@@ -572,16 +581,7 @@ TEST_CASE("an idempotent request failing on a reused connection before any respo
 
 TEST_CASE("a non-idempotent request failing on a reused connection is not retried", "[http][client][pool]") {
   std::atomic<int> n{0};
-  ScriptedServer server([&n](ScriptConn& c) {
-    if (n++ == 0) {
-      c.read_request();
-      c.send(hello);
-      c.read_request();
-      ::shutdown(c.fd(), SHUT_RDWR);
-      return;
-    }
-    while (!c.read_request().empty()) c.send(hello);
-  });
+  ScriptedServer server(drops_its_first_connection_after_one_answer(n));
   eddy::IOLoop loop;
   eddy::AsyncHTTPClient client(loop);
   CHECK(loop.run_sync([&] { return client.fetch(server.url()); }).code == 200);

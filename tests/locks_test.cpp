@@ -14,43 +14,10 @@
 #include "support/alloc_counter.hpp"
 #include "support/exception_log.hpp"
 #include "support/loop_helpers.hpp"
+#include "support/virtual_time_helpers.hpp"
 
 using namespace eddy_test;
 using eddy::Future;
-
-namespace {
-
-eddy::IOLoopOptions virtual_time() {
-  eddy::IOLoopOptions options;
-  options.virtual_time = true;
-  return options;
-}
-
-// Runs `body` inside the loop, then the loop until it has nothing left to
-// do for `settle` (virtual time: at once).
-template <class F>
-void run_in_loop(eddy::IOLoop& loop, F body, eddy::Clock::duration settle) {
-  loop.run_sync([&] {
-    body();
-    return eddy::sleep(settle);
-  });
-}
-// The same, settling for an hour of virtual time or 20 ms of real time.
-template <class F>
-void run_in_loop(eddy::IOLoop& loop, F body) {
-  run_in_loop(loop, std::move(body), loop.virtual_time() ? eddy::Clock::duration(1h) : eddy::Clock::duration(20ms));
-}
-
-bool timed_out(const Future<void>& f) {
-  try {
-    f.result();
-  } catch (const eddy::TimeoutError&) {
-    return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 // ---- Event -------------------------------------------------------------------
 

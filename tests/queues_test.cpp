@@ -17,42 +17,12 @@
 #include "support/alloc_counter.hpp"
 #include "support/exception_log.hpp"
 #include "support/loop_helpers.hpp"
+#include "support/virtual_time_helpers.hpp"
 
 using namespace eddy_test;
 using eddy::Future;
 
 namespace {
-
-eddy::IOLoopOptions virtual_time() {
-  eddy::IOLoopOptions options;
-  options.virtual_time = true;
-  return options;
-}
-
-// Runs `body` inside the loop, then the loop for `settle` more (under
-// virtual time that costs nothing).
-template <class F>
-void run_in_loop(eddy::IOLoop& loop, F body, eddy::Clock::duration settle) {
-  loop.run_sync([&] {
-    body();
-    return eddy::sleep(settle);
-  });
-}
-// The same, settling for an hour of virtual time or 20 ms of real time.
-template <class F>
-void run_in_loop(eddy::IOLoop& loop, F body) {
-  run_in_loop(loop, std::move(body), loop.virtual_time() ? eddy::Clock::duration(1h) : eddy::Clock::duration(20ms));
-}
-
-template <class T>
-bool timed_out(const Future<T>& f) {
-  try {
-    f.result();
-  } catch (const eddy::TimeoutError&) {
-    return true;
-  }
-  return false;
-}
 
 std::uint64_t next_random(std::uint64_t& state, std::uint64_t mod) {
   state = state * 6364136223846793005ULL + 1442695040888963407ULL;

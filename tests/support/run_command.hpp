@@ -1,0 +1,56 @@
+// Runs a shell command the way the example tests need: everything it prints
+// on stdout (redirections in the command decide what else lands there), its
+// exit status and how long it took. One runner for every example test, so
+// reading, closing and timing are written once.
+#pragma once
+
+#include <stdio.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#ifndef EDDY_EXAMPLE_DIR
+#error "EDDY_EXAMPLE_DIR must name the directory holding the example binaries"
+#endif
+
+namespace eddy_test {
+
+struct CommandRun {
+  std::string out;     // the command's standard output
+  int status = -1;     // pclose's wait status
+  double seconds = 0;  // wall time from start to exit
+  // The exit code when the command exited normally, else -1.
+  int exit_code() const { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+};
+
+// Runs `command` under /bin/sh and waits for it; never throws for a failing
+// command (the caller checks `status`), fails the test if it cannot start.
+inline CommandRun run_command(const std::string& command) {
+  auto start = std::chrono::steady_clock::now();
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  CommandRun run;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) run.out += buf;
+  run.status = ::pclose(pipe);
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return run;
+}
+
+// The path of an example binary.
+inline std::string example_path(const std::string& name) { return std::string(EDDY_EXAMPLE_DIR) + "/" + name; }
+
+// Runs an example with `args` and `redirect` (default: stderr discarded) and
+// requires that it exits with status 0.
+inline CommandRun run_example(const std::string& name, const std::string& args = "",
+                              const std::string& redirect = "2>/dev/null") {
+  CommandRun run = run_command(example_path(name) + " " + args + " " + redirect);
+  INFO(run.out);
+  REQUIRE(run.status == 0);
+  return run;
+}
+
+}  // namespace eddy_test
