@@ -20,21 +20,24 @@
 
 namespace eddy {
 
+/// The limits and behaviour of an HTTPServer: every limit has a default, and
+/// what exceeding it gets (a status, then close). A plain value; see
+/// httpserver.hpp for the thread contract.
 struct HTTPServerOptions {
-  // Close every connection after its response (Tornado's no_keep_alive).
+  /// Close every connection after its response (Tornado's no_keep_alive).
   bool no_keep_alive = false;
-  // Trust X-Real-Ip / X-Forwarded-For for remote_ip and X-Forwarded-Proto /
-  // X-Scheme for protocol: only behind a proxy that sets them.
+  /// Trust X-Real-Ip / X-Forwarded-For for remote_ip and X-Forwarded-Proto /
+  /// X-Scheme for protocol: only behind a proxy that sets them.
   bool xheaders = false;
-  // The request line and header fields together; more: 431, then close.
+  /// The request line and header fields together; more: 431, then close.
   std::size_t max_header_size = 64 * 1024;
-  // A request body (after chunked decoding); more: 413, then close.
+  /// A request body (after chunked decoding); more: 413, then close.
   std::size_t max_body_size = 100 * 1024 * 1024;
-  // A connection waiting for a request, or for the rest of a request head,
-  // closes after this long (so it also bounds a header that trickles in).
+  /// A connection waiting for a request, or for the rest of a request head,
+  /// closes after this long (so it also bounds a header that trickles in).
   Clock::duration idle_connection_timeout = std::chrono::hours(1);
-  // A request body that makes no progress (no byte arrives) for this long
-  // closes the connection: nginx's client_body_timeout, 60 s.
+  /// A request body that makes no progress (no byte arrives) for this long
+  /// closes the connection: nginx's client_body_timeout, 60 s.
   Clock::duration body_timeout = std::chrono::seconds(60);
 };
 
