@@ -84,6 +84,10 @@ class HTTPServer {
   const HTTPServerOptions& options() const noexcept { return shared_->options; }
   /// How many connections are open.
   std::size_t connection_count() const noexcept { return shared_->live; }
+  /// How many writes the server's connections have handed to their streams
+  /// (each one send() when the kernel takes it all): responses finished
+  /// together, as a pipelined batch, go out in one. The loop thread.
+  std::uint64_t write_count() const noexcept { return shared_->writes; }
 
  private:
   /// TCPServer's handle_stream: a weak reference, since the TCPServer lives

@@ -156,7 +156,7 @@ class IOStream {
   /// Why the stream closed (a StreamClosedError), or null while open.
   std::exception_ptr error() const noexcept { return state_->error(); }
 
-  /// The read buffer limit (default 100 MiB). Takes effect from the next read.
+  /// The read buffer limit (default 100 MiB; at most 4 GiB - 1, larger values are clamped). Takes effect from the next read.
   void set_max_buffer_size(std::size_t bytes) noexcept { state_->set_max_buffer_size(bytes); }
   /// The read buffer limit.
   std::size_t max_buffer_size() const noexcept { return state_->max_buffer_size(); }

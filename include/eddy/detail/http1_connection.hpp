@@ -20,29 +20,39 @@
 // which the stream reports by no longer reading, is rescued into a copy at
 // once.) The responses not yet written are freed once empty; request objects come
 // from a per-thread pool (web_handler_access.hpp) and the parser's field
-// array is per thread.
+// array is per thread. State only a request in flight needs now and then
+// (a response buffer of its own, a rescued read, a chunked decoder) lives in
+// a side block that exists only while it is used. Timeouts cost no timer of
+// their own: the server keeps its connections on lists ordered by deadline,
+// swept by one timer (http_server_shared.hpp). An idle keep-alive connection
+// is this object, its stream, the stream's side block and its handler slot.
 //
 // Bad input (the parser's and framing analysis' errors, a body over
 // max_body_size): an error page with its status (400, 413, 431, 501, 505),
 // "Connection: close", then a lingering close: write side shut, input read
 // and dropped for up to 2 s, so the client sees the answer instead of a reset.
 //
-// Lifetime: the server's list owns each live connection (self_), and so do
-// its pending read and write callbacks; the connection drops self_ when it
-// sees its stream closed, and the server drops every self_ when it is
-// destroyed (closing the streams). The close callback and the timer hold
-// only weak references, so no stream owns its own connection (which would
-// free the stream from inside its own teardown).
+// Lifetime: a live connection is owned by its stream's close callback (the
+// stream is the connection's own: a cycle, broken when the stream closes
+// and the callback runs, or is dropped with a loop that is gone), and by its
+// pending read and write callbacks. The server's lists only point at it;
+// closing its stream is all it takes to let it go. The pending read's
+// callback owns the connection, and so the stream's last handle: the stream
+// destroys such a callback only after it has run (or, at loop teardown,
+// been dropped) and while it still counts itself busy, so the stream
+// outlives it (see StreamState::call_delivery).
 //
 // Thread contract: the loop thread.
 #pragma once
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,6 +63,7 @@
 #include "http_framing.hpp"
 #include "http_parser.hpp"
 #include "http_response.hpp"
+#include "http_server_peer.hpp"
 #include "http_server_shared.hpp"
 #include "web_handler_access.hpp"
 
@@ -65,8 +76,8 @@ class HTTP1Connection final : public ResponseChannel,
   // Serves `stream` (accepted from `address`, "ip:port" or "[ip]:port").
   static void serve(const std::shared_ptr<ServerShared>& shared, IOStream stream, const std::string& address);
 
-  HTTP1Connection(std::shared_ptr<ServerShared> shared, IOStream stream, std::string remote_ip)
-      : shared_(std::move(shared)), stream_(std::move(stream)), loop_(&IOLoop::current()), remote_ip_(std::move(remote_ip)) {}
+  HTTP1Connection(std::shared_ptr<ServerShared> shared, IOStream stream, std::string_view remote_ip)
+      : shared_(std::move(shared)), stream_(std::move(stream)), loop_(&IOLoop::current()), remote_ip_(remote_ip) {}
   HTTP1Connection(const HTTP1Connection&) = delete;
   HTTP1Connection& operator=(const HTTP1Connection&) = delete;
   // Runs without touching the loop: a loop being destroyed frees
@@ -87,14 +98,30 @@ class HTTP1Connection final : public ResponseChannel,
   void abort_response() noexcept override { close_now(); }
   void close_when_idle() override;
   void close_now() noexcept override { stream_.close(); }
-  void release_self() noexcept override {
-    std::shared_ptr<HTTP1Connection> last = std::move(self_);
-  }
 
  private:
   enum class Phase : std::uint8_t { head, body, ready, refused };
   static constexpr std::size_t read_size = 64 * 1024;
   static constexpr auto linger_time = std::chrono::seconds(2);
+
+  // What a connection needs only now and then, allocated on first use and
+  // freed once the connection is idle again (drop_parsed), so an idle one
+  // carries one null pointer for all of it.
+  struct Pending {
+    std::string out;      // responses not yet handed to the stream, when out() is not ours
+    std::string rescued;  // a read that completed inside read_into()
+    bool has_rescued = false;
+    std::optional<http::ChunkedDecoder> chunked;  // a chunked body being read
+    bool unused() const noexcept { return out.empty() && !has_rescued && !chunked; }
+  };
+  Pending& pending() {
+    if (!pending_) pending_ = std::make_unique<Pending>();
+    return *pending_;
+  }
+  bool chunked() const noexcept { return pending_ && pending_->chunked; }
+  void drop_pending_if_unused() noexcept {
+    if (pending_ && pending_->unused()) pending_.reset();
+  }
 
   void read_more();
   void on_read(std::size_t n, std::exception_ptr error);
@@ -110,8 +137,9 @@ class HTTP1Connection final : public ResponseChannel,
   void end_after_write(Future<void>& written);
   void linger();
 
-  void arm(Clock::time_point deadline);
-  void arm_after(Clock::duration d) { arm(coarse_now() + d); }
+  // Closes the connection `d` from now unless moved again; `wait` names
+  // the server's list for timeouts of that length.
+  void arm_after(ServedWait wait, Clock::duration d) { shared_->wait_until(*this, wait, coarse_now() + d, *loop_); }
   // The loop's clock, read coarsely (a memory read; it lags by at most a
   // scheduler tick, a few ms, which a timeout of seconds does not notice);
   // the loop's own time under virtual time.
@@ -125,8 +153,7 @@ class HTTP1Connection final : public ResponseChannel,
 #endif
     return loop_->time();
   }
-  void disarm() noexcept { deadline_ = Clock::time_point::max(); }
-  void on_timer();
+  void disarm() noexcept { shared_->no_deadline(*this); }
 
   // The input not yet consumed: in the scratch while a batch parses in
   // place, else in in_.
@@ -140,6 +167,7 @@ class HTTP1Connection final : public ResponseChannel,
       std::string().swap(in_);  // idle: no buffer
       in_pos_ = 0;
     }
+    drop_pending_if_unused();
   }
   // The end of a batch parsed in place: what is left moves into in_, since
   // the scratch belongs to the next read of any stream.
@@ -153,15 +181,16 @@ class HTTP1Connection final : public ResponseChannel,
   // Responses are assembled in one buffer per thread, owned by one
   // connection from its first byte until flush_out() hands it to the stream
   // (always within one loop step). A connection that needs it while another
-  // owns it (a handler finishing another connection's response) uses out_.
+  // owns it (a handler finishing another connection's response) uses a
+  // buffer of its own, in its side block.
   std::string& out() {
     HTTP1Connection*& owner = out_owner();
     if (owner == this) return shared_out();
-    if (owner == nullptr && out_.empty()) {
+    if (owner == nullptr && (!pending_ || pending_->out.empty())) {
       owner = this;
       return shared_out();
     }
-    return out_;
+    return pending().out;
   }
   static HTTP1Connection*& out_owner() noexcept {
     static thread_local HTTP1Connection* owner = nullptr;
@@ -177,33 +206,30 @@ class HTTP1Connection final : public ResponseChannel,
     return buffer.get();
   }
 
+  // Every byte here is paid by each idle keep-alive connection.
   std::shared_ptr<ServerShared> shared_;
-  std::shared_ptr<HTTP1Connection> self_;  // the server's hold, while listed
   IOStream stream_;
   IOLoop* loop_;
-  std::string remote_ip_;
   std::string in_;          // received, not yet consumed from in_pos_
-  std::unique_ptr<std::string> rescued_;  // a read that completed inside read_into()
   std::size_t in_pos_ = 0;
-  std::size_t scratch_size_ = 0;  // > 0: the input is scratch()[0, scratch_size_)
-  std::size_t scanned_ = 0; // the parser's hint for an unfinished head
-  std::string out_;         // responses not yet handed to the stream, when out() is not ours
   RequestHandler* current_ = nullptr;  // the request being answered
-  std::unique_ptr<http::ChunkedDecoder> chunked_;
-  std::uint64_t body_left_ = 0;
-  Clock::time_point deadline_ = Clock::time_point::max();
-  Clock::time_point timer_at_{};
-  Timeout timer_;
+  std::unique_ptr<Pending> pending_;   // see Pending
+  std::uint64_t body_left_ = 0;        // of a Content-Length body
+  std::uint32_t scratch_size_ = 0;  // > 0: the input is scratch()[0, scratch_size_)
+  std::uint32_t scanned_ = 0;       // the parser's hint for an unfinished head (a lower bound)
   Phase phase_ = Phase::head;
   BodyFraming framing_ = BodyFraming::none;
-  bool keep_alive_ = true;
-  bool http10_ = false;
-  bool reading_ = false;
-  bool processing_ = false;
-  bool closing_ = false;    // the last response is out or going: no more requests
-  bool lingering_ = false;
-  bool closed_ = false;
-  bool resume_scheduled_ = false;
+  // One byte for the flags: with it and PeerAddress the object is 200
+  // bytes, and with its control block and malloc's header one 224-byte chunk.
+  bool keep_alive_ : 1 = true;
+  bool http10_ : 1 = false;
+  bool reading_ : 1 = false;
+  bool processing_ : 1 = false;
+  bool closing_ : 1 = false;    // the last response is out or going: no more requests
+  bool lingering_ : 1 = false;
+  bool closed_ : 1 = false;
+  bool resume_scheduled_ : 1 = false;
+  PeerAddress remote_ip_;  // 17 bytes, 1-aligned: in what was padding
 };
 
 inline void HTTP1Connection::serve(const std::shared_ptr<ServerShared>& shared, IOStream stream,
@@ -215,15 +241,13 @@ inline void HTTP1Connection::serve(const std::shared_ptr<ServerShared>& shared, 
     ip.resize(colon);
   }
   stream.set_nodelay(true);
-  auto conn = std::make_shared<HTTP1Connection>(shared, stream, std::move(ip));
-  conn->self_ = conn;
+  auto conn = std::make_shared<HTTP1Connection>(shared, stream, ip);
   shared->link(*conn);
-  std::weak_ptr<HTTP1Connection> weak = conn;
-  stream.set_close_callback([weak] {
-    if (std::shared_ptr<HTTP1Connection> c = weak.lock()) c->on_closed();
+  stream.set_close_callback([conn] {
+    conn->on_closed();
   });
   if (shared->closing_all) return conn->close_now();
-  conn->arm_after(shared->options.idle_connection_timeout);
+  conn->arm_after(ServedWait::idle, shared->options.idle_connection_timeout);
   conn->read_more();
 }
 
@@ -235,41 +259,38 @@ inline void HTTP1Connection::read_more() {
   // past this much unparsed input, wait until requests were answered.
   if (!lingering_ && unparsed() > shared_->options.max_header_size + read_size) return;
   reading_ = true;
-  // A weak reference: the stream owns this callback, and a callback that
-  // owned the connection (and so the stream's last handle) would free the
-  // stream from inside its own teardown.
-  std::weak_ptr<HTTP1Connection> weak = weak_from_this();
-  stream_.read_into(scratch(), scratch_size, true,
-                    [weak = std::move(weak)](std::size_t n, std::exception_ptr error) {
-                      std::shared_ptr<HTTP1Connection> keep = weak.lock();
-                      if (!keep) return;
-                      IOLoop* loop = keep->loop_;
-                      keep->on_read(n, std::move(error));
-                      // The last reference (the server is gone and so is the
-                      // stream) must not go inside the stream's own callback,
-                      // where it would free the stream under its caller.
-                      if (keep.use_count() == 1) loop->add_callback([last = std::move(keep)] {});
-                    });
+  // The callback owns the connection (see "Lifetime" above).
+  std::shared_ptr<HTTP1Connection> self = shared_from_this();
+  stream_.read_into(scratch(), scratch_size, true, [self = std::move(self)](std::size_t n, std::exception_ptr error) {
+    self->on_read(n, std::move(error));
+  });
   if (!stream_.reading() && !stream_.closed()) {
     // Completed inside the call (bytes the stream had buffered): the
     // callback comes from a later job, by when the scratch may hold
     // another stream's bytes. Keep a copy now.
-    rescued_ = std::make_unique<std::string>(scratch(), scratch_size);
+    Pending& p = pending();
+    p.rescued.assign(scratch(), scratch_size);
+    p.has_rescued = true;
   }
 }
 
 inline void HTTP1Connection::on_read(std::size_t n, std::exception_ptr error) {
   reading_ = false;
-  std::unique_ptr<std::string> rescued = std::move(rescued_);
+  std::string rescued;
+  bool was_rescued = pending_ && pending_->has_rescued;
+  if (was_rescued) {
+    rescued.swap(pending_->rescued);
+    pending_->has_rescued = false;
+  }
   // A failed read means the stream closed: the close callback cleans up.
   if (error || closed_) return;
   if (lingering_) return read_more();  // input after a refusal is dropped
-  const char* data = rescued ? rescued->data() : scratch();
+  const char* data = was_rescued ? rescued.data() : scratch();
   bool handler_running = current_ != nullptr && phase_ == Phase::head;
-  if (!rescued && unparsed() == 0 && !handler_running) {
+  if (!was_rescued && unparsed() == 0 && !handler_running) {
     std::string().swap(in_);
     in_pos_ = 0;
-    scratch_size_ = n;  // parse in place
+    scratch_size_ = static_cast<std::uint32_t>(n);  // parse in place (n <= scratch_size)
   } else {
     if (in_pos_ > 0) {
       in_.erase(0, in_pos_);
@@ -277,7 +298,8 @@ inline void HTTP1Connection::on_read(std::size_t n, std::exception_ptr error) {
     }
     in_.append(data, n);
   }
-  if (phase_ == Phase::body) arm_after(shared_->options.body_timeout);  // the body made progress
+  // The body made progress.
+  if (phase_ == Phase::body) arm_after(ServedWait::body, shared_->options.body_timeout);
   process();
 }
 
@@ -307,7 +329,7 @@ inline bool HTTP1Connection::parse_head() {
   if (bytes.empty()) return false;
   http::ParseResult r = http::parse_request_head(bytes, head, shared_->options.max_header_size, scanned_);
   if (r.incomplete()) {
-    scanned_ = bytes.size();
+    scanned_ = static_cast<std::uint32_t>(std::min<std::size_t>(bytes.size(), UINT32_MAX));
     return false;
   }
   scanned_ = 0;

@@ -31,12 +31,12 @@ inline void HTTP1Connection::start_request(const http::RequestHead& head, const 
   req.version.assign(http::version_string(head.version_minor));
   for (const http::HeaderField& field : head.headers) req.headers.add(field.name, field.value);
   req.host.assign(info.host);
-  req.remote_ip = remote_ip_;
+  remote_ip_.copy_to(req.remote_ip);
   req.protocol = "http";
   if (shared_->options.xheaders) {
     // Tornado's rules: the last X-Forwarded-For hop, X-Real-Ip over it; the
     // scheme from X-Scheme or X-Forwarded-Proto when it is http or https.
-    std::string ip = req.headers.get("X-Forwarded-For", remote_ip_);
+    std::string ip = req.headers.get("X-Forwarded-For", req.remote_ip);
     if (std::size_t comma = ip.rfind(','); comma != std::string::npos) ip.erase(0, comma + 1);
     ip = req.headers.get("X-Real-Ip", ip);
     std::size_t b = ip.find_first_not_of(" \t"), e = ip.find_last_not_of(" \t");
@@ -61,11 +61,11 @@ inline void HTTP1Connection::start_request(const http::RequestHead& head, const 
     http::ChunkedLimits limits;
     limits.max_body_size = shared_->options.max_body_size;
     limits.max_trailer_size = shared_->options.max_header_size;
-    chunked_ = std::make_unique<http::ChunkedDecoder>(limits);
+    pending().chunked.emplace(limits);
     phase_ = Phase::body;
   }
   if (phase_ == Phase::body) {
-    arm_after(shared_->options.body_timeout);
+    arm_after(ServedWait::body, shared_->options.body_timeout);
     // The client waits for this before sending the body (RFC 9110 §10.1.1).
     if (info.expect_continue && !http10_ && unparsed() == 0) {
       out() += "HTTP/1.1 100 Continue\r\n\r\n";
@@ -76,7 +76,7 @@ inline void HTTP1Connection::start_request(const http::RequestHead& head, const 
 
 inline bool HTTP1Connection::read_body() {
   std::string& body = HandlerAccess::request(*current_).body;
-  if (!chunked_) {
+  if (!chunked()) {
     std::string_view bytes = input();
     std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, bytes.size()));
     body.append(bytes.data(), take);
@@ -85,7 +85,7 @@ inline bool HTTP1Connection::read_body() {
     if (body_left_ != 0) return false;
   } else {
     for (;;) {
-      http::ChunkResult r = chunked_->decode(input());
+      http::ChunkResult r = pending_->chunked->decode(input());
       in_pos_ += r.consumed;
       if (r.status == http::ChunkStatus::data) {
         body.append(r.data.data(), r.data.size());
@@ -98,7 +98,7 @@ inline bool HTTP1Connection::read_body() {
       }
       break;  // done
     }
-    chunked_.reset();
+    pending_->chunked.reset();
   }
   disarm();
   phase_ = Phase::ready;

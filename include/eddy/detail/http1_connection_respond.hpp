@@ -1,6 +1,6 @@
 // HTTP1Connection's second half: sending responses (one buffer, one write
-// per batch), closing (after the last response, gently after a refusal)
-// and the connection's one lazily moved timer. See http1_connection.hpp.
+// per batch) and closing (after the last response, gently after a refusal).
+// See http1_connection.hpp.
 //
 // Thread contract: the loop thread.
 #pragma once
@@ -38,7 +38,7 @@ inline Future<void> HTTP1Connection::send_response(RequestHandler& h, bool last)
     HandlerAccess::attach(h, nullptr);
     HandlerAccess::release(h);  // the connection's hold
     if (!keep_alive_) closing_ = true;
-    if (!closing_) arm_after(shared_->options.idle_connection_timeout);
+    if (!closing_) arm_after(ServedWait::idle, shared_->options.idle_connection_timeout);
   }
   // Inside a batch the batch writes; a flush() must reach the kernel now.
   if (processing_ && last) return make_ready_future();
@@ -69,11 +69,19 @@ inline void HTTP1Connection::resume_later() {
   });
 }
 
-// Hands out_ to the stream in one write. The future is observed here (a
+// Hands the assembled responses to the stream in one write. The future is observed here (a
 // write to a client that left fails; nobody needs to hear of it).
 inline Future<void> HTTP1Connection::flush_out() {
   bool shared = out_owner() == this;
-  std::string& buffer = shared ? shared_out() : out_;
+  if (!shared && !pending_) {
+    // Nothing assembled: only what closing needs doing.
+    if (closing_ && current_ == nullptr && !lingering_ && !closed_) {
+      Future<void> none = make_ready_future();
+      end_after_write(none);
+    }
+    return make_ready_future();
+  }
+  std::string& buffer = shared ? shared_out() : pending_->out;
   if (shared) out_owner() = nullptr;
   if (buffer.empty() || closed_) {
     buffer.clear();
@@ -85,6 +93,7 @@ inline Future<void> HTTP1Connection::flush_out() {
   }
   // The stream copies only what the kernel does not take at once.
   Future<void> written = stream_.write(buffer);
+  ++shared_->writes;
   if (shared && buffer.capacity() <= 1024 * 1024) {
     buffer.clear();  // the thread's buffer keeps its storage
   } else {
@@ -113,7 +122,7 @@ inline void HTTP1Connection::linger() {
   // An orderly end with nothing unread has no reset to fear.
   if (phase_ != Phase::refused && unparsed() == 0) return close_now();
   ::shutdown(stream_.fd(), SHUT_WR);
-  arm_after(linger_time);
+  arm_after(ServedWait::linger, linger_time);
   std::string().swap(in_);
   in_pos_ = 0;
   scratch_size_ = 0;
@@ -130,7 +139,6 @@ inline void HTTP1Connection::close_when_idle() {
 inline void HTTP1Connection::on_closed() noexcept {
   if (closed_) return;
   closed_ = true;
-  loop_->remove_timeout(timer_);
   if (current_ != nullptr) {
     RequestHandler* h = current_;
     current_ = nullptr;
@@ -142,36 +150,12 @@ inline void HTTP1Connection::on_closed() noexcept {
     HandlerAccess::release(*h);
   }
   std::string().swap(in_);
-  std::string().swap(out_);
+  pending_.reset();
   if (out_owner() == this) {
     shared_out().clear();
     out_owner() = nullptr;
   }
   shared_->unlink(*this, true);
-  release_self();  // the caller holds a reference for the rest of this call
-}
-
-// ---- timeouts ----------------------------------------------------------------
-
-// One timer per connection, moved lazily: a later deadline only updates
-// deadline_ (the timer, when it fires early, re-arms itself), so a
-// keep-alive connection costs no timer operation per request.
-inline void HTTP1Connection::arm(Clock::time_point deadline) {
-  deadline_ = deadline;
-  if (timer_ && timer_at_ <= deadline) return;
-  loop_->remove_timeout(timer_);
-  std::weak_ptr<HTTP1Connection> weak = weak_from_this();
-  timer_at_ = deadline;
-  timer_ = loop_->call_at(deadline, [weak] {
-    if (std::shared_ptr<HTTP1Connection> self = weak.lock()) self->on_timer();
-  });
-}
-
-inline void HTTP1Connection::on_timer() {
-  timer_ = Timeout();
-  if (closed_ || deadline_ == Clock::time_point::max()) return;
-  if (loop_->time() < deadline_) return arm(deadline_);
-  close_now();
 }
 
 }  // namespace eddy::detail

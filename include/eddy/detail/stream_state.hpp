@@ -30,7 +30,7 @@
 //
 // Memory. An idle stream holds no receive buffer (see stream_buffer.hpp) and
 // no write queue (stream_write_queue.hpp); what is left is this object,
-// 224 bytes with its shared_ptr control block (x86-64, libstdc++). State
+// 216 bytes with its shared_ptr control block (x86-64, libstdc++). State
 // that only some streams need (read_into's callback form, a close
 // callback) lives in one block allocated on first use.
 //
@@ -40,6 +40,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -123,7 +124,11 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   std::size_t read_buffer_capacity() const noexcept { return buffer_.capacity(); }
   std::size_t write_buffer_size() const noexcept { return writes_.bytes(); }
   std::size_t max_buffer_size() const noexcept { return max_buffer_size_; }
-  void set_max_buffer_size(std::size_t n) noexcept { max_buffer_size_ = n == 0 ? 1 : n; }
+  // Kept in 32 bits (in padding: 8 bytes per stream), so limits above
+  // 4 GiB - 1 are clamped to that.
+  void set_max_buffer_size(std::size_t n) noexcept {
+    max_buffer_size_ = n == 0 ? 1 : static_cast<std::uint32_t>(std::min<std::size_t>(n, UINT32_MAX));
+  }
 
   // Runs once the stream is closed, scheduled on the loop. Once the loop is
   // gone it is destroyed without running, as the loop's own callbacks were.
@@ -274,7 +279,7 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   bool running_delivery_ = false;  // ... and its callback is running
   bool dispatching_ = false;       // inside on_events()
   std::uint8_t inline_reads_left_ = inline_read_budget;
-  std::size_t max_buffer_size_ = 100 * 1024 * 1024;  // Tornado's default: 100 MiB
+  std::uint32_t max_buffer_size_ = 100 * 1024 * 1024;  // Tornado's default: 100 MiB
   Read read_;
   Delimiter delimiter_;  // read_until's (stream_buffer.hpp); kept apart so Read stays trivially copyable
   // The pending read's future: read_bytes/read_until/read_until_close's or
