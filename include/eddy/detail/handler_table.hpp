@@ -24,7 +24,6 @@
 // Thread contract: single-threaded (the loop thread).
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -153,7 +152,7 @@ class HandlerTable {
       return slot;
     }
     if (used_ == chunk_size_) {
-      std::size_t size = chunks_.empty() ? first_chunk : std::min(2 * chunk_size_, max_chunk);
+      std::size_t size = chunks_.empty() ? first_chunk : 2 * chunk_size_ < max_chunk ? 2 * chunk_size_ : max_chunk;
       chunks_.push_back(std::make_unique<Slot[]>(size));
       chunk_size_ = size;
       used_ = 0;

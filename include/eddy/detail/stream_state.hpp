@@ -40,7 +40,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -127,7 +126,7 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   // Kept in 32 bits (in padding: 8 bytes per stream), so limits above
   // 4 GiB - 1 are clamped to that.
   void set_max_buffer_size(std::size_t n) noexcept {
-    max_buffer_size_ = n == 0 ? 1 : static_cast<std::uint32_t>(std::min<std::size_t>(n, UINT32_MAX));
+    max_buffer_size_ = n == 0 ? 1 : n > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(n);
   }
 
   // Runs once the stream is closed, scheduled on the loop. Once the loop is
