@@ -690,6 +690,46 @@ TEST_CASE("read_into's callback form reports the count from the loop, never insi
   CHECK(std::string(buffer, 5) == "defgh");
 }
 
+TEST_CASE("a read_into count already decided survives the stream closing before its callback runs",
+          "[iostream][callback]") {
+  CurrentLoop c;
+  TcpPair p = loopback_pair();
+  IOStream b(p.server);
+  send_all(p.client, "abcdefgh");
+  CHECK(wait_for(c.loop, b.read_bytes(2)) == "ab");  // "cdefgh" stays buffered
+  char buffer[16];
+  std::size_t got = 99;
+  std::exception_ptr error;
+  // Completed from the buffer inside the call: the outcome waits in a job.
+  b.read_into(buffer, 4, false, [&](std::size_t n, std::exception_ptr e) {
+    got = n;
+    error = e;
+  });
+  CHECK(got == 99);
+  b.close();  // before the job runs
+  spin(c.loop);
+  CHECK(got == 4);
+  CHECK_FALSE(error);
+  CHECK(std::string(buffer, 4) == "cdef");
+  ::close(p.client);
+}
+
+TEST_CASE("IOStream::loop names the stream's loop, and nullptr once that loop is destroyed", "[iostream][lifetime]") {
+  TcpPair p = loopback_pair();
+  std::optional<IOStream> stream;
+  {
+    IOLoop loop;
+    loop.make_current();
+    stream.emplace(p.server);
+    CHECK(stream->loop() == &loop);
+    IOLoop other;
+    IOStream elsewhere(p.client, other);
+    CHECK(elsewhere.loop() == &other);
+  }
+  CHECK(stream->loop() == nullptr);
+  stream.reset();
+}
+
 TEST_CASE("read_into's callback form gets StreamClosedError and the bytes stored when the peer closes",
           "[iostream][callback][errors]") {
   CurrentLoop c;

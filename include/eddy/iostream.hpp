@@ -153,6 +153,10 @@ class IOStream {
     state_->set_close_callback(detail::Function<void()>(std::forward<F>(callback)));
   }
 
+  /// The loop the stream runs on (Tornado's `IOStream.io_loop`), or nullptr
+  /// once that loop is destroyed.
+  IOLoop* loop() const noexcept { return state_->loop(); }
+
   /// Why the stream closed (a StreamClosedError), or null while open.
   std::exception_ptr error() const noexcept { return state_->error(); }
 

@@ -63,7 +63,7 @@ inline void HTTP1Connection::resume_later() {
   if (resume_scheduled_) return;
   resume_scheduled_ = true;
   std::shared_ptr<HTTP1Connection> self = shared_from_this();
-  loop_->add_callback([self = std::move(self)] {
+  loop().add_callback([self = std::move(self)] {
     self->resume_scheduled_ = false;
     self->process();
   });
@@ -145,7 +145,7 @@ inline void HTTP1Connection::on_closed() noexcept {
     try {
       HandlerAccess::client_gone(*h);
     } catch (...) {
-      loop_->handle_exception(std::current_exception(), "HTTP on_connection_close");
+      loop().handle_exception(std::current_exception(), "HTTP on_connection_close");
     }
     HandlerAccess::release(*h);
   }

@@ -135,15 +135,14 @@ inline bool StreamState::try_complete_into() {
 }
 
 inline bool StreamState::resolve_into() {
-  std::size_t filled = read_.filled;
   read_.kind = ReadKind::none;
   if (read_.to_callback) {
-    deliver_into(filled, nullptr);
+    deliver_into(nullptr);
     return true;
   }
   Future<std::size_t> future = std::move(std::get<Future<std::size_t>>(future_));
   future_ = std::monostate{};
-  future.set_result(filled);
+  future.set_result(read_.filled);
   return true;
 }
 
@@ -196,7 +195,7 @@ inline void StreamState::finish_read_on_close() {
   if (!reading()) return;
   if (read_.kind == ReadKind::into && read_.to_callback) {
     read_.kind = ReadKind::none;
-    deliver_into(read_.filled, failure());
+    deliver_into(failure());
   } else if (read_.kind == ReadKind::into) {
     Future<std::size_t> future = std::move(std::get<Future<std::size_t>>(future_));
     future_ = std::monostate{};
@@ -233,13 +232,17 @@ struct StreamState::DeliveryJob {
 // an inline read, or a closed stream), it runs from a job on the loop, never
 // inside the call. Until it has run the stream counts as busy, so the hold
 // keeps it alive.
-inline void StreamState::deliver_into(std::size_t n, std::exception_ptr error) {
+//
+// The count the callback gets stays in read_.filled (read_.kind is none
+// already): no read can start until the callback has run (delivering_), and
+// closing touches only read_.kind, so nothing overwrites it meanwhile; this
+// keeps Extras one 96-byte malloc chunk.
+inline void StreamState::deliver_into(std::exception_ptr error) {
   IOLoop* l = loop();
   if (l == nullptr) {
     extras_->callback = nullptr;
     return;
   }
-  extras_->n = n;
   extras_->error = std::move(error);
   delivering_ = true;
   if (dispatching_) {
@@ -263,10 +266,11 @@ inline void StreamState::deliver_into(std::size_t n, std::exception_ptr error) {
 inline void StreamState::call_delivery() noexcept {
   IntoCallback callback = std::move(extras_->callback);
   std::exception_ptr error = std::move(extras_->error);
+  std::size_t n = read_.filled;  // before the callback starts the next read
   delivering_ = false;
   running_delivery_ = true;
   try {
-    callback(extras_->n, std::move(error));
+    callback(n, std::move(error));
   } catch (...) {
     if (IOLoop* l = loop()) l->handle_exception(std::current_exception());
   }

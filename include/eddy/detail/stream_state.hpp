@@ -147,6 +147,8 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   }
 
   // The handler's entry points.
+  // The loop, or nullptr once it is gone.
+  IOLoop* loop() const noexcept { return anchor_->loop; }
   void on_events(std::uint32_t events);
   void on_handler_destroyed() noexcept;
 
@@ -169,13 +171,17 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   };
   // What only some streams use, allocated on first use and kept, so a
   // stream that uses neither carries one pointer for them.
+  // 88 bytes, so with malloc's header it fills a 96-byte chunk: the count
+  // a callback gets is not kept here but in read_.filled (see deliver_into).
   struct Extras {
-    // read_into's callback form: the callback and the outcome it gets.
+    // read_into's callback form: the callback and the error it gets.
     IntoCallback callback;
-    std::size_t n = 0;
     std::exception_ptr error;
     Function<void()> close_callback;
   };
+#if defined(__GLIBCXX__) && defined(__LP64__)
+  static_assert(sizeof(Extras) <= 88, "Extras must fit a 96-byte malloc chunk");
+#endif
   Extras& extras() {
     if (!extras_) extras_ = std::make_unique<Extras>();
     return *extras_;
@@ -188,8 +194,6 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   }
   struct DeliveryJob;
 
-  // The loop, or nullptr once it is gone.
-  IOLoop* loop() const noexcept { return anchor_->loop; }
   // What operations on a closed stream fail with: why it closed, unless
   // the loop has gone since (then that).
   std::exception_ptr failure() const {
@@ -249,7 +253,7 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   bool fail_read(const std::string& why);
   Future<std::string> take_read_future();
   void finish_read_on_close();
-  void deliver_into(std::size_t n, std::exception_ptr error);
+  void deliver_into(std::exception_ptr error);
   void call_delivery() noexcept;
   void abandon_delivery() noexcept;
   void handle_read();
