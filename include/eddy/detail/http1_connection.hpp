@@ -16,13 +16,14 @@
 // scratch buffer per thread: read_into's callback runs straight from the
 // stream's handler, right after the recv, so the bytes are parsed in place
 // before any other stream can read; only what a batch leaves unparsed is
-// copied into the connection. (A read that completes inside read_into(),
+// copied into the connection's side block. (A read that completes inside read_into(),
 // which the stream reports by no longer reading, is rescued into a copy at
 // once.) The responses not yet written are freed once empty; request objects come
 // from a per-thread pool (web_handler_access.hpp) and the parser's field
 // array is per thread. State only a request in flight needs now and then
 // (a response buffer of its own, a rescued read, a chunked decoder) lives in
-// a side block that exists only while it is used. Timeouts cost no timer of
+// a side block that exists only while it is used (so does input a batch left
+// unparsed: a request that arrives in pieces). Timeouts cost no timer of
 // their own: the server keeps its connections on lists ordered by deadline,
 // swept by one timer (http_server_shared.hpp). An idle keep-alive connection
 // is this object, its stream, the stream's side block and its handler slot.
@@ -71,8 +72,9 @@ namespace eddy::detail {
 
 // ServedConnection is the last base so that the small members below sit in
 // its tail padding (after its 1-byte wait_; the Itanium C++ ABI reuses a
-// non-POD base's tail padding): the object is 184 bytes, 200 with
-// make_shared's control block, one 208-byte malloc chunk.
+// non-POD base's tail padding). With unparsed input kept in the side block,
+// the object is 152 bytes, 168 with make_shared's control block: one
+// 176-byte malloc chunk.
 class HTTP1Connection final : public ResponseChannel,
                               public std::enable_shared_from_this<HTTP1Connection>,
                               public ServedConnection {
@@ -112,11 +114,12 @@ class HTTP1Connection final : public ResponseChannel,
   // freed once the connection is idle again (drop_parsed), so an idle one
   // carries one null pointer for all of it.
   struct Pending {
+    std::string in;       // input a batch left unparsed (a partial request), from in_pos_
     std::string out;      // responses not yet handed to the stream, when out() is not ours
     std::string rescued;  // a read that completed inside read_into()
     bool has_rescued = false;
     std::optional<http::ChunkedDecoder> chunked;  // a chunked body being read
-    bool unused() const noexcept { return out.empty() && !has_rescued && !chunked; }
+    bool unused() const noexcept { return in.empty() && out.empty() && !has_rescued && !chunked; }
   };
   Pending& pending() {
     if (!pending_) pending_ = std::make_unique<Pending>();
@@ -160,26 +163,29 @@ class HTTP1Connection final : public ResponseChannel,
   }
   void disarm() noexcept { shared_->no_deadline(*this); }
 
-  // The input not yet consumed: in the scratch while a batch parses in
-  // place, else in in_.
+  // The input not yet consumed, from in_pos_: in the scratch while a batch
+  // parses in place, else what an earlier batch left in the side block.
   std::string_view input() const noexcept {
     if (scratch_size_ != 0) return std::string_view(scratch() + in_pos_, scratch_size_ - in_pos_);
-    return std::string_view(in_).substr(in_pos_);
+    if (!pending_) return {};
+    return std::string_view(pending_->in).substr(in_pos_);
   }
   std::size_t unparsed() const noexcept { return input().size(); }
+  // Forgets every byte not yet consumed and frees its memory.
+  void drop_input() noexcept {
+    if (pending_) std::string().swap(pending_->in);
+    in_pos_ = 0;
+  }
   void drop_parsed() {
-    if (scratch_size_ == 0 && in_pos_ == in_.size()) {
-      std::string().swap(in_);  // idle: no buffer
-      in_pos_ = 0;
-    }
+    if (scratch_size_ == 0 && unparsed() == 0) drop_input();  // idle: no buffer
     drop_pending_if_unused();
   }
-  // The end of a batch parsed in place: what is left moves into in_, since
-  // the scratch belongs to the next read of any stream.
+  // The end of a batch parsed in place: what is left moves into the side
+  // block, since the scratch belongs to the next read of any stream.
   void keep_unparsed() {
     if (scratch_size_ == 0) return;
     std::string_view rest = input();
-    in_.assign(rest.data(), rest.size());
+    if (!rest.empty()) pending().in.assign(rest.data(), rest.size());
     in_pos_ = 0;
     scratch_size_ = 0;
   }
@@ -230,8 +236,7 @@ class HTTP1Connection final : public ResponseChannel,
   std::uint32_t scanned_ = 0;       // the parser's hint for an unfinished head (a lower bound)
   std::shared_ptr<ServerShared> shared_;
   IOStream stream_;
-  std::string in_;  // received, not yet consumed from in_pos_
-  std::size_t in_pos_ = 0;
+  std::size_t in_pos_ = 0;  // the first byte of input() (see there)
   RequestHandler* current_ = nullptr;  // the request being answered
   std::unique_ptr<Pending> pending_;   // see Pending
   std::uint64_t body_left_ = 0;        // of a Content-Length body
@@ -239,7 +244,7 @@ class HTTP1Connection final : public ResponseChannel,
 
 #if defined(__GLIBCXX__) && defined(__LP64__) && !defined(_WIN32)
 // The layout the idle-connection figure (bench/http-bench) rests on.
-static_assert(sizeof(HTTP1Connection) <= 184, "an idle HTTP connection must fit a 208-byte malloc chunk");
+static_assert(sizeof(HTTP1Connection) <= 152, "an idle HTTP connection must fit a 176-byte malloc chunk");
 #endif
 
 inline void HTTP1Connection::serve(const std::shared_ptr<ServerShared>& shared, IOStream stream,
@@ -298,15 +303,15 @@ inline void HTTP1Connection::on_read(std::size_t n, std::exception_ptr error) {
   const char* data = was_rescued ? rescued.data() : scratch();
   bool handler_running = current_ != nullptr && phase_ == Phase::head;
   if (!was_rescued && unparsed() == 0 && !handler_running) {
-    std::string().swap(in_);
-    in_pos_ = 0;
+    drop_input();
     scratch_size_ = static_cast<std::uint32_t>(n);  // parse in place (n <= scratch_size)
   } else {
+    std::string& in = pending().in;
     if (in_pos_ > 0) {
-      in_.erase(0, in_pos_);
+      in.erase(0, in_pos_);
       in_pos_ = 0;
     }
-    in_.append(data, n);
+    in.append(data, n);
   }
   // The body made progress.
   if (phase_ == Phase::body) arm_after(ServedWait::body, shared_->options.body_timeout);

@@ -123,8 +123,7 @@ inline void HTTP1Connection::linger() {
   if (phase_ != Phase::refused && unparsed() == 0) return close_now();
   ::shutdown(stream_.fd(), SHUT_WR);
   arm_after(ServedWait::linger, linger_time);
-  std::string().swap(in_);
-  in_pos_ = 0;
+  drop_input();
   scratch_size_ = 0;
   read_more();
 }
@@ -149,7 +148,7 @@ inline void HTTP1Connection::on_closed() noexcept {
     }
     HandlerAccess::release(*h);
   }
-  std::string().swap(in_);
+  drop_input();
   pending_.reset();
   if (out_owner() == this) {
     shared_out().clear();
