@@ -246,6 +246,8 @@ struct AsFuture<Future<T>> {
 /// @endcond
 
 // ---- IOLoop members that speak futures ------------------------------------
+/// @cond EDDY_DETAIL
+// (Documented where IOLoopImpl declares them.)
 
 template <class D>
 template <class F>
@@ -372,6 +374,8 @@ inline detail::ThreadPool& detail::IOLoopImpl<D>::executor() {
   if (!executor_) executor_ = std::make_unique<detail::ThreadPool>(max_executor_threads_);
   return *executor_;
 }
+
+/// @endcond
 
 }  // namespace eddy
 

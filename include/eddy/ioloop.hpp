@@ -28,6 +28,7 @@
 
 #include "detail/blocking_detector.hpp"
 #include "detail/config.hpp"
+#include "detail/deferred.hpp"
 #include "detail/fd_ops.hpp"
 #include "detail/frame_list.hpp"
 #include "detail/function.hpp"
@@ -76,13 +77,7 @@ struct LoopAnchor {
 /// @cond EDDY_DETAIL
 namespace detail {
 /// @endcond
-// IOLoop named through the template parameter, so that code in IOLoopImpl
-// which needs the complete type (a variable of it) is checked at instantiation.
-template <class Dummy>
-struct LoopOf {
-  using type = IOLoop;
-};
-
+/// IOLoop's members, in a template so that only those a program uses are compiled (see IOLoop).
 template <class Dummy>
 class IOLoopImpl {
  public:
@@ -127,7 +122,7 @@ class IOLoopImpl {
   /// never made current itself, so a loop built later still becomes current.
   static IOLoop& current() {
     if (detail::current_loop != nullptr) return *detail::current_loop;
-    static thread_local typename LoopOf<Dummy>::type default_loop(IOLoopOptions{}, false);
+    static thread_local Deferred<IOLoop, Dummy> default_loop(IOLoopOptions{}, false);
     return default_loop;
   }
   /// The loop current on this thread, or nullptr if none was made current
@@ -565,7 +560,13 @@ class IOLoopImpl {
 /// README's thread contract). Its members live in detail::IOLoopImpl, a class template over a dummy
 /// parameter, so that only the members a program uses are compiled (a plain class's inline members, and
 /// every template they use, are compiled in every translation unit that includes the header).
+// Doxygen does not see the detail namespace (its opening is hidden from it), so it finds
+// the base, and shows its members on this page, by the name IOLoopImpl.
+#if defined(EDDY_DOXYGEN)
+class IOLoop : public IOLoopImpl<void> {
+#else
 class IOLoop : public detail::IOLoopImpl<void> {
+#endif
  public:
   /// A loop over the platform's best backend (epoll on Linux, kqueue on macOS
   /// and the BSDs). Throws std::system_error if the OS refuses.

@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "deferred.hpp"
 #include "fd_ops.hpp"
 #include "poller.hpp"
 #include "thread.hpp"  // std::mutex, std::lock_guard
@@ -46,7 +47,6 @@ struct SignalRegistration {
 inline SignalRegistration signal_registrations[signal_count];
 inline std::mutex signal_mutex;
 
-template <class = void>
 inline void relay_signal(int signum) {
   int saved_errno = errno;  // write(2) below must not clobber the interrupted code's errno
   SignalSink* sink = signal_registrations[signum].sink.load(std::memory_order_acquire);
@@ -58,16 +58,16 @@ inline void relay_signal(int signum) {
   errno = saved_errno;
 }
 
-template <class = void>
-inline void check_signal_number(int signum) {
+template <class D = void>
+inline void check_signal_number(Deferred<int, D> signum) {
   if (signum <= 0 || signum >= signal_count || signum == SIGKILL || signum == SIGSTOP) {
     throw std::invalid_argument("eddy: cannot handle signal " + std::to_string(signum));
   }
 }
 
 // Routes signum to `sink`. Throws std::logic_error if another loop owns it.
-template <class = void>
-inline void install_signal(int signum, SignalSink* sink) {
+template <class D = void>
+inline void install_signal(Deferred<int, D> signum, SignalSink* sink) {
   check_signal_number<>(signum);
   std::lock_guard<std::mutex> lock(signal_mutex);
   SignalRegistration& reg = signal_registrations[signum];
@@ -78,7 +78,7 @@ inline void install_signal(int signum, SignalSink* sink) {
                            " is already handled by another IOLoop");
   }
   struct sigaction action {};
-  action.sa_handler = &relay_signal<>;
+  action.sa_handler = &relay_signal;
   sigfillset(&action.sa_mask);
   // SA_RESTART keeps unrelated blocking calls elsewhere in the program from
   // failing with EINTR; the loop's own wait is woken by the poller instead.
@@ -93,7 +93,6 @@ inline void install_signal(int signum, SignalSink* sink) {
 
 // Restores the disposition that was in place before install_signal(). Does
 // nothing if `sink` does not own signum.
-template <class = void>
 inline void uninstall_signal(int signum, SignalSink* sink) noexcept {
   if (signum <= 0 || signum >= signal_count) return;
   std::lock_guard<std::mutex> lock(signal_mutex);
