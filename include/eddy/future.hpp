@@ -153,7 +153,8 @@ class Future {
   friend class detail::FutureState;
   template <class>
   friend class detail::FutureAwaiter;
-  friend class IOLoop;
+  template <class>
+  friend class detail::IOLoopImpl;
   explicit Future(detail::FutureState<T>* state) noexcept : state_(state) { state_->add_ref(); }
 
   void check_done(const char* what) const {
@@ -173,7 +174,9 @@ Future<std::decay_t<T>> make_ready_future(T&& value) {
   f.set_result(std::forward<T>(value));
   return f;
 }
-/// A Future<void> already resolved.
+/// A Future<void> already resolved. (A template only so that it is compiled
+/// where it is used; call it as make_ready_future().)
+template <class = void>
 inline Future<void> make_ready_future() {
   Future<void> f;
   f.set_result();
@@ -190,6 +193,7 @@ Future<T> make_failed_future(std::exception_ptr error) {
 /// @cond EDDY_DETAIL
 namespace detail {
 
+template <class>
 inline void report_unretrieved(std::exception_ptr error) noexcept {
   IOLoop* loop = IOLoop::current_or_null();
   if (loop != nullptr) {
@@ -199,11 +203,13 @@ inline void report_unretrieved(std::exception_ptr error) noexcept {
   }
 }
 
+template <class>
 inline void schedule_job(const LoopAnchor* anchor, Function<void()>&& job) {
   IOLoop* loop = anchor != nullptr ? anchor->loop : nullptr;
   (loop != nullptr ? *loop : IOLoop::current()).add_callback(std::move(job));
 }
 
+template <class>
 inline void report_callback_error(std::exception_ptr error) {
   IOLoop::current().handle_exception(std::move(error));
 }
@@ -240,20 +246,25 @@ struct AsFuture<Future<T>> {
 /// @endcond
 
 // ---- IOLoop members that speak futures ------------------------------------
+/// @cond EDDY_DETAIL
+// (Documented where IOLoopImpl declares them.)
 
+template <class D>
 template <class F>
-auto IOLoop::run_sync(F&& func) {
+auto detail::IOLoopImpl<D>::run_sync(F&& func) {
   return run_sync_impl(func, -1);
 }
 
+template <class D>
 template <class F, class Rep, class Period>
-auto IOLoop::run_sync(F&& func, std::chrono::duration<Rep, Period> timeout) {
+auto detail::IOLoopImpl<D>::run_sync(F&& func, std::chrono::duration<Rep, Period> timeout) {
   std::int64_t ns = detail::to_ns_saturating(timeout);
   return run_sync_impl(func, ns < 0 ? 0 : ns);
 }
 
+template <class D>
 template <class F>
-auto IOLoop::run_sync_impl(F& func, std::int64_t timeout_ns) {
+auto detail::IOLoopImpl<D>::run_sync_impl(F& func, std::int64_t timeout_ns) {
   using Adapter = detail::AsFuture<std::invoke_result_t<F&>>;
   using FutureType = typename Adapter::type;
   // Checked before anything is queued: a nested call leaves nothing behind.
@@ -309,8 +320,9 @@ auto IOLoop::run_sync_impl(F& func, std::int64_t timeout_ns) {
   return outcome.result();
 }
 
+template <class D>
 template <class T, class F>
-void IOLoop::add_future(Future<T> future, F&& callback) {
+void detail::IOLoopImpl<D>::add_future(Future<T> future, F&& callback) {
   // The done-callbacks are scheduled on this loop, whichever loop is current
   // where the future resolves (say, before start() with another current).
   future.state_->schedule_on(anchor_);
@@ -323,8 +335,9 @@ void IOLoop::add_future(Future<T> future, F&& callback) {
   });
 }
 
+template <class D>
 template <class F>
-auto IOLoop::run_in_executor(F&& func) {
+auto detail::IOLoopImpl<D>::run_in_executor(F&& func) {
   using R = std::invoke_result_t<std::decay_t<F>&>;
   assert_loop_thread();
   Future<R> future;
@@ -356,10 +369,13 @@ auto IOLoop::run_in_executor(F&& func) {
   return future;
 }
 
-inline detail::ThreadPool& IOLoop::executor() {
+template <class D>
+inline detail::ThreadPool& detail::IOLoopImpl<D>::executor() {
   if (!executor_) executor_ = std::make_unique<detail::ThreadPool>(max_executor_threads_);
   return *executor_;
 }
+
+/// @endcond
 
 }  // namespace eddy
 

@@ -43,6 +43,8 @@ struct TaskCallback {
 template <>
 struct TaskCallback<void> {
   Future<void> future;
+  // A template so that it is compiled only where used (see detail/deferred.hpp).
+  template <class = void>
   void operator()() const {
     if (!future.done()) Future<void>(future).set_result();
   }
@@ -68,6 +70,7 @@ Future<T> task(F&& fn, Args&&... args) {
 
 /// A future that resolves after `delay` on IOLoop::current(): the
 /// asynchronous sleep. Never use std::this_thread::sleep_for on the loop.
+template <class = void>
 inline Future<void> sleep(Clock::duration delay) {
   Future<void> future;
   IOLoop::current().call_later(delay, [future]() mutable { future.set_result(); });
@@ -166,6 +169,7 @@ Future<std::vector<T>> multi(std::vector<Future<T>> futures) {
 }
 
 /// Every future done; the first failure fails it.
+template <class = void>
 inline Future<void> multi(std::vector<Future<void>> futures) {
   auto g = std::make_shared<detail::Gathering<void, std::monostate>>(futures.size(), std::monostate());
   Future<void> result = g->result;

@@ -28,6 +28,7 @@
 
 #include "detail/blocking_detector.hpp"
 #include "detail/config.hpp"
+#include "detail/deferred.hpp"
 #include "detail/fd_ops.hpp"
 #include "detail/frame_list.hpp"
 #include "detail/function.hpp"
@@ -46,6 +47,7 @@ namespace eddy {
 
 template <class T>
 class Future;
+class IOLoop;
 
 /// @cond EDDY_DETAIL
 namespace detail {
@@ -72,7 +74,12 @@ struct LoopAnchor {
 /// The event loop: timeouts, callbacks, fd handlers and signals on one thread, as Tornado's IOLoop.
 ///
 /// One thread runs it; add_callback is the one member safe from any thread (see the file comment and the README's thread contract).
-class IOLoop {
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// IOLoop's members, in a template so that only those a program uses are compiled (see IOLoop).
+template <class Dummy>
+class IOLoopImpl {
  public:
   /// No events: a handler registered with NONE is kept but not polled.
   static constexpr std::uint32_t NONE = 0;
@@ -90,15 +97,15 @@ class IOLoop {
 
   /// A loop over the platform's best backend (epoll on Linux, kqueue on macOS
   /// and the BSDs). Throws std::system_error if the OS refuses.
-  IOLoop() : IOLoop(IOLoopOptions{}) {}
+  IOLoopImpl() : IOLoopImpl(IOLoopOptions{}) {}
   /// A loop over a chosen backend; std::invalid_argument if this build lacks it.
-  explicit IOLoop(Backend backend) : IOLoop(IOLoopOptions{backend, false, {}}) {}
+  explicit IOLoopImpl(Backend backend) : IOLoopImpl(IOLoopOptions{backend, false, {}}) {}
   /// As Tornado 4.5, a new loop becomes current on the constructing thread
   /// when no loop is current there yet (make_current() covers other cases).
-  explicit IOLoop(const IOLoopOptions& options) : IOLoop(options, true) {}
+  explicit IOLoopImpl(const IOLoopOptions& options) : IOLoopImpl(options, true) {}
 
-  IOLoop(const IOLoop&) = delete;
-  IOLoop& operator=(const IOLoop&) = delete;
+  IOLoopImpl(const IOLoopImpl&) = delete;
+  IOLoopImpl& operator=(const IOLoopImpl&) = delete;
 
   /// Destroying a running loop is a bug (asserted in debug builds). Teardown
   /// is explicit and ordered (detail/ioloop_teardown.hpp): the executor is
@@ -107,7 +114,7 @@ class IOLoop {
   /// still valid, so their destructors may call the loop (remove_handler,
   /// remove_timeout work; add_callback and run_in_executor drop the work);
   /// signal dispositions are restored; the anchor then reads nullptr.
-  ~IOLoop() { tear_down(); }
+  ~IOLoopImpl() { tear_down(); }
 
   /// The loop running on this thread; else the one made current (by
   /// make_current(), or by being the first loop built while none was
@@ -115,14 +122,14 @@ class IOLoop {
   /// never made current itself, so a loop built later still becomes current.
   static IOLoop& current() {
     if (detail::current_loop != nullptr) return *detail::current_loop;
-    static thread_local IOLoop default_loop(IOLoopOptions{}, false);
+    static thread_local Deferred<IOLoop, Dummy> default_loop(IOLoopOptions{}, false);
     return default_loop;
   }
   /// The loop current on this thread, or nullptr if none was made current
   /// (does not create the default loop).
   static IOLoop* current_or_null() noexcept { return detail::current_loop; }
   /// Makes this loop current on the calling thread (start() does it too).
-  void make_current() noexcept { detail::current_loop = this; }
+  void make_current() noexcept { detail::current_loop = &self(); }
   /// Makes no loop current on the calling thread.
   static void clear_current() noexcept { detail::current_loop = nullptr; }
 
@@ -411,14 +418,18 @@ class IOLoop {
  private:
   class RunScope;
 
-  IOLoop(const IOLoopOptions& options, bool become_current)
+  // The loop itself: IOLoop derives from this class and adds no members.
+  // The bodies that need it are instantiated where IOLoop is complete.
+  IOLoop& self() noexcept { return static_cast<IOLoop&>(*this); }
+
+  IOLoopImpl(const IOLoopOptions& options, bool become_current)
       : poller_(options.backend),
         virtual_time_(options.virtual_time),
         virtual_now_(detail::to_ns(options.virtual_start)),
         serial_(detail::next_loop_serial.fetch_add(1, std::memory_order_relaxed)),
-        anchor_(std::make_shared<detail::LoopAnchor>(detail::LoopAnchor{this})) {
+        anchor_(std::make_shared<detail::LoopAnchor>(detail::LoopAnchor{&self()})) {
     sink_.poller = &poller_;
-    if (become_current && detail::current_loop == nullptr) detail::current_loop = this;
+    if (become_current && detail::current_loop == nullptr) detail::current_loop = &self();
   }
   void tear_down() noexcept;
   void drop_queued_callbacks() noexcept;
@@ -537,6 +548,32 @@ class IOLoop {
     unsigned cores = std::thread::hardware_concurrency();
     return cores == 0 ? 4 : static_cast<std::size_t>(cores) * 5;
   }
+};
+
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
+
+/// The event loop: timeouts, callbacks, fd handlers and signals on one thread, as Tornado's IOLoop.
+///
+/// One thread runs it; add_callback is the one member safe from any thread (see the file comment and the
+/// README's thread contract). Its members live in detail::IOLoopImpl, a class template over a dummy
+/// parameter, so that only the members a program uses are compiled (a plain class's inline members, and
+/// every template they use, are compiled in every translation unit that includes the header).
+// Doxygen does not see the detail namespace (its opening is hidden from it), so it finds
+// the base, and shows its members on this page, by the name IOLoopImpl.
+#if defined(EDDY_DOXYGEN)
+class IOLoop : public IOLoopImpl<void> {
+#else
+class IOLoop : public detail::IOLoopImpl<void> {
+#endif
+ public:
+  /// A loop over the platform's best backend (epoll on Linux, kqueue on macOS
+  /// and the BSDs). Throws std::system_error if the OS refuses.
+  IOLoop() = default;
+  using IOLoopImpl::IOLoopImpl;
+  IOLoop(const IOLoop&) = delete;
+  IOLoop& operator=(const IOLoop&) = delete;
 };
 
 }  // namespace eddy

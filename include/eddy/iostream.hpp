@@ -55,18 +55,20 @@
 
 namespace eddy {
 
-/// A non-blocking socket with read and write buffers, as Tornado's IOStream.
-///
-/// A shared handle: copies name the same stream. Used on its loop's thread; see the file comment for reads, writes, closing and lifetime.
-class IOStream {
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// IOStream's members, in a template so that only those a program uses are compiled (see IOLoop).
+template <class Dummy>
+class IOStreamImpl {
  public:
   /// Takes ownership of a connected socket (or socketpair end), sets
   /// O_NONBLOCK and registers it with IOLoop::current(). Throws
   /// std::invalid_argument for a negative fd and std::system_error if the
   /// loop refuses it; then the caller still owns the fd.
-  explicit IOStream(int fd) : IOStream(fd, IOLoop::current()) {}
+  explicit IOStreamImpl(int fd) : IOStreamImpl(fd, IOLoop::current()) {}
   /// As IOStream(fd), on `loop` instead of IOLoop::current().
-  IOStream(int fd, IOLoop& loop) : state_(std::make_shared<detail::StreamState>(loop, fd)) {
+  IOStreamImpl(int fd, IOLoop& loop) : state_(std::make_shared<detail::StreamState>(loop, fd)) {
     try {
       state_->attach();
     } catch (...) {
@@ -75,16 +77,16 @@ class IOStream {
     }
   }
   /// Another handle to the same stream.
-  IOStream(const IOStream&) = default;
+  IOStreamImpl(const IOStreamImpl&) = default;
   /// Takes over the handle.
-  IOStream(IOStream&&) noexcept = default;
+  IOStreamImpl(IOStreamImpl&&) noexcept = default;
   /// Makes this a handle to the stream of `other`.
-  IOStream& operator=(IOStream other) noexcept {
+  IOStreamImpl& operator=(IOStreamImpl other) noexcept {
     std::swap(state_, other.state_);
     return *this;
   }
   /// The last handle of an idle stream closes it (see StreamState's sticky hold).
-  ~IOStream() { detail::StreamState::release_if_last(state_); }
+  ~IOStreamImpl() { detail::StreamState::release_if_last(state_); }
 
   /// Exactly n bytes; with partial, whatever is available as soon as anything
   /// is, up to n. n == 0 resolves with "" at once.
@@ -186,12 +188,27 @@ class IOStream {
   }
 
   /// True when both handles name the same stream.
-  friend bool operator==(const IOStream& a, const IOStream& b) noexcept { return a.state_ == b.state_; }
+  friend bool operator==(const IOStreamImpl& a, const IOStreamImpl& b) noexcept { return a.state_ == b.state_; }
   /// The negation of ==.
-  friend bool operator!=(const IOStream& a, const IOStream& b) noexcept { return a.state_ != b.state_; }
+  friend bool operator!=(const IOStreamImpl& a, const IOStreamImpl& b) noexcept { return a.state_ != b.state_; }
 
  private:
   std::shared_ptr<detail::StreamState> state_;
+};
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
+
+/// A non-blocking socket with read and write buffers, as Tornado's IOStream.
+///
+/// A shared handle: copies name the same stream. Used on its loop's thread; see the file comment for reads, writes, closing and lifetime.
+#if defined(EDDY_DOXYGEN)
+class IOStream : public IOStreamImpl<void> {
+#else
+class IOStream : public detail::IOStreamImpl<void> {
+#endif
+ public:
+  using IOStreamImpl::IOStreamImpl;
 };
 
 }  // namespace eddy

@@ -28,19 +28,25 @@
 #include <string>
 #include <utility>
 
+#include "detail/deferred.hpp"
 #include "detail/waiter_list.hpp"
 #include "future.hpp"
 #include "ioloop.hpp"
 
 namespace eddy {
 
-/// A flag coroutines can wait for. Waiting while it is set finishes at once.
-class Event {
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// Event's members, in a template so that only those a program uses are compiled (see IOLoop).
+template <class Dummy>
+class EventImpl {
  public:
-  Event() = default;
-  Event(const Event&) = delete;
-  Event& operator=(const Event&) = delete;
-  ~Event() { waiters_.abandon("eddy: Event destroyed while a wait() was pending"); }
+  /// An unset flag.
+  EventImpl() = default;
+  EventImpl(const EventImpl&) = delete;
+  EventImpl& operator=(const EventImpl&) = delete;
+  ~EventImpl() { waiters_.abandon("eddy: Event destroyed while a wait() was pending"); }
 
   /// True while the flag is set.
   bool is_set() const noexcept { return set_; }
@@ -77,17 +83,32 @@ class Event {
   bool set_ = false;
   detail::WaiterList<detail::Waiter<void>> waiters_;
 };
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
 
-/// Lets coroutines wait until another one notifies them. Unlike
-/// std::condition_variable it has no lock of its own: on one loop thread a
-/// coroutine runs undisturbed until it awaits, so none is needed (Tornado's
-/// Condition is the same).
-class Condition {
+/// A flag coroutines can wait for. Waiting while it is set finishes at once.
+#if defined(EDDY_DOXYGEN)
+class Event : public EventImpl<void> {
+#else
+class Event : public detail::EventImpl<void> {
+#endif
  public:
-  Condition() = default;
-  Condition(const Condition&) = delete;
-  Condition& operator=(const Condition&) = delete;
-  ~Condition() { waiters_.abandon("eddy: Condition destroyed while a wait() was pending"); }
+  using EventImpl::EventImpl;
+};
+
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// Condition's members, in a template so that only those a program uses are compiled (see IOLoop).
+template <class Dummy>
+class ConditionImpl {
+ public:
+  /// A condition nobody waits for yet.
+  ConditionImpl() = default;
+  ConditionImpl(const ConditionImpl&) = delete;
+  ConditionImpl& operator=(const ConditionImpl&) = delete;
+  ~ConditionImpl() { waiters_.abandon("eddy: Condition destroyed while a wait() was pending"); }
 
   /// Resolves true when notified; with a timeout, false when it passes first.
   Future<bool> wait() { return detail::wait_forever(waiters_); }
@@ -119,6 +140,22 @@ class Condition {
 
   detail::WaiterList<detail::Waiter<bool>> waiters_;
 };
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
+
+/// Lets coroutines wait until another one notifies them. Unlike
+/// std::condition_variable it has no lock of its own: on one loop thread a
+/// coroutine runs undisturbed until it awaits, so none is needed (Tornado's
+/// Condition is the same).
+#if defined(EDDY_DOXYGEN)
+class Condition : public ConditionImpl<void> {
+#else
+class Condition : public detail::ConditionImpl<void> {
+#endif
+ public:
+  using ConditionImpl::ConditionImpl;
+};
 
 namespace detail {
 
@@ -141,12 +178,13 @@ inline constexpr PermitsKind lock_kind{"Lock", "eddy: Lock::acquire timed out",
 /// waiter pending hands the permit straight to that waiter (the count does
 /// not move), so an acquire() arriving before the waiter resumes cannot
 /// steal it, and none is lost when a waiter times out.
-class Permits {
+template <class = void>
+class BasicPermits {
  public:
-  Permits(int value, int bound, const PermitsKind& kind) : value_(value), bound_(bound), kind_(&kind) {}
-  Permits(const Permits&) = delete;
-  Permits& operator=(const Permits&) = delete;
-  ~Permits() { waiters_.abandon(kind_->abandoned); }
+  BasicPermits(int value, int bound, const PermitsKind& kind) : value_(value), bound_(bound), kind_(&kind) {}
+  BasicPermits(const BasicPermits&) = delete;
+  BasicPermits& operator=(const BasicPermits&) = delete;
+  ~BasicPermits() { waiters_.abandon(kind_->abandoned); }
 
   Future<void> acquire() {
     if (take()) return make_ready_future();
@@ -186,8 +224,10 @@ class Permits {
   const PermitsKind* kind_;
   WaiterList<Waiter<void>> waiters_;
 };
+using Permits = BasicPermits<>;
 
-inline int checked_semaphore_value(int value, const char* kind) {
+template <class D = void>
+inline int checked_semaphore_value(Deferred<int, D> value, const char* kind) {
   if (value < 0) {
     throw std::invalid_argument(std::string("eddy: ") + kind + " value must be >= 0, got " + std::to_string(value));
   }
@@ -196,12 +236,15 @@ inline int checked_semaphore_value(int value, const char* kind) {
 
 }  // namespace detail
 
-/// A counter of permits: acquire() takes one, waiting while none is left;
-/// release() gives one back (to the first waiter, if any).
-class Semaphore {
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// Semaphore's members, in a template so that only those a program uses are compiled (see IOLoop).
+template <class Dummy>
+class SemaphoreImpl {
  public:
   /// std::invalid_argument if value < 0.
-  explicit Semaphore(int value = 1)
+  explicit SemaphoreImpl(int value = 1)
       : permits_(detail::checked_semaphore_value(value, "Semaphore"), -1, detail::semaphore_kind) {}
 
   /// Takes a permit: done at once if one is left, else when one is released
@@ -220,26 +263,61 @@ class Semaphore {
 
  protected:
   /// A bounded one: release() past `value` throws std::logic_error.
-  Semaphore(int value, const detail::PermitsKind& kind)
+  SemaphoreImpl(int value, const detail::PermitsKind& kind)
       : permits_(detail::checked_semaphore_value(value, kind.name), value, kind) {}
 
  private:
   detail::Permits permits_;
 };
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
+
+/// A counter of permits: acquire() takes one, waiting while none is left;
+/// release() gives one back (to the first waiter, if any).
+#if defined(EDDY_DOXYGEN)
+class Semaphore : public SemaphoreImpl<void> {
+#else
+class Semaphore : public detail::SemaphoreImpl<void> {
+#endif
+ public:
+  using SemaphoreImpl::SemaphoreImpl;
+};
+
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// BoundedSemaphore's members, in a template so that only those a program uses are compiled (see IOLoop).
+template <class Dummy>
+class BoundedSemaphoreImpl : public Semaphore {
+ public:
+  /// `value` permits, and never more; std::invalid_argument if value < 0.
+  explicit BoundedSemaphoreImpl(int value = 1) : Semaphore(value, detail::bounded_semaphore_kind) {}
+};
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
 
 /// A Semaphore that refuses to be released more often than acquired:
 /// release() past the initial value throws std::logic_error.
-class BoundedSemaphore : public Semaphore {
+#if defined(EDDY_DOXYGEN)
+class BoundedSemaphore : public BoundedSemaphoreImpl<void> {
+#else
+class BoundedSemaphore : public detail::BoundedSemaphoreImpl<void> {
+#endif
  public:
-  /// `value` permits, and never more; std::invalid_argument if value < 0.
-  explicit BoundedSemaphore(int value = 1) : Semaphore(value, detail::bounded_semaphore_kind) {}
+  using BoundedSemaphoreImpl::BoundedSemaphoreImpl;
 };
 
-/// Mutual exclusion between coroutines. Not reentrant: a coroutine that holds
-/// it and acquires it again waits for itself.
-class Lock {
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// Lock's members, in a template so that only those a program uses are compiled (see IOLoop).
+template <class Dummy>
+class LockImpl {
  public:
-  Lock() : permits_(1, 1, detail::lock_kind) {}
+  /// An unlocked lock.
+  LockImpl() : permits_(1, 1, detail::lock_kind) {}
 
   /// Takes the lock: done at once if it is free, else when the holder
   /// releases it to this waiter (FIFO).
@@ -256,6 +334,20 @@ class Lock {
 
  private:
   detail::Permits permits_;
+};
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
+
+/// Mutual exclusion between coroutines. Not reentrant: a coroutine that holds
+/// it and acquires it again waits for itself.
+#if defined(EDDY_DOXYGEN)
+class Lock : public LockImpl<void> {
+#else
+class Lock : public detail::LockImpl<void> {
+#endif
+ public:
+  using LockImpl::LockImpl;
 };
 
 /// Releases an acquired Lock, Semaphore or BoundedSemaphore when it goes out

@@ -17,6 +17,12 @@ namespace eddy {
 using Clock = std::chrono::steady_clock;
 
 class IOLoop;
+/// @cond EDDY_DETAIL
+namespace detail {
+template <class Dummy>
+class IOLoopImpl;
+}  // namespace detail
+/// @endcond
 
 /// A handle to one scheduled timeout, returned by add_timeout, call_at and
 /// call_later. Default-constructed, it is empty. Copying it copies the handle,
@@ -37,7 +43,8 @@ class Timeout {
   friend bool operator!=(const Timeout& a, const Timeout& b) noexcept { return !(a == b); }
 
  private:
-  friend class IOLoop;
+  template <class>
+  friend class detail::IOLoopImpl;
   Timeout(std::uint64_t loop_serial, detail::TimerId id) noexcept : loop_serial_(loop_serial), id_(id) {}
   std::uint64_t loop_serial_ = 0;  ///< 0 never names a loop
   detail::TimerId id_{};

@@ -30,13 +30,17 @@
 
 namespace eddy {
 
-/// Calls a function every period on a loop, as Tornado's PeriodicCallback; see the file comment for the schedule and the jitter.
-class PeriodicCallback {
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// PeriodicCallback's members, in a template so that only those a program uses are compiled (see IOLoop).
+template <class Dummy>
+class PeriodicCallbackImpl {
  public:
   /// Throws std::invalid_argument if period <= 0 or jitter is outside [0, 1]
   /// (Tornado's range; beyond 2 a period could turn negative) or NaN.
   template <class F>
-  PeriodicCallback(IOLoop& loop, F&& callback, Clock::duration period, double jitter = 0.0)
+  PeriodicCallbackImpl(IOLoop& loop, F&& callback, Clock::duration period, double jitter = 0.0)
       : state_(std::make_shared<State>(loop, detail::Function<void()>(std::forward<F>(callback)), period, jitter)) {
     if (period <= Clock::duration::zero()) {
       throw std::invalid_argument("eddy: PeriodicCallback period must be positive");
@@ -47,19 +51,19 @@ class PeriodicCallback {
   }
 
   /// Takes over the schedule.
-  PeriodicCallback(PeriodicCallback&&) noexcept = default;
+  PeriodicCallbackImpl(PeriodicCallbackImpl&&) noexcept = default;
   /// Stops this schedule and takes over that of `other`.
-  PeriodicCallback& operator=(PeriodicCallback&& other) noexcept {
+  PeriodicCallbackImpl& operator=(PeriodicCallbackImpl&& other) noexcept {
     if (this != &other) {
       stop();
       state_ = std::move(other.state_);
     }
     return *this;
   }
-  PeriodicCallback(const PeriodicCallback&) = delete;
-  PeriodicCallback& operator=(const PeriodicCallback&) = delete;
+  PeriodicCallbackImpl(const PeriodicCallbackImpl&) = delete;
+  PeriodicCallbackImpl& operator=(const PeriodicCallbackImpl&) = delete;
 
-  ~PeriodicCallback() { stop(); }
+  ~PeriodicCallbackImpl() { stop(); }
 
   /// Starts the timer; the first run is one period from now. No-op if running.
   void start() {
@@ -135,6 +139,19 @@ class PeriodicCallback {
   }
 
   std::shared_ptr<State> state_;
+};
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
+
+/// Calls a function every period on a loop, as Tornado's PeriodicCallback; see the file comment for the schedule and the jitter.
+#if defined(EDDY_DOXYGEN)
+class PeriodicCallback : public PeriodicCallbackImpl<void> {
+#else
+class PeriodicCallback : public detail::PeriodicCallbackImpl<void> {
+#endif
+ public:
+  using PeriodicCallbackImpl::PeriodicCallbackImpl;
 };
 
 }  // namespace eddy

@@ -37,6 +37,7 @@
 #include <system_error>
 #include <vector>
 
+#include "detail/deferred.hpp"
 #include "detail/thread.hpp"  // std::thread::hardware_concurrency
 #include "ioloop.hpp"
 
@@ -58,7 +59,8 @@ struct ForkedChild {
 
 // Forks the child for `index`: the child returns true (its index is set),
 // the parent records the pid and returns false.
-inline bool start_child(int index, std::vector<ForkedChild>& children) {
+template <class D = void>
+inline bool start_child(int index, Deferred<std::vector<ForkedChild>, D>& children) {
   pid_t pid = ::fork();
   if (pid == -1) throw_errno("fork_processes: fork");
   if (pid == 0) {
@@ -89,6 +91,7 @@ inline int task_id() noexcept { return detail::task_index(); }
 /// returns the index of the child it returns in; see the file comment. Throws
 /// std::logic_error if called twice or with a loop current on this thread, and
 /// std::system_error if fork fails.
+template <class D = void>
 inline int fork_processes(int n, int max_restarts = 100) {
   if (detail::task_index() != -1) throw std::logic_error("eddy: fork_processes: already called in this process");
   if (IOLoop::current_or_null() != nullptr) {
@@ -98,7 +101,7 @@ inline int fork_processes(int n, int max_restarts = 100) {
     unsigned cores = std::thread::hardware_concurrency();
     n = cores == 0 ? 1 : static_cast<int>(cores);
   }
-  std::vector<detail::ForkedChild> children;
+  detail::Deferred<std::vector<detail::ForkedChild>, D> children;
   for (int i = 0; i < n; ++i) {
     if (detail::start_child(i, children)) return i;
   }

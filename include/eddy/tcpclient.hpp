@@ -36,12 +36,13 @@ namespace eddy::detail {
 // One connection attempt across the resolved addresses. While a connect is
 // in flight the loop's handler owns the Connector; destroying the loop
 // destroys it, which closes the half-open socket.
-class Connector : public std::enable_shared_from_this<Connector> {
+template <class D = void>
+class BasicConnector : public std::enable_shared_from_this<BasicConnector<D>> {
  public:
-  Connector(IOLoop& loop, std::string context) : loop_(&loop), context_(std::move(context)) {}
-  Connector(const Connector&) = delete;
-  Connector& operator=(const Connector&) = delete;
-  ~Connector() { close_fd(fd_); }
+  BasicConnector(IOLoop& loop, std::string context) : loop_(&loop), context_(std::move(context)) {}
+  BasicConnector(const BasicConnector&) = delete;
+  BasicConnector& operator=(const BasicConnector&) = delete;
+  ~BasicConnector() { close_fd(fd_); }
 
   Future<IOStream> future;
 
@@ -78,7 +79,7 @@ class Connector : public std::enable_shared_from_this<Connector> {
 
   void wait_for(int fd) {
     fd_ = fd;
-    std::shared_ptr<Connector> self = shared_from_this();
+    std::shared_ptr<BasicConnector> self = this->shared_from_this();
     try {
       loop_->add_handler(fd, [self](int, std::uint32_t) { self->on_connected(); }, IOLoop::WRITE);
     } catch (...) {
@@ -89,7 +90,7 @@ class Connector : public std::enable_shared_from_this<Connector> {
 
   // Writable (or failed): SO_ERROR says which.
   void on_connected() {
-    std::shared_ptr<Connector> self = shared_from_this();  // removing the handler drops its reference
+    std::shared_ptr<BasicConnector> self = this->shared_from_this();  // removing the handler drops its reference
     int fd = std::exchange(fd_, -1);
     int error = socket_error(fd);
     loop_->remove_handler(fd);
@@ -116,14 +117,19 @@ class Connector : public std::enable_shared_from_this<Connector> {
   int fd_ = -1;
   int last_error_ = 0;
 };
+using Connector = BasicConnector<>;
 
 }  // namespace eddy::detail
 /// @endcond
 
 namespace eddy {
 
-/// Opens TCP connections as IOStreams, as Tornado's TCPClient; see the file comment.
-class TCPClient {
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// TCPClient's members, in a template so that only those a program uses are compiled (see IOLoop).
+template <class Dummy>
+class TCPClientImpl {
  public:
   /// A connected IOStream on IOLoop::current(), or the failure as described
   /// above. The future fails with the last address's error when none
@@ -148,6 +154,19 @@ class TCPClient {
     });
     return result;
   }
+};
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
+
+/// Opens TCP connections as IOStreams, as Tornado's TCPClient; see the file comment.
+#if defined(EDDY_DOXYGEN)
+class TCPClient : public TCPClientImpl<void> {
+#else
+class TCPClient : public detail::TCPClientImpl<void> {
+#endif
+ public:
+  using TCPClientImpl::TCPClientImpl;
 };
 
 }  // namespace eddy

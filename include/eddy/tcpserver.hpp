@@ -52,14 +52,15 @@
 /// @cond EDDY_DETAIL
 namespace eddy::detail {
 
-class ServerState : public std::enable_shared_from_this<ServerState> {
+template <class D = void>
+class BasicServerState : public std::enable_shared_from_this<BasicServerState<D>> {
  public:
   using Handle = Function<void(IOStream, std::string)>;
 
-  explicit ServerState(Handle&& handle) : handle_(std::move(handle)) {}
-  ServerState(const ServerState&) = delete;
-  ServerState& operator=(const ServerState&) = delete;
-  ~ServerState() { stop(); }
+  explicit BasicServerState(Handle&& handle) : handle_(std::move(handle)) {}
+  BasicServerState(const BasicServerState&) = delete;
+  BasicServerState& operator=(const BasicServerState&) = delete;
+  ~BasicServerState() { stop(); }
 
   std::uint16_t listen(std::uint16_t port, const std::string& address);
   void add_socket(int fd);
@@ -110,24 +111,28 @@ class ServerState : public std::enable_shared_from_this<ServerState> {
   }
   Timeout resume_;
 };
+using ServerState = BasicServerState<>;
 
 // The loop's handler for one listening socket: a weak reference, and a
 // destructor that notices the loop being destroyed with the socket listed.
-struct AcceptHandler {
+template <class = void>
+struct BasicAcceptHandler {
   std::weak_ptr<ServerState> state;
   std::uint64_t id;
-  AcceptHandler(std::weak_ptr<ServerState> s, std::uint64_t i) noexcept : state(std::move(s)), id(i) {}
-  AcceptHandler(AcceptHandler&&) noexcept = default;  // leaves the source's weak_ptr empty
-  AcceptHandler& operator=(AcceptHandler&&) = delete;
-  ~AcceptHandler() {
+  BasicAcceptHandler(std::weak_ptr<ServerState> s, std::uint64_t i) noexcept : state(std::move(s)), id(i) {}
+  BasicAcceptHandler(BasicAcceptHandler&&) noexcept = default;  // leaves the source's weak_ptr empty
+  BasicAcceptHandler& operator=(BasicAcceptHandler&&) = delete;
+  ~BasicAcceptHandler() {
     if (std::shared_ptr<ServerState> s = state.lock()) s->on_handler_destroyed(id);
   }
   void operator()(int fd, std::uint32_t) const {
     if (std::shared_ptr<ServerState> s = state.lock()) s->on_readable(fd, id);
   }
 };
+using AcceptHandler = BasicAcceptHandler<>;
 
-inline std::uint16_t ServerState::listen(std::uint16_t port, const std::string& address) {
+template <class D>
+inline std::uint16_t BasicServerState<D>::listen(std::uint16_t port, const std::string& address) {
   IOLoop& loop = IOLoop::current();
   if (loop_ != nullptr && loop_usable() && loop_ != &loop) {
     throw std::logic_error("eddy: TCPServer::listen: a server listens on one loop");
@@ -155,7 +160,7 @@ inline std::uint16_t ServerState::listen(std::uint16_t port, const std::string& 
       }
       opened.push_back(fd);
       std::uint64_t id = next_id_++;
-      loop.add_handler(fd, AcceptHandler(weak_from_this(), id), paused_ ? IOLoop::NONE : IOLoop::READ);
+      loop.add_handler(fd, AcceptHandler(this->weak_from_this(), id), paused_ ? IOLoop::NONE : IOLoop::READ);
       sockets_.push_back(Socket{fd, id});
     }
   } catch (...) {
@@ -175,7 +180,8 @@ inline std::uint16_t ServerState::listen(std::uint16_t port, const std::string& 
   return bound_port(opened.front());
 }
 
-inline void ServerState::add_socket(int fd) {
+template <class D>
+inline void BasicServerState<D>::add_socket(int fd) {
   IOLoop& loop = IOLoop::current();
   if (loop_ != nullptr && loop_usable() && loop_ != &loop) {
     throw std::logic_error("eddy: TCPServer::add_socket: a server listens on one loop");
@@ -183,11 +189,12 @@ inline void ServerState::add_socket(int fd) {
   bind_loop(loop);
   set_nonblocking(fd);
   std::uint64_t id = next_id_++;
-  loop.add_handler(fd, AcceptHandler(weak_from_this(), id), paused_ ? IOLoop::NONE : IOLoop::READ);
+  loop.add_handler(fd, AcceptHandler(this->weak_from_this(), id), paused_ ? IOLoop::NONE : IOLoop::READ);
   sockets_.push_back(Socket{fd, id});
 }
 
-inline void ServerState::stop() noexcept {
+template <class D>
+inline void BasicServerState<D>::stop() noexcept {
   bool usable = loop_usable();
   if (usable) loop_->remove_timeout(resume_);
   std::vector<Socket> sockets;
@@ -202,8 +209,9 @@ inline void ServerState::stop() noexcept {
 // Accepts a batch. Each accepted socket becomes an IOStream handed to
 // handle_stream, whose exceptions go to the loop's handler. handle_stream may
 // call stop(), so the socket is looked up again after each call.
-inline void ServerState::on_readable(int fd, std::uint64_t id) {
-  std::shared_ptr<ServerState> self = shared_from_this();  // handle_stream may drop the server
+template <class D>
+inline void BasicServerState<D>::on_readable(int fd, std::uint64_t id) {
+  std::shared_ptr<ServerState> self = this->shared_from_this();  // handle_stream may drop the server
   for (std::size_t i = 0; i < accept_batch; ++i) {
     if (paused_ || !listed(id)) return;
     sockaddr_storage peer{};
@@ -223,7 +231,8 @@ inline void ServerState::on_readable(int fd, std::uint64_t id) {
   }
 }
 
-inline void ServerState::serve(int fd, const sockaddr_storage& peer) {
+template <class D>
+inline void BasicServerState<D>::serve(int fd, const sockaddr_storage& peer) {
   std::optional<IOStream> stream;
   try {
     stream.emplace(fd, *loop_);
@@ -242,16 +251,18 @@ inline void ServerState::serve(int fd, const sockaddr_storage& peer) {
 // Out of descriptors: stop watching (so the level-triggered readiness of the
 // backlog does not spin the loop) and look again after a pause, by which time
 // connections may have closed.
-inline void ServerState::pause_accepting() {
+template <class D>
+inline void BasicServerState<D>::pause_accepting() {
   paused_ = true;
   for (const Socket& s : sockets_) loop_->update_handler(s.fd, IOLoop::NONE);
-  std::weak_ptr<ServerState> weak = weak_from_this();
+  std::weak_ptr<ServerState> weak = this->weak_from_this();
   resume_ = loop_->call_later(emfile_pause, [weak] {
     if (std::shared_ptr<ServerState> s = weak.lock()) s->resume_accepting();
   });
 }
 
-inline void ServerState::resume_accepting() {
+template <class D>
+inline void BasicServerState<D>::resume_accepting() {
   if (!paused_) return;
   paused_ = false;
   for (const Socket& s : sockets_) loop_->update_handler(s.fd, IOLoop::READ);
@@ -262,17 +273,21 @@ inline void ServerState::resume_accepting() {
 
 namespace eddy {
 
-/// Accepts TCP connections and hands each to a callback as an IOStream, as Tornado's TCPServer; see the file comment.
-class TCPServer {
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// TCPServer's members, in a template so that only those a program uses are compiled (see IOLoop).
+template <class Dummy>
+class TCPServerImpl {
  public:
   /// handle_stream(IOStream stream, std::string address), returning void or
   /// Future<void>, is called on the loop for every accepted connection.
   template <class H>
-  explicit TCPServer(H&& handle_stream) : state_(std::make_shared<detail::ServerState>(wrap(std::forward<H>(handle_stream)))) {}
+  explicit TCPServerImpl(H&& handle_stream) : state_(std::make_shared<detail::ServerState>(wrap(std::forward<H>(handle_stream)))) {}
 
-  TCPServer(const TCPServer&) = delete;
-  TCPServer& operator=(const TCPServer&) = delete;
-  ~TCPServer() { stop(); }
+  TCPServerImpl(const TCPServerImpl&) = delete;
+  TCPServerImpl& operator=(const TCPServerImpl&) = delete;
+  ~TCPServerImpl() { stop(); }
 
   /// Binds and listens on `port` (0: a free port) at `address` ("" for every
   /// interface, "127.0.0.1", "::1", "localhost", ... resolved with
@@ -321,6 +336,19 @@ class TCPServer {
   }
 
   std::shared_ptr<detail::ServerState> state_;
+};
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
+
+/// Accepts TCP connections and hands each to a callback as an IOStream, as Tornado's TCPServer; see the file comment.
+#if defined(EDDY_DOXYGEN)
+class TCPServer : public TCPServerImpl<void> {
+#else
+class TCPServer : public detail::TCPServerImpl<void> {
+#endif
+ public:
+  using TCPServerImpl::TCPServerImpl;
 };
 
 }  // namespace eddy

@@ -35,14 +35,15 @@
 
 namespace eddy::detail {
 
-class BlockingDetector {
+template <class = void>
+class BasicBlockingDetector {
  public:
   using Handler = Function<void(const BlockingReport&)>;
 
-  BlockingDetector() = default;
-  BlockingDetector(const BlockingDetector&) = delete;
-  BlockingDetector& operator=(const BlockingDetector&) = delete;
-  ~BlockingDetector() { set_watchdog(false); }
+  BasicBlockingDetector() = default;
+  BasicBlockingDetector(const BasicBlockingDetector&) = delete;
+  BasicBlockingDetector& operator=(const BasicBlockingDetector&) = delete;
+  ~BasicBlockingDetector() { set_watchdog(false); }
 
   bool enabled() const noexcept { return threshold_ns_.load(std::memory_order_relaxed) != 0; }
   std::int64_t threshold_ns() const noexcept { return threshold_ns_.load(std::memory_order_relaxed); }
@@ -69,7 +70,7 @@ class BlockingDetector {
     if (on) {
       stop_watchdog_ = false;
       watching_.store(true, std::memory_order_relaxed);
-      watchdog_.start(&BlockingDetector::run_watchdog, this);
+      watchdog_.start(&BasicBlockingDetector::run_watchdog, this);
     } else {
       {
         std::lock_guard<std::mutex> lock(watch_mutex_);
@@ -141,7 +142,7 @@ class BlockingDetector {
 
   // The watchdog thread: wakes a few times per threshold and reports a step
   // that has been running too long, once per step.
-  static void run_watchdog(void* self) noexcept { static_cast<BlockingDetector*>(self)->watch(); }
+  static void run_watchdog(void* self) noexcept { static_cast<BasicBlockingDetector*>(self)->watch(); }
 
   void watch() noexcept {
     block_all_signals();
@@ -187,5 +188,6 @@ class BlockingDetector {
   bool stop_watchdog_ = false;
   Thread watchdog_;
 };
+using BlockingDetector = BasicBlockingDetector<>;
 
 }  // namespace eddy::detail

@@ -156,13 +156,24 @@ struct Future<T>::promise_type : detail::PromiseBase<T> {
   }
 };
 
-template <>
-struct Future<void>::promise_type : detail::PromiseBase<void> {
+/// @cond EDDY_DETAIL
+namespace detail {
+// Future<void>'s promise. A template over a dummy parameter, as PromiseBase
+// is: Future<void>::promise_type is an explicit specialization, a plain
+// class, so members defined in it would be compiled in every translation
+// unit (see detail/deferred.hpp).
+template <class = void>
+struct BasicVoidPromise : PromiseBase<void> {
   void return_void() {
-    if (this->future.done()) return report_late_return();
+    if (this->future.done()) return this->report_late_return();
     this->future.set_result();
   }
 };
+}  // namespace detail
+/// @endcond
+
+template <>
+struct Future<void>::promise_type : detail::BasicVoidPromise<> {};
 
 template <class T>
 auto Future<T>::operator co_await() const noexcept {

@@ -33,11 +33,12 @@
 
 namespace eddy::detail {
 
-class EpollPoller {
+template <class = void>
+class BasicEpollPoller {
  public:
   static constexpr const char* name = "epoll";
 
-  EpollPoller() : events_(initial_capacity) {
+  BasicEpollPoller() : events_(initial_capacity) {
     epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epoll_fd_ == -1) throw_errno("epoll_create1");
     wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -60,13 +61,13 @@ class EpollPoller {
     return true;
   }
 
-  ~EpollPoller() {
+  ~BasicEpollPoller() {
     close_fd(wake_fd_);
     close_fd(epoll_fd_);
   }
 
-  EpollPoller(const EpollPoller&) = delete;
-  EpollPoller& operator=(const EpollPoller&) = delete;
+  BasicEpollPoller(const BasicEpollPoller&) = delete;
+  BasicEpollPoller& operator=(const BasicEpollPoller&) = delete;
 
   void add(int fd, std::uint32_t events, std::uint32_t tag) {
     control(EPOLL_CTL_ADD, fd, events, tag, "epoll_ctl(ADD)");
@@ -167,6 +168,7 @@ class EpollPoller {
   std::size_t ready_count_ = 0;
   std::vector<epoll_event> events_;
 };
+using EpollPoller = BasicEpollPoller<>;
 
 }  // namespace eddy::detail
 

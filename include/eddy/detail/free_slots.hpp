@@ -27,11 +27,12 @@
 
 namespace eddy::detail {
 
-class FreeSlots {
+template <class = void>
+class BasicFreeSlots {
  public:
-  FreeSlots() = default;
-  FreeSlots(const FreeSlots&) = delete;  // leaf_ may point into the object
-  FreeSlots& operator=(const FreeSlots&) = delete;
+  BasicFreeSlots() = default;
+  BasicFreeSlots(const BasicFreeSlots&) = delete;  // leaf_ may point into the object
+  BasicFreeSlots& operator=(const BasicFreeSlots&) = delete;
 
   bool empty() const noexcept { return free_ == 0; }
 
@@ -138,5 +139,6 @@ class FreeSlots {
   std::size_t free_ = 0;    // slots in the set
   std::uint64_t no_word_ = 0;
 };
+using FreeSlots = BasicFreeSlots<>;
 
 }  // namespace eddy::detail

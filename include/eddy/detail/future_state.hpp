@@ -55,12 +55,15 @@ namespace eddy::detail {
 
 // Reports an exception nobody retrieved; defined in future.hpp, where the
 // loop is complete.
+template <class = void>
 void report_unretrieved(std::exception_ptr error) noexcept;
 // Schedules `job` on the anchored loop if it is alive, else on
 // IOLoop::current(); defined in future.hpp.
+template <class = void>
 void schedule_job(const LoopAnchor* anchor, Function<void()>&& job);
 // Hands an exception a done-callback threw to the current loop's handler;
 // defined in future.hpp.
+template <class = void>
 void report_callback_error(std::exception_ptr error);
 
 template <class T>
@@ -69,20 +72,21 @@ using StoredValue = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 // The part of a future's state that does not depend on its value type.
 // Lifetime: counted references (Future handles, a queued RunJob); the last
 // release() destroys the whole FutureState<T> through destroy_.
-class FutureStateBase {
+template <class = void>
+class BasicFutureStateBase {
  public:
   // A done-callback gets the state; Future<T>::add_done_callback wraps the
   // user's callable in one that makes the Future<T> handle from it.
-  using Callback = Function<void(FutureStateBase&)>;
+  using Callback = Function<void(BasicFutureStateBase&)>;
 
-  FutureStateBase(const FutureStateBase&) = delete;
-  FutureStateBase& operator=(const FutureStateBase&) = delete;
+  BasicFutureStateBase(const BasicFutureStateBase&) = delete;
+  BasicFutureStateBase& operator=(const BasicFutureStateBase&) = delete;
 
   void add_ref() noexcept { ++refs_; }
   // Drops a reference; the last one frees the state, reporting an exception
   // that nobody ever looked at (Tornado's "Future exception was never
   // retrieved").
-  static void release(FutureStateBase* state) noexcept {
+  static void release(BasicFutureStateBase* state) noexcept {
     if (--state->refs_ != 0) return;
     if (state->error_ && !state->retrieved_) report_unretrieved(state->error_);
     state->destroy_(state);
@@ -157,9 +161,9 @@ class FutureStateBase {
   }
 
  protected:
-  using Destroy = void (*)(FutureStateBase*) noexcept;
-  explicit FutureStateBase(Destroy destroy) noexcept : destroy_(destroy) {}
-  ~FutureStateBase() = default;
+  using Destroy = void (*)(BasicFutureStateBase*) noexcept;
+  explicit BasicFutureStateBase(Destroy destroy) noexcept : destroy_(destroy) {}
+  ~BasicFutureStateBase() = default;
 
   void finish() {
     done_ = true;
@@ -171,7 +175,7 @@ class FutureStateBase {
   // destroyed unrun, lets the state be scheduled again and releases it.
   class RunJob {
    public:
-    explicit RunJob(FutureStateBase* state) noexcept : state_(state) { state_->add_ref(); }
+    explicit RunJob(BasicFutureStateBase* state) noexcept : state_(state) { state_->add_ref(); }
     RunJob(RunJob&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
     RunJob& operator=(RunJob&&) = delete;
     ~RunJob() {
@@ -180,13 +184,13 @@ class FutureStateBase {
       release(state_);
     }
     void operator()() {
-      FutureStateBase* state = std::exchange(state_, nullptr);
+      BasicFutureStateBase* state = std::exchange(state_, nullptr);
       state->run_callbacks();
       release(state);
     }
 
    private:
-    FutureStateBase* state_;
+    BasicFutureStateBase* state_;
   };
 
   // A throwing callback must not keep the others from running.
@@ -215,6 +219,7 @@ class FutureStateBase {
   std::vector<Callback> more_;
   std::shared_ptr<const LoopAnchor> anchor_;  // set by IOLoop::add_future
 };
+using FutureStateBase = BasicFutureStateBase<>;
 
 template <class T>
 class FutureState : public FutureStateBase {

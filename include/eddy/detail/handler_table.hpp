@@ -35,7 +35,8 @@
 
 namespace eddy::detail {
 
-class HandlerTable {
+template <class = void>
+class BasicHandlerTable {
  public:
   using Handler = Function<void(int, std::uint32_t)>;
 
@@ -50,9 +51,9 @@ class HandlerTable {
     };
   };
 
-  HandlerTable() = default;
-  HandlerTable(const HandlerTable&) = delete;
-  HandlerTable& operator=(const HandlerTable&) = delete;
+  BasicHandlerTable() = default;
+  BasicHandlerTable(const BasicHandlerTable&) = delete;
+  BasicHandlerTable& operator=(const BasicHandlerTable&) = delete;
 
   bool contains(int fd) const noexcept { return find(fd) != nullptr; }
 
@@ -174,5 +175,6 @@ class HandlerTable {
   std::size_t size_ = 0;
   std::uint32_t last_tag_ = 0;
 };
+using HandlerTable = BasicHandlerTable<>;
 
 }  // namespace eddy::detail

@@ -13,7 +13,8 @@ namespace eddy {
 
 // Sets up and tears down what start() changes: the owning thread, the
 // current loop, and the stop flag, even if an iteration throws.
-class IOLoop::RunScope {
+template <class D>
+class detail::IOLoopImpl<D>::RunScope {
  public:
   explicit RunScope(IOLoop& loop)
       : loop_(loop),
@@ -46,10 +47,11 @@ class IOLoop::RunScope {
 
 // One iteration, in Tornado 4.5's order; each phase's comment says why it
 // sits where it does.
-inline void IOLoop::start() {
+template <class D>
+inline void detail::IOLoopImpl<D>::start() {
   if (running()) throw std::logic_error("eddy: IOLoop is already running");
   if (stop_requested_.exchange(false, std::memory_order_acq_rel)) return;
-  RunScope scope(*this);
+  RunScope scope(self());
   for (;;) {
     ++stats_.iterations;
     // Signals that arrived become ordinary callbacks of this iteration.
@@ -77,7 +79,8 @@ inline void IOLoop::start() {
   }
 }
 
-inline void IOLoop::add_remote(detail::Job&& job) {
+template <class D>
+inline void detail::IOLoopImpl<D>::add_remote(detail::Job&& job) {
   {
     std::unique_lock<std::mutex> lock(remote_mutex_);
     if (EDDY_UNLIKELY(closing_)) {
@@ -95,7 +98,8 @@ inline void IOLoop::add_remote(detail::Job&& job) {
   if (sleeping_.exchange(false, std::memory_order_seq_cst)) poller_.wake();
 }
 
-inline void IOLoop::note_signals() {
+template <class D>
+inline void detail::IOLoopImpl<D>::note_signals() {
   if (EDDY_LIKELY(!sink_.any.load(std::memory_order_relaxed))) return;
   if (!sink_.any.exchange(false, std::memory_order_acquire)) return;
   for (int signum = 1; signum < detail::signal_count; ++signum) {
@@ -105,7 +109,8 @@ inline void IOLoop::note_signals() {
   }
 }
 
-inline void IOLoop::note_callbacks() {
+template <class D>
+inline void detail::IOLoopImpl<D>::note_callbacks() {
   // *running_ is empty here. Swapping only when there is something to take
   // keeps each vector's grown storage with the role that needed it, so the
   // steady state allocates nothing.
@@ -122,13 +127,15 @@ inline void IOLoop::note_callbacks() {
   }
 }
 
-inline void IOLoop::collect_due_timeouts() {
+template <class D>
+inline void detail::IOLoopImpl<D>::collect_due_timeouts() {
   if (timers_.empty()) return;
   std::int64_t now = now_ns();
   if (timers_.next_deadline() <= now) timers_.collect_due(now, due_);
 }
 
-inline void IOLoop::run_noted_callbacks() noexcept {
+template <class D>
+inline void detail::IOLoopImpl<D>::run_noted_callbacks() noexcept {
   // Indexing, not iterators: nothing appends to *running_ while it runs (new
   // callbacks go to *local_), but an index keeps that obviously safe. The
   // detector's switch is read once per batch, not once per callback.
@@ -142,7 +149,8 @@ inline void IOLoop::run_noted_callbacks() noexcept {
   batch.clear();
 }
 
-inline void IOLoop::run_due_timeouts() noexcept {
+template <class D>
+inline void detail::IOLoopImpl<D>::run_due_timeouts() noexcept {
   // A timeout removed by an earlier callback or timeout of this iteration
   // comes back empty from take() and does not run.
   for (std::size_t i = 0; i < due_.size(); ++i) {
@@ -154,7 +162,8 @@ inline void IOLoop::run_due_timeouts() noexcept {
   due_.clear();
 }
 
-inline std::int64_t IOLoop::poll_timeout() {
+template <class D>
+inline std::int64_t detail::IOLoopImpl<D>::poll_timeout() {
   if (!local_->empty()) return 0;
   std::int64_t timeout = -1;
   if (!timers_.empty()) {
@@ -173,7 +182,8 @@ inline std::int64_t IOLoop::poll_timeout() {
   return timeout;
 }
 
-inline std::size_t IOLoop::poll_for_io() {
+template <class D>
+inline std::size_t detail::IOLoopImpl<D>::poll_for_io() {
   polls_skipped_ = 0;
   std::int64_t timeout = poll_timeout();
   std::size_t ready = 0;
@@ -196,7 +206,8 @@ inline std::size_t IOLoop::poll_for_io() {
   return ready;
 }
 
-inline void IOLoop::dispatch_handlers() noexcept {
+template <class D>
+inline void detail::IOLoopImpl<D>::dispatch_handlers() noexcept {
   handlers_.begin_batch();
   // Two instantiations of the visit, so the detector costs nothing per event
   // when it is off.
@@ -219,7 +230,8 @@ inline void IOLoop::dispatch_handlers() noexcept {
 // of the same batch removed the registration. Seen again in a later batch,
 // the registration outlived its removal (its fd was closed while a dup kept
 // the file open, so epoll could not drop it) and will report forever.
-EDDY_NOINLINE inline void IOLoop::note_stale_tag(std::uint32_t tag) noexcept {
+template <class D>
+EDDY_NOINLINE inline void detail::IOLoopImpl<D>::note_stale_tag(std::uint32_t tag) noexcept {
   if (suspect_tag_ == tag && suspect_batch_ < batch_) {
     rebuild_poller_ = true;
   } else if (suspect_batch_ != batch_) {
@@ -230,7 +242,8 @@ EDDY_NOINLINE inline void IOLoop::note_stale_tag(std::uint32_t tag) noexcept {
 
 // Such a registration can only go with the whole set: the backend starts a
 // fresh one and the live registrations are added to it again.
-EDDY_NOINLINE inline void IOLoop::rebuild_poller() noexcept {
+template <class D>
+EDDY_NOINLINE inline void detail::IOLoopImpl<D>::rebuild_poller() noexcept {
   rebuild_poller_ = false;
   suspect_tag_ = 0;
   if (!poller_.reset()) return;  // out of descriptors: keep the old set
@@ -243,7 +256,8 @@ EDDY_NOINLINE inline void IOLoop::rebuild_poller() noexcept {
   });
 }
 
-inline detail::HandlerTable::Slot* IOLoop::ready_handler(int fd, std::uint32_t ready, std::uint32_t tag) noexcept {
+template <class D>
+inline detail::HandlerTable::Slot* detail::IOLoopImpl<D>::ready_handler(int fd, std::uint32_t ready, std::uint32_t tag) noexcept {
   detail::HandlerTable::Slot* slot = handlers_.find_reported(fd);
   // Removed by an earlier handler of this batch, or registered during it
   // (a reused fd number must not get the old fd's events); or reported for
@@ -258,7 +272,8 @@ inline detail::HandlerTable::Slot* IOLoop::ready_handler(int fd, std::uint32_t r
   return slot;
 }
 
-inline void IOLoop::invoke_handler(detail::HandlerTable::Slot& slot, int fd, std::uint32_t ready) noexcept {
+template <class D>
+inline void detail::IOLoopImpl<D>::invoke_handler(detail::HandlerTable::Slot& slot, int fd, std::uint32_t ready) noexcept {
   ++stats_.handler_calls;
   try {
     slot.handler.call_unchecked(fd, ready & (slot.events | ERROR | detail::ev_errno_bits));
@@ -267,7 +282,8 @@ inline void IOLoop::invoke_handler(detail::HandlerTable::Slot& slot, int fd, std
   }
 }
 
-inline void IOLoop::deliver_signal(int signum) noexcept {
+template <class D>
+inline void detail::IOLoopImpl<D>::deliver_signal(int signum) noexcept {
   auto index = static_cast<std::size_t>(signum);
   if (index >= signal_handlers_.size() || !signal_handlers_[index]) return;
   // Run a moved-out copy: the handler may remove or replace itself.
@@ -278,7 +294,8 @@ inline void IOLoop::deliver_signal(int signum) noexcept {
   }
 }
 
-EDDY_NOINLINE inline void IOLoop::handle_exception(std::exception_ptr error, const char* context) noexcept {
+template <class D>
+EDDY_NOINLINE inline void detail::IOLoopImpl<D>::handle_exception(std::exception_ptr error, const char* context) noexcept {
   if (exception_handler_) {
     // Run a moved-out copy: the handler may replace itself (destroying the
     // running callable would be undefined). It goes back unless replaced.
@@ -298,7 +315,8 @@ EDDY_NOINLINE inline void IOLoop::handle_exception(std::exception_ptr error, con
   report_exception(error, context);
 }
 
-inline void IOLoop::report_exception(std::exception_ptr error, const char* context) noexcept {
+template <class D>
+inline void detail::IOLoopImpl<D>::report_exception(std::exception_ptr error, const char* context) noexcept {
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& e) {

@@ -25,10 +25,11 @@
 
 namespace eddy {
 
-inline void IOLoop::tear_down() noexcept {
+template <class D>
+inline void detail::IOLoopImpl<D>::tear_down() noexcept {
   EDDY_ASSERT(!running(), "IOLoop destroyed while running");
   IOLoop* previous = detail::current_loop;
-  detail::current_loop = this;
+  detail::current_loop = &self();
   // 1. Workers may still post results: join them while the queues accept
   //    them. What they post is destroyed in phase 4, on this thread.
   executor_.reset();
@@ -63,7 +64,8 @@ inline void IOLoop::tear_down() noexcept {
 // Destroys every queued callback without running it. Each batch is moved out
 // before it is destroyed, so a destructor that adds a callback (dropped
 // anyway while closing) never meets a vector being cleared.
-inline void IOLoop::drop_queued_callbacks() noexcept {
+template <class D>
+inline void detail::IOLoopImpl<D>::drop_queued_callbacks() noexcept {
   {
     std::vector<detail::Job> dropped = std::move(queue_a_);
     queue_a_.clear();

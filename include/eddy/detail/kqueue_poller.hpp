@@ -37,11 +37,12 @@
 
 namespace eddy::detail {
 
-class KqueuePoller {
+template <class = void>
+class BasicKqueuePoller {
  public:
   static constexpr const char* name = "kqueue";
 
-  KqueuePoller() : events_(initial_capacity) {
+  BasicKqueuePoller() : events_(initial_capacity) {
     kq_ = ::kqueue();
     if (kq_ == -1) throw_errno("kqueue");
     try {
@@ -57,7 +58,7 @@ class KqueuePoller {
     }
   }
 
-  ~KqueuePoller() {
+  ~BasicKqueuePoller() {
     // Delete every fd filter still registered, the signal pipe's too, before
     // closing: libkqueue 2.7.0 leaks its per-fd state for filters that are
     // still registered when the kqueue is closed. (The BSDs need none of it.)
@@ -70,8 +71,8 @@ class KqueuePoller {
     close_fd(kq_);
   }
 
-  KqueuePoller(const KqueuePoller&) = delete;
-  KqueuePoller& operator=(const KqueuePoller&) = delete;
+  BasicKqueuePoller(const BasicKqueuePoller&) = delete;
+  BasicKqueuePoller& operator=(const BasicKqueuePoller&) = delete;
 
   void add(int fd, std::uint32_t events) {
     // Checked first so a closed fd gives EBADF on every platform (libkqueue
@@ -299,6 +300,7 @@ class KqueuePoller {
   std::vector<struct kevent> events_;
   std::vector<FdState> fds_;  // indexed by fd
 };
+using KqueuePoller = BasicKqueuePoller<>;
 
 }  // namespace eddy::detail
 

@@ -18,11 +18,12 @@
 
 namespace eddy::detail {
 
-class PollPoller {
+template <class = void>
+class BasicPollPoller {
  public:
   static constexpr const char* name = "poll";
 
-  PollPoller() {
+  BasicPollPoller() {
     int fds[2];
     if (::pipe(fds) == -1) throw_errno("pipe");
     wake_read_ = fds[0];
@@ -38,13 +39,13 @@ class PollPoller {
     pollfds_.push_back(pollfd{wake_read_, POLLIN, 0});
   }
 
-  ~PollPoller() {
+  ~BasicPollPoller() {
     close_fd(wake_read_);
     close_fd(wake_write_);
   }
 
-  PollPoller(const PollPoller&) = delete;
-  PollPoller& operator=(const PollPoller&) = delete;
+  BasicPollPoller(const BasicPollPoller&) = delete;
+  BasicPollPoller& operator=(const BasicPollPoller&) = delete;
 
   void add(int fd, std::uint32_t events) {
     if (!fd_is_open(fd)) throw_fd_error(EBADF, "poll add", fd);
@@ -142,5 +143,6 @@ class PollPoller {
   std::vector<pollfd> pollfds_;      // [0] is the waker
   std::vector<std::size_t> index_;   // fd -> position in pollfds_, or none
 };
+using PollPoller = BasicPollPoller<>;
 
 }  // namespace eddy::detail

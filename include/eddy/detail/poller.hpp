@@ -52,9 +52,10 @@ inline const char* to_string(Backend backend) noexcept {
 
 namespace eddy::detail {
 
-class Poller {
+template <class = void>
+class BasicPoller {
  public:
-  explicit Poller(Backend backend) : kind_(backend == Backend::automatic ? best() : backend) {
+  explicit BasicPoller(Backend backend) : kind_(backend == Backend::automatic ? best() : backend) {
     switch (kind_) {
 #if EDDY_HAVE_EPOLL
       case Backend::epoll: impl_.emplace<EpollPoller>(); return;
@@ -201,5 +202,6 @@ class Poller {
                PollPoller>
       impl_;
 };
+using Poller = BasicPoller<>;
 
 }  // namespace eddy::detail

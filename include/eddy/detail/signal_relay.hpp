@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "deferred.hpp"
 #include "fd_ops.hpp"
 #include "poller.hpp"
 #include "thread.hpp"  // std::mutex, std::lock_guard
@@ -57,15 +58,17 @@ inline void relay_signal(int signum) {
   errno = saved_errno;
 }
 
-inline void check_signal_number(int signum) {
+template <class D = void>
+inline void check_signal_number(Deferred<int, D> signum) {
   if (signum <= 0 || signum >= signal_count || signum == SIGKILL || signum == SIGSTOP) {
     throw std::invalid_argument("eddy: cannot handle signal " + std::to_string(signum));
   }
 }
 
 // Routes signum to `sink`. Throws std::logic_error if another loop owns it.
-inline void install_signal(int signum, SignalSink* sink) {
-  check_signal_number(signum);
+template <class D = void>
+inline void install_signal(Deferred<int, D> signum, SignalSink* sink) {
+  check_signal_number<>(signum);
   std::lock_guard<std::mutex> lock(signal_mutex);
   SignalRegistration& reg = signal_registrations[signum];
   SignalSink* owner = reg.sink.load(std::memory_order_relaxed);

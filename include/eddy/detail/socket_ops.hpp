@@ -88,6 +88,7 @@ inline int accept_socket(int listen_fd, sockaddr_storage& peer) noexcept {
 }
 
 // "127.0.0.1:8888" or "[::1]:8888"; "unknown" for other families.
+template <class = void>
 inline std::string format_address(const sockaddr_storage& addr) {
   char host[INET6_ADDRSTRLEN] = "unknown";
   std::uint16_t port = 0;
@@ -108,6 +109,7 @@ inline std::string format_address(const sockaddr_storage& addr) {
 
 // "host:port" for a message, with brackets around an IPv6 literal
 // ("[::1]:8888"), as format_address() prints a socket's address.
+template <class = void>
 inline std::string format_host_port(const std::string& host, std::uint16_t port) {
   std::string shown = host.empty() ? std::string("*") : host;
   if (shown.find(':') != std::string::npos) shown = "[" + shown + "]";
@@ -142,6 +144,7 @@ struct ResolvedAddress {
 // means every interface); otherwise addresses to connect to. `numeric_only`
 // refuses host names (never blocks). Throws std::runtime_error whose message
 // starts with `context` and gives gai_strerror's reason.
+template <class = void>
 inline std::vector<ResolvedAddress> resolve(const std::string& host, std::uint16_t port, bool passive,
                                             const std::string& context, bool numeric_only = false) {
   addrinfo hints{};
@@ -178,6 +181,7 @@ inline bool is_ip_literal(const std::string& host) noexcept {
 // (restarts need no wait); SO_REUSEPORT on request, so that several processes
 // (fork_processes) or loops can each listen on the same port. IPv6 sockets are
 // IPV6_V6ONLY so that "" can bind 0.0.0.0 and :: side by side.
+template <class = void>
 inline int listen_socket(const ResolvedAddress& address, bool reuse_port, int backlog) {
   int fd = open_socket(address.family);
   try {

@@ -30,7 +30,8 @@
 
 namespace eddy::detail {
 
-class ReadBuffer {
+template <class = void>
+class BasicReadBuffer {
  public:
   // How much one recv into the scratch asks for.
   static constexpr std::size_t chunk = 64 * 1024;
@@ -39,10 +40,10 @@ class ReadBuffer {
   // Below this capacity a buffer is not shrunk (the copy would not pay).
   static constexpr std::size_t shrink_floor = 4 * 1024;
 
-  ReadBuffer() noexcept = default;
-  ReadBuffer(const ReadBuffer&) = delete;
-  ReadBuffer& operator=(const ReadBuffer&) = delete;
-  ~ReadBuffer() { free_own(); }
+  BasicReadBuffer() noexcept = default;
+  BasicReadBuffer(const BasicReadBuffer&) = delete;
+  BasicReadBuffer& operator=(const BasicReadBuffer&) = delete;
+  ~BasicReadBuffer() { free_own(); }
 
   std::size_t size() const noexcept { return end_ - begin_; }
   bool empty() const noexcept { return begin_ == end_; }
@@ -176,15 +177,17 @@ class ReadBuffer {
   bool borrowed_ = false;      // data_ is the scratch (between a recv and settle())
   bool appending_ = false;     // the prepared recv goes to the scratch, for commit() to append
 };
+using ReadBuffer = BasicReadBuffer<>;
 
 // read_until's delimiter: inline up to 8 bytes (every common one), else
 // on the heap, so a stream does not carry a 32-byte std::string for it.
-class Delimiter {
+template <class = void>
+class BasicDelimiter {
  public:
-  Delimiter() noexcept : small_{} {}
-  Delimiter(const Delimiter&) = delete;
-  Delimiter& operator=(const Delimiter&) = delete;
-  ~Delimiter() { clear(); }
+  BasicDelimiter() noexcept : small_{} {}
+  BasicDelimiter(const BasicDelimiter&) = delete;
+  BasicDelimiter& operator=(const BasicDelimiter&) = delete;
+  ~BasicDelimiter() { clear(); }
   void assign(std::string_view d) {
     clear();
     if (d.size() > sizeof small_) {
@@ -209,5 +212,6 @@ class Delimiter {
   };
   std::size_t size_ = 0;
 };
+using Delimiter = BasicDelimiter<>;
 
 }  // namespace eddy::detail

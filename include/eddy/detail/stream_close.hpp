@@ -24,7 +24,8 @@ namespace eddy::detail {
 // failure does. In the first case: close the fd, drop every pending future
 // unresolved (their coroutines were destroyed with the loop), free the
 // buffers, and fail all later operations with the reason.
-inline void StreamState::on_handler_destroyed() noexcept {
+template <class D>
+inline void BasicStreamState<D>::on_handler_destroyed() noexcept {
   if (!registered_) return;  // we removed it ourselves
   registered_ = false;
   IOLoop* l = loop();
@@ -59,7 +60,8 @@ inline void StreamState::on_handler_destroyed() noexcept {
 // The socket hung up or failed with nothing pending to notice. What the peer
 // sent before is kept (within max_buffer_size) for later reads; then the
 // stream closes with the socket's error, or as closed by the peer.
-inline void StreamState::handle_error() {
+template <class D>
+inline void BasicStreamState<D>::handle_error() {
   int error = socket_error(fd_);
   if (error == 0) error = reported_error_;
   while (error == 0 && buffer_.size() <= max_buffer_size_) {
@@ -75,7 +77,8 @@ inline void StreamState::handle_error() {
   close_with("eddy: stream closed: peer closed the connection", 0);
 }
 
-inline void StreamState::close_for_errno(int error) {
+template <class D>
+inline void BasicStreamState<D>::close_for_errno(int error) {
   std::string why = "eddy: stream closed: ";
   if (error == ECONNRESET) {
     why += "connection reset by peer";
@@ -90,7 +93,8 @@ inline void StreamState::close_for_errno(int error) {
 // Closes once: unregisters before closing the fd (so a reused fd number is
 // never confused with this one), fails what is pending, and schedules the
 // close callback (never inline).
-inline void StreamState::close_with(const std::string& why, int error) {
+template <class D>
+inline void BasicStreamState<D>::close_with(const std::string& why, int error) {
   if (closed_) return;
   closed_ = true;
   error_ = std::make_exception_ptr(StreamClosedError(why, error));
@@ -101,7 +105,8 @@ inline void StreamState::close_with(const std::string& why, int error) {
   update_hold();
 }
 
-inline void StreamState::detach() noexcept {
+template <class D>
+inline void BasicStreamState<D>::detach() noexcept {
   if (registered_) {
     registered_ = false;
     if (IOLoop* l = loop()) l->remove_handler(fd_);

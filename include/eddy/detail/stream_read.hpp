@@ -23,7 +23,8 @@
 
 namespace eddy::detail {
 
-inline Future<std::string> StreamState::read(ReadKind kind, std::size_t n, bool partial,
+template <class D>
+inline Future<std::string> BasicStreamState<D>::read(ReadKind kind, std::size_t n, bool partial,
                                              std::string_view delimiter, std::size_t max_bytes) {
   Read read;
   read.kind = kind;
@@ -33,11 +34,13 @@ inline Future<std::string> StreamState::read(ReadKind kind, std::size_t n, bool 
   return begin_read<std::string>(read, delimiter);
 }
 
-inline Future<std::size_t> StreamState::read_into(char* target, std::size_t n, bool partial) {
+template <class D>
+inline Future<std::size_t> BasicStreamState<D>::read_into(char* target, std::size_t n, bool partial) {
   return begin_read<std::size_t>(into_read(target, n, partial, false), {});
 }
 
-inline void StreamState::read_into(char* target, std::size_t n, bool partial, IntoCallback&& callback) {
+template <class D>
+inline void BasicStreamState<D>::read_into(char* target, std::size_t n, bool partial, IntoCallback&& callback) {
   IOLoop* l = loop();
   if (l == nullptr) std::rethrow_exception(loop_gone_error());
   if (reading() || delivering_) {
@@ -53,8 +56,9 @@ inline void StreamState::read_into(char* target, std::size_t n, bool partial, In
 
 // Starts a read (one at a time per stream): completes it from the buffer if
 // it can, fails it if the stream is closed, else waits for READ.
+template <class D>
 template <class T>
-Future<T> StreamState::begin_read(const Read& read, std::string_view delimiter) {
+Future<T> BasicStreamState<D>::begin_read(const Read& read, std::string_view delimiter) {
   if (reading() || delivering_) return make_failed_future<T>(already_reading());
   if (closed_ && loop() == nullptr) return make_failed_future<T>(loop_gone_error());
   Future<T> future;
@@ -65,7 +69,8 @@ Future<T> StreamState::begin_read(const Read& read, std::string_view delimiter) 
   return future;
 }
 
-inline StreamState::Read StreamState::into_read(char* target, std::size_t n, bool partial,
+template <class D>
+inline typename BasicStreamState<D>::Read BasicStreamState<D>::into_read(char* target, std::size_t n, bool partial,
                                                 bool to_callback) noexcept {
   Read read;
   read.kind = ReadKind::into;
@@ -79,7 +84,8 @@ inline StreamState::Read StreamState::into_read(char* target, std::size_t n, boo
 
 // The read just set up: completes it from the buffer if it can, reads
 // inline when that pays, fails it if the stream is closed, else waits.
-inline void StreamState::proceed_read() {
+template <class D>
+inline void BasicStreamState<D>::proceed_read() {
   if (try_complete_read()) return;
   // Tornado's inline read, made adaptive: when the last recv filled all the
   // room it had, the kernel probably holds more, so read now instead of
@@ -99,7 +105,8 @@ inline void StreamState::proceed_read() {
 
 // Resolves the pending read from the buffer if it can; fails it (closing the
 // stream) if it never can. True when the read is finished either way.
-inline bool StreamState::try_complete_read() {
+template <class D>
+inline bool BasicStreamState<D>::try_complete_read() {
   std::size_t available = buffer_.size();
   switch (read_.kind) {
     case ReadKind::none:
@@ -124,7 +131,8 @@ inline bool StreamState::try_complete_read() {
 }
 
 // read_into: drains the buffer into the caller's memory first.
-inline bool StreamState::try_complete_into() {
+template <class D>
+inline bool BasicStreamState<D>::try_complete_into() {
   std::size_t take = std::min(buffer_.size(), read_.n - read_.filled);
   if (take > 0) {
     buffer_.take_into(read_.target + read_.filled, take);
@@ -134,7 +142,8 @@ inline bool StreamState::try_complete_into() {
   return false;
 }
 
-inline bool StreamState::resolve_into() {
+template <class D>
+inline bool BasicStreamState<D>::resolve_into() {
   read_.kind = ReadKind::none;
   if (read_.to_callback) {
     deliver_into(nullptr);
@@ -146,7 +155,8 @@ inline bool StreamState::resolve_into() {
   return true;
 }
 
-inline bool StreamState::try_complete_until() {
+template <class D>
+inline bool BasicStreamState<D>::try_complete_until() {
   std::string_view data = buffer_.view();
   std::string_view delimiter = delimiter_.view();
   std::size_t at = data.find(delimiter, read_.scanned);
@@ -167,14 +177,16 @@ inline bool StreamState::try_complete_until() {
   return false;
 }
 
-inline Future<std::string> StreamState::take_read_future() {
+template <class D>
+inline Future<std::string> BasicStreamState<D>::take_read_future() {
   Future<std::string> future = std::move(std::get<Future<std::string>>(future_));
   future_ = std::monostate{};
   read_.kind = ReadKind::none;
   return future;
 }
 
-inline bool StreamState::resolve_read(std::size_t n) {
+template <class D>
+inline bool BasicStreamState<D>::resolve_read(std::size_t n) {
   std::string data = buffer_.take(n);
   take_read_future().set_result(std::move(data));
   return true;
@@ -182,7 +194,8 @@ inline bool StreamState::resolve_read(std::size_t n) {
 
 // The read can never complete: it fails with UnsatisfiableReadError and the
 // stream closes (as Tornado), so memory stays bounded whatever the peer sends.
-inline bool StreamState::fail_read(const std::string& why) {
+template <class D>
+inline bool BasicStreamState<D>::fail_read(const std::string& why) {
   Future<std::string> future = take_read_future();
   close_with(why, 0);
   future.set_exception(std::make_exception_ptr(UnsatisfiableReadError(why)));
@@ -191,7 +204,8 @@ inline bool StreamState::fail_read(const std::string& why) {
 
 // A read pending when the stream closed: read_until_close gets everything
 // received; any other read fails with the reason the stream closed.
-inline void StreamState::finish_read_on_close() {
+template <class D>
+inline void BasicStreamState<D>::finish_read_on_close() {
   if (!reading()) return;
   if (read_.kind == ReadKind::into && read_.to_callback) {
     read_.kind = ReadKind::none;
@@ -212,7 +226,8 @@ inline void StreamState::finish_read_on_close() {
 // The job that runs a callback outcome completed inside read_into(). It
 // captures only the state (no allocation); a loop that is closing destroys
 // it unrun, and then the outcome is abandoned so the hold can go.
-struct StreamState::DeliveryJob {
+template <class D>
+struct BasicStreamState<D>::DeliveryJob {
   StreamState* state;
   explicit DeliveryJob(StreamState* s) noexcept : state(s) {}
   DeliveryJob(DeliveryJob&& other) noexcept : state(std::exchange(other.state, nullptr)) {}
@@ -237,7 +252,8 @@ struct StreamState::DeliveryJob {
 // already): no read can start until the callback has run (delivering_), and
 // closing touches only read_.kind, so nothing overwrites it meanwhile; this
 // keeps Extras one 96-byte malloc chunk.
-inline void StreamState::deliver_into(std::exception_ptr error) {
+template <class D>
+inline void BasicStreamState<D>::deliver_into(std::exception_ptr error) {
   IOLoop* l = loop();
   if (l == nullptr) {
     extras_->callback = nullptr;
@@ -249,7 +265,7 @@ inline void StreamState::deliver_into(std::exception_ptr error) {
     delivery_due_ = true;
     return;
   }
-  if (!hold_) hold_ = shared_from_this();
+  if (!hold_) hold_ = this->shared_from_this();
   l->add_callback(DeliveryJob(this));
 }
 
@@ -263,7 +279,8 @@ inline void StreamState::deliver_into(std::exception_ptr error) {
 // storage it would free) and destroyed while the stream still counts as
 // busy, so that handle's release_if_last() leaves the hold alone and the
 // state goes in the caller's settle_hold(), the last thing it does.
-inline void StreamState::call_delivery() noexcept {
+template <class D>
+inline void BasicStreamState<D>::call_delivery() noexcept {
   IntoCallback callback = std::move(extras_->callback);
   std::exception_ptr error = std::move(extras_->error);
   std::size_t n = read_.filled;  // before the callback starts the next read
@@ -282,7 +299,8 @@ inline void StreamState::call_delivery() noexcept {
 // call_delivery(), the callback is moved out and destroyed while
 // delivering_ still marks the stream busy; only then may settle_hold() drop
 // the hold and free *this (and extras_, where the callback lived).
-inline void StreamState::abandon_delivery() noexcept {
+template <class D>
+inline void BasicStreamState<D>::abandon_delivery() noexcept {
   if (extras_) {
     IntoCallback callback = std::move(extras_->callback);
     extras_->error = nullptr;
@@ -294,14 +312,16 @@ inline void StreamState::abandon_delivery() noexcept {
 
 // Reads while a read is pending and unsatisfied, then gives the scratch
 // buffer back: nothing that reaches the loop may point into it.
-inline void StreamState::handle_read() {
+template <class D>
+inline void BasicStreamState<D>::handle_read() {
   read_socket();
   buffer_.settle();
 }
 
 // A short recv means the kernel had no more for now; level-triggered polling
 // will call again.
-inline void StreamState::read_socket() {
+template <class D>
+inline void BasicStreamState<D>::read_socket() {
   while (reading() && !closed_) {
     std::size_t room = 0;
     ssize_t n;
@@ -332,7 +352,8 @@ inline void StreamState::read_socket() {
 
 // read_into with an empty buffer: the kernel copies straight into the
 // caller's memory.
-inline ssize_t StreamState::recv_into() {
+template <class D>
+inline ssize_t BasicStreamState<D>::recv_into() {
   ssize_t n;
   do {
     n = ::recv(fd_, read_.target + read_.filled, read_.n - read_.filled, 0);
@@ -341,7 +362,8 @@ inline ssize_t StreamState::recv_into() {
   return n;
 }
 
-inline ssize_t StreamState::recv_some(std::size_t& room) {
+template <class D>
+inline ssize_t BasicStreamState<D>::recv_some(std::size_t& room) {
   char* into = buffer_.prepare(room);
   ssize_t n;
   do {

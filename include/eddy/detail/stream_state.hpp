@@ -61,7 +61,8 @@
 
 namespace eddy::detail {
 
-class StreamState : public std::enable_shared_from_this<StreamState> {
+template <class D = void>
+class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>> {
  public:
   enum class ReadKind : std::uint8_t { none, bytes, until, until_close, into };
 
@@ -71,16 +72,16 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   static constexpr std::uint8_t inline_read_budget = 16;
   static constexpr std::size_t bulk_room = 16 * 1024;
 
-  StreamState(IOLoop& loop, int fd) : anchor_(loop.anchor()), fd_(fd) {
+  BasicStreamState(IOLoop& loop, int fd) : anchor_(loop.anchor()), fd_(fd) {
     if (fd < 0) throw std::invalid_argument("eddy: IOStream: invalid fd " + std::to_string(fd));
     set_nonblocking(fd);
     suppress_sigpipe(fd);
   }
 
-  StreamState(const StreamState&) = delete;
-  StreamState& operator=(const StreamState&) = delete;
+  BasicStreamState(const BasicStreamState&) = delete;
+  BasicStreamState& operator=(const BasicStreamState&) = delete;
 
-  ~StreamState() {
+  ~BasicStreamState() {
     if (closed_) return;
     closed_ = true;
     detach();
@@ -142,7 +143,7 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   // Called by a handle about to go: when it and the hold are the last two
   // references and nothing is pending, the hold goes now, so the handle's
   // own release frees the state (and closes the fd).
-  static void release_if_last(std::shared_ptr<StreamState>& handle) noexcept {
+  static void release_if_last(std::shared_ptr<BasicStreamState>& handle) noexcept {
     if (handle && handle.use_count() == 2 && handle->hold_ && !handle->busy()) handle->hold_.reset();
   }
 
@@ -223,7 +224,7 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   // last reference here and is left in place: see release_if_last() and
   // settle_hold() for where it goes.
   void update_hold() {
-    if (!hold_ && busy()) hold_ = shared_from_this();
+    if (!hold_ && busy()) hold_ = this->shared_from_this();
   }
   bool busy() const noexcept {
     return delivering_ || running_delivery_ || (!closed_ && (reading() || writing()));
@@ -234,9 +235,9 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   // reference and goes, freeing *this, so callers do nothing after it.
   void settle_hold() {
     if (busy()) {
-      if (!hold_) hold_ = shared_from_this();
+      if (!hold_) hold_ = this->shared_from_this();
     } else if (hold_ && hold_.use_count() == 1) {
-      std::shared_ptr<StreamState> last = std::move(hold_);
+      std::shared_ptr<BasicStreamState> last = std::move(hold_);
     }
   }
 
@@ -292,8 +293,9 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
   ReadBuffer buffer_;
   WriteQueue writes_;
   std::exception_ptr error_;
-  std::shared_ptr<StreamState> hold_;
+  std::shared_ptr<BasicStreamState> hold_;
 };
+using StreamState = BasicStreamState<>;
 
 // What the loop stores for a stream's fd: a weak reference, so the loop never
 // keeps a stream alive, and a destructor that notices the loop going away.
@@ -303,21 +305,24 @@ class StreamState : public std::enable_shared_from_this<StreamState> {
 // to its destructor), so while the handler can be called the state lives.
 // Only the destructor, which may run later (a slot freed at the end of a
 // dispatch batch), needs the weak_ptr.
-struct StreamHandler {
+template <class = void>
+struct BasicStreamHandler {
   StreamState* target;
   std::weak_ptr<StreamState> state;
 
   void operator()(int, std::uint32_t events) const { target->on_events(events); }
-  StreamHandler(StreamState* raw, std::weak_ptr<StreamState> s) noexcept : target(raw), state(std::move(s)) {}
-  StreamHandler(StreamHandler&&) noexcept = default;
-  StreamHandler& operator=(StreamHandler&&) = delete;
-  ~StreamHandler() {
+  BasicStreamHandler(StreamState* raw, std::weak_ptr<StreamState> s) noexcept : target(raw), state(std::move(s)) {}
+  BasicStreamHandler(BasicStreamHandler&&) noexcept = default;
+  BasicStreamHandler& operator=(BasicStreamHandler&&) = delete;
+  ~BasicStreamHandler() {
     if (std::shared_ptr<StreamState> s = state.lock()) s->on_handler_destroyed();
   }
 };
+using StreamHandler = BasicStreamHandler<>;
 
-inline void StreamState::attach() {
-  loop()->add_handler(fd_, StreamHandler(this, weak_from_this()), IOLoop::NONE);
+template <class D>
+inline void BasicStreamState<D>::attach() {
+  loop()->add_handler(fd_, StreamHandler(this, this->weak_from_this()), IOLoop::NONE);
   registered_ = true;
 }
 
@@ -326,7 +331,8 @@ inline void StreamState::attach() {
 // callback, during which the stream counts as busy). A read_into callback
 // completed here runs at the end, from the handler, as Asio and libuv run
 // completion handlers; then settle_hold() may free *this.
-inline void StreamState::on_events(std::uint32_t events) {
+template <class D>
+inline void BasicStreamState<D>::on_events(std::uint32_t events) {
   if (closed_) return;
   dispatching_ = true;
   inline_reads_left_ = inline_read_budget;

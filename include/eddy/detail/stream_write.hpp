@@ -19,7 +19,8 @@
 
 namespace eddy::detail {
 
-inline Future<void> StreamState::write(std::string_view data) {
+template <class D>
+inline Future<void> BasicStreamState<D>::write(std::string_view data) {
   if (closed_) return make_failed_future<void>(failure());
   if (writes_.empty()) {
     ssize_t n = send_some(data);
@@ -40,7 +41,8 @@ inline Future<void> StreamState::write(std::string_view data) {
 // One resolved future per thread, remade when another loop asks (a loop's
 // serial is never reused), so callbacks added to it are scheduled on the
 // loop that asked.
-inline Future<void> StreamState::written_future(const IOLoop& loop) {
+template <class D>
+inline Future<void> BasicStreamState<D>::written_future(const IOLoop& loop) {
   struct Shared {
     std::uint64_t serial = 0;
     std::optional<Future<void>> future;
@@ -53,7 +55,8 @@ inline Future<void> StreamState::written_future(const IOLoop& loop) {
   return *shared.future;
 }
 
-inline ssize_t StreamState::send_some(std::string_view data) noexcept {
+template <class D>
+inline ssize_t BasicStreamState<D>::send_some(std::string_view data) noexcept {
   ssize_t n;
   do {
     n = ::send(fd_, data.data(), data.size(), send_flags);
@@ -64,7 +67,8 @@ inline ssize_t StreamState::send_some(std::string_view data) noexcept {
 
 // Flushes the queue with gather writes until it is empty or the kernel is
 // full; resolves each write's future as its last byte goes.
-inline void StreamState::handle_write() {
+template <class D>
+inline void BasicStreamState<D>::handle_write() {
   while (writing()) {
     iovec iov[WriteQueue::max_iov];
     msghdr message{};

@@ -24,7 +24,8 @@
 
 namespace eddy::detail {
 
-class WriteQueue {
+template <class = void>
+class BasicWriteQueue {
  public:
   static constexpr int max_iov = 64;
 
@@ -115,5 +116,6 @@ class WriteQueue {
 
   std::unique_ptr<Body> body_;
 };
+using WriteQueue = BasicWriteQueue<>;
 
 }  // namespace eddy::detail

@@ -35,7 +35,8 @@ struct TimerId {
   std::uint32_t generation = 0;  // 0 never names a live node
 };
 
-class TimerQueue {
+template <class = void>
+class BasicTimerQueue {
  public:
   using Callback = Job;
 
@@ -247,5 +248,6 @@ class TimerQueue {
   FreeSlots free_;
   std::uint64_t next_sequence_ = 0;
 };
+using TimerQueue = BasicTimerQueue<>;
 
 }  // namespace eddy::detail

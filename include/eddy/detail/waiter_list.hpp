@@ -49,6 +49,7 @@ struct Waiter {
 };
 
 // Cancels a woken waiter's timer (see the header comment for which loop).
+template <class = void>
 inline void cancel_timer(const Timeout& timer) noexcept {
   if (!timer) return;
   if (IOLoop* loop = IOLoop::current_or_null()) loop->remove_timeout(timer);
@@ -65,12 +66,14 @@ struct FailOnTimeout {
     if (!future.done()) future.set_exception(std::make_exception_ptr(TimeoutError(message)));
   }
 };
-struct FalseOnTimeout {
+template <class = void>
+struct BasicFalseOnTimeout {
   Future<bool> future;
   void operator()() {
     if (!future.done()) future.set_result(false);
   }
 };
+using FalseOnTimeout = BasicFalseOnTimeout<>;
 
 // FIFO of waiters. Entry is Waiter<R> or a struct with the same two members
 // plus more (a queue's putter carries its item).
