@@ -446,6 +446,16 @@ Future<int> sum_boxes(eddy::Queue<std::unique_ptr<int>>& q, int n) {
   co_return sum;
 }
 
+// The README's worker: loops forever, never told to stop.
+Future<void> endless_worker(eddy::Queue<int>& q, int& done) {
+  for (;;) {
+    int v = co_await q.get();
+    co_await eddy::sleep(std::chrono::microseconds(v % 3));
+    ++done;
+    q.task_done();
+  }
+}
+
 Future<void> drain(eddy::Queue<int>& q) {
   for (;;) {
     int v = co_await q.get();
@@ -496,6 +506,30 @@ TEST_CASE("join() finishes once workers have processed everything", "[queues][jo
     CHECK(q.empty());
     co_await eddy::multi(std::move(workers));
   });
+}
+
+TEST_CASE("workers left waiting on a queue destroyed after join() end quietly", "[queues][join][coroutine]") {
+  // Tornado's idiom: start workers that loop forever, join() the queue, let
+  // the program end. The workers' gets are abandoned with the queue; that is
+  // nobody's error, so nothing reaches the exception handler.
+  eddy::IOLoop loop;
+  eddy_test::ExceptionLog reported(loop);
+  int done = 0;
+  std::vector<Future<void>> workers;
+  {
+    eddy::Queue<int> q;
+    loop.run_sync([&]() -> Future<void> {
+      for (int i = 0; i < 50; ++i) q.put_nowait(i);
+      for (int w = 0; w < 10; ++w) workers.push_back(endless_worker(q, done));
+      co_await q.join(10s);
+    });
+  }
+  loop.run_sync([] { return eddy::sleep(std::chrono::milliseconds(5)); });
+  CHECK(done == 50);
+  for (Future<void>& w : workers) REQUIRE(w.done());
+  workers.clear();  // dropped unobserved: still nothing reported
+  loop.run_sync([] { return eddy::sleep(std::chrono::milliseconds(1)); });
+  CHECK(reported.messages.empty());
 }
 
 #endif

@@ -33,6 +33,15 @@ class TimeoutError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// What the futures of waiters still pending fail with when their lock,
+/// semaphore, condition, event or queue is destroyed. Nobody did anything
+/// wrong: a future (or a coroutine's, which the failure unwound) that fails
+/// with it and is never looked at is not reported as "never retrieved".
+class AbandonedError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Asking a pending future for its result, or resolving a future twice.
 class InvalidStateError : public std::logic_error {
  public:
@@ -195,6 +204,14 @@ namespace detail {
 
 template <class>
 inline void report_unretrieved(std::exception_ptr error) noexcept {
+  // An abandoned wait is nobody's error (a worker left waiting on a queue
+  // that is destroyed at exit, say): asyncio does not log a cancelled task.
+  try {
+    std::rethrow_exception(error);
+  } catch (const AbandonedError&) {
+    return;
+  } catch (...) {
+  }
   IOLoop* loop = IOLoop::current_or_null();
   if (loop != nullptr) {
     loop->handle_exception(std::move(error), "a future (exception never retrieved)");

@@ -28,17 +28,6 @@
 #include "../ioloop.hpp"
 #include "ring.hpp"
 
-namespace eddy {
-
-// What the futures of waiters still pending fail with when their lock,
-// semaphore, condition, event or queue is destroyed.
-class AbandonedError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-}  // namespace eddy
-
 namespace eddy::detail {
 
 // One waiter: its future and, when it waits with a timeout, its timer.
