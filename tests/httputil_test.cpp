@@ -179,3 +179,18 @@ TEST_CASE("header values with CR, LF or NUL are refused", "[http][httputil]") {
   CHECK_FALSE(eddy::is_token(""));
   CHECK_THROWS_AS(eddy::check_header_name("a:b"), std::invalid_argument);
 }
+
+TEST_CASE("url_escape keeps unreserved bytes, turns a space into + (or %20) and the rest into %XX",
+          "[http][httputil]") {
+  CHECK(eddy::url_escape("aZ09-._~") == "aZ09-._~");
+  CHECK(eddy::url_escape("a b") == "a+b");
+  CHECK(eddy::url_escape("a b", false) == "a%20b");
+  CHECK(eddy::url_escape("a+b&c=d/e?%") == "a%2Bb%26c%3Dd%2Fe%3F%25");
+  CHECK(eddy::url_escape("\xc3\xa9") == "%C3%A9");
+  CHECK(eddy::url_unescape(eddy::url_escape("x y+z%"), true) == "x y+z%");
+}
+
+TEST_CASE("form_urlencode joins escaped pairs with & in order", "[http][httputil]") {
+  CHECK(eddy::form_urlencode({}) == "");
+  CHECK(eddy::form_urlencode({{"a", "1"}, {"b c", "x&y"}, {"a", ""}}) == "a=1&b+c=x%26y&a=");
+}

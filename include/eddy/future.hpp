@@ -18,6 +18,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -353,24 +354,28 @@ void detail::IOLoopImpl<D>::add_future(Future<T> future, F&& callback) {
 }
 
 template <class D>
-template <class F>
-auto detail::IOLoopImpl<D>::run_in_executor(F&& func) {
-  using R = std::invoke_result_t<std::decay_t<F>&>;
+template <class F, class... Args>
+auto detail::IOLoopImpl<D>::run_in_executor(F&& func, Args&&... args) {
+  using R = std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>;
   assert_loop_thread();
   Future<R> future;
   // The worker only ever *moves* the handle (never copies or drops a live
   // one), so the non-atomic reference count is touched on the loop thread
   // alone; the result comes back through add_callback, the thread-safe door.
-  executor().submit([this, fn = std::decay_t<F>(std::forward<F>(func)), future = future]() mutable {
+  // The arguments are copied (or moved) into the job here, on the loop
+  // thread, so the caller's objects may go away at once.
+  executor().submit([this, fn = std::decay_t<F>(std::forward<F>(func)),
+                     bound = std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...),
+                     future = future]() mutable {
     std::exception_ptr error;
     try {
       if constexpr (std::is_void_v<R>) {
-        fn();
+        std::apply(fn, bound);
         add_callback([future = std::move(future)]() mutable { future.set_result(); });
       } else {
         /// Computed before the capture below, so a throw leaves `future` in
         /// place for the error path.
-        R value = fn();
+        R value = std::apply(fn, bound);
         add_callback([future = std::move(future), value = std::move(value)]() mutable {
           future.set_result(std::move(value));
         });

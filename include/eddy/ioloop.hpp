@@ -332,8 +332,15 @@ class IOLoopImpl {
   /// starts one (as Python's ThreadPoolExecutor), so up to that many jobs run
   /// at once. For the blocking work that has no asynchronous version: the
   /// loop stays free meanwhile.
-  template <class F>
-  auto run_in_executor(F&& func);
+  ///
+  /// With arguments, func(args...) runs on the worker with copies of them
+  /// (Python's run_in_executor(None, func, *args)). In a coroutine prefer this
+  /// form, `co_await loop.run_in_executor(work, data)`, to a lambda that
+  /// captures: g++ 12 miscompiles a capturing lambda (any temporary with a
+  /// destructor) created inside a `co_await` expression, and frees its
+  /// captures twice. A lambda bound to a named variable first is fine too.
+  template <class F, class... Args>
+  auto run_in_executor(F&& func, Args&&... args);
   /// Takes effect at once, also after first use: a larger bound lets the next
   /// submits start workers; with a smaller one, surplus workers exit as they
   /// finish their jobs.
