@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -46,6 +47,17 @@ class HTTPError : public std::runtime_error {
 
  private:
   int code_;
+};
+
+/// A response's own Content-Length disagrees with the body the handler wrote
+/// (Tornado's httputil.HTTPOutputError): raised by the write() that would pass
+/// it (or a flush() after a Content-Length set below what was written), and
+/// by finish() when the body is short. The connection is closed instead of
+/// being mis-framed and the response counts as finished; uncaught, it goes to
+/// the loop's exception handler like any handler error.
+class HTTPOutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 namespace detail {
@@ -122,46 +134,69 @@ class RequestHandler {
 
   /// Response headers. The name must be a token and the value hold no CR, LF
   /// or NUL (std::invalid_argument); std::logic_error once the head was sent.
+  /// Content-Length must be 1 to 19 decimal digits (std::invalid_argument
+  /// otherwise); the body written must then match it (HTTPOutputError), except
+  /// for HEAD and bodiless statuses (1xx, 204, 304), where it is not sent.
   void set_header(std::string_view name, std::string_view value) {
     check_field(name, value);
+    bool length = is_content_length(name);
+    std::uint64_t n = length ? parse_content_length(value) : 0;
     headers_.set(name, value);
+    if (length) content_length_ = n;
   }
-  /// Adds one more value for `name`; checks as set_header.
+  /// Adds one more value for `name`; checks as set_header. A second
+  /// Content-Length is refused (std::invalid_argument): set_header replaces.
   void add_header(std::string_view name, std::string_view value) {
     check_field(name, value);
+    if (is_content_length(name)) {
+      std::uint64_t n = parse_content_length(value);
+      if (content_length_ != no_length) throw std::invalid_argument("eddy: a response has one Content-Length");
+      content_length_ = n;
+    }
     headers_.add(name, value);
   }
   /// Removes every value of `name`; std::logic_error once the head was sent.
   void clear_header(std::string_view name) {
     check_head_open("clear_header");
     headers_.remove(name);
+    if (is_content_length(name)) content_length_ = no_length;
   }
   /// The response headers set so far.
   const HTTPHeaders& response_headers() const noexcept { return headers_; }
 
   /// Buffers a piece of the body until flush() or finish().
-  /// std::logic_error after finish().
+  /// std::logic_error after finish(); HTTPOutputError (nothing buffered, the
+  /// connection closed) if the body would pass the Content-Length set.
   void write(std::string_view chunk) {
     if (finished_) throw std::logic_error("eddy: RequestHandler::write after finish()");
+    if (content_length_ != no_length && length_checked() && body_written_ + chunk.size() > content_length_) {
+      fail_length(body_written_ + chunk.size());
+    }
+    body_written_ += chunk.size();
     if (channel_ != nullptr) body_.append(chunk.data(), chunk.size());
   }
 
   /// Sends the head (the first time) and the body buffered so far; resolves
   /// when the kernel has them (at once when the client has left).
-  /// std::logic_error after finish().
+  /// std::logic_error after finish(); HTTPOutputError if more was written
+  /// than the Content-Length set since.
   Future<void> flush() {
     if (finished_) throw std::logic_error("eddy: RequestHandler::flush after finish()");
+    if (length_checked() && body_written_ > content_length_) fail_length(body_written_);
     if (channel_ == nullptr) return make_ready_future();
     return channel_->send_response(*this, false);
   }
 
   /// Ends the response, at most once (std::logic_error the second time). A
-  /// 204 or 304 must have no body buffered (std::logic_error).
+  /// 204 or 304 must have no body buffered (std::logic_error). A body that
+  /// does not match the Content-Length set: HTTPOutputError, the connection
+  /// closed.
   void finish() {
     if (finished_) throw std::logic_error("eddy: RequestHandler::finish called twice");
     if ((status_ == 204 || status_ == 304 || status_ < 200) && !body_.empty()) {
       throw std::logic_error("eddy: a " + std::to_string(status_) + " response cannot carry a body");
     }
+    if (length_checked() && body_written_ != content_length_) fail_length(body_written_);
     finished_ = true;
     if (channel_ != nullptr) channel_->send_response(*this, true);
     body_.clear();
@@ -174,6 +209,7 @@ class RequestHandler {
     set_status(permanent ? 301 : 302);
     set_header("Location", url);
     body_.clear();
+    body_written_ = 0;
     finish();
   }
 
@@ -190,12 +226,14 @@ class RequestHandler {
     }
     if (code < 100 || code > 599) code = 500;
     headers_.clear();
+    content_length_ = no_length;
     body_.clear();
     status_ = code;
     if (code != 204 && code != 304 && code >= 200) {
       std::string page = std::to_string(code) + ": " + std::string(http_reason(code));
       body_ = "<html><title>" + page + "</title><body>" + page + "</body></html>";
     }
+    body_written_ = body_.size();
     finish();
   }
 
@@ -230,6 +268,40 @@ class RequestHandler {
     check_head_open("set_header");
   }
 
+  // ---- the handler's own Content-Length (Tornado's HTTPOutputError rules) ----
+  static constexpr std::uint64_t no_length = UINT64_MAX;
+  static bool is_content_length(std::string_view name) noexcept { return detail::iequals(name, "Content-Length"); }
+  // 1*DIGIT, at most 19 digits (so it fits, and never reads as no_length).
+  static std::uint64_t parse_content_length(std::string_view value) {
+    bool ok = !value.empty() && value.size() <= 19;
+    std::uint64_t n = 0;
+    for (char c : value) {
+      if (c < '0' || c > '9') {
+        ok = false;
+        break;
+      }
+      n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (!ok) throw std::invalid_argument("eddy: Content-Length must be a decimal number: \"" + std::string(value) + "\"");
+    return n;
+  }
+  // A Content-Length is set and the body is sent, so the two must agree
+  // (HEAD and bodiless statuses send none).
+  bool length_checked() const noexcept {
+    return content_length_ != no_length && !head_only_ && status_ >= 200 && status_ != 204 && status_ != 304;
+  }
+  // The body (`written` bytes so far) and the Content-Length disagree: the
+  // response is over and its connection closed, so nothing mis-framed
+  // reaches the client.
+  [[noreturn]] void fail_length(std::uint64_t written) {
+    std::string what = "eddy: the response's Content-Length is " + std::to_string(content_length_) +
+                       " but the handler wrote " + std::to_string(written) + " bytes";
+    finished_ = true;
+    body_.clear();
+    if (channel_ != nullptr) channel_->abort_response();
+    throw HTTPOutputError(what);
+  }
+
   HTTPServerRequest request_;
   std::vector<std::string> path_args_;
   mutable HTTPArguments arguments_;
@@ -240,6 +312,8 @@ class RequestHandler {
   bool client_gone_ = false;
   bool head_only_ = false;  // a HEAD request: the body is counted, never sent
   std::uint8_t holds_ = 0;  // see HandlerAccess
+  std::uint64_t content_length_ = no_length;  // the Content-Length header set, as a number
+  std::uint64_t body_written_ = 0;            // bytes given to write() (or the error page)
   HTTPHeaders headers_;
   std::string body_;
   detail::ResponseChannel* channel_ = nullptr;
