@@ -1,7 +1,9 @@
 // HTTPServerOptions and the state an HTTPServer shares with its connections:
 // the options, the Application, and the lists of live connections (which
 // close_all_connections() walks), ordered by deadline with one timer per
-// server for all their timeouts.
+// server for all their timeouts (idle, body, linger and send; a connection
+// on the send list is asked at its deadline whether its output moved, and
+// gets another period if it did).
 //
 // Lifetime: shared by the HTTPServer and every connection it accepted, so a
 // connection that outlives its server still has its options and handlers
