@@ -47,6 +47,11 @@ bool wait_for(F condition, std::chrono::milliseconds limit = 10s) {
   return true;
 }
 
+// Runs `loop` (on this thread) for `d`.
+void run_for(eddy::IOLoop& loop, std::chrono::milliseconds d) {
+  loop.run_sync([d] { return eddy::sleep(d); });
+}
+
 std::size_t connections(HTTPTestServer& server) {
   return server.on_loop([](eddy::HTTPServer& s, eddy::IOLoop&) { return s.connection_count(); });
 }
@@ -283,10 +288,10 @@ TEST_CASE("a pipelined request behind one whose handler destroyed the server nev
     done = true;
   });
   for (int i = 0; i < 2000 && !done; ++i) {
-    loop.run_sync([]() -> eddy::Future<void> { co_await eddy::sleep(5ms); });
+    run_for(loop, 5ms);
   }
   client.join();
-  loop.run_sync([]() -> eddy::Future<void> { co_await eddy::sleep(20ms); });
+  run_for(loop, 20ms);
   CHECK(after == 0);
   CHECK(received.find("last") != std::string::npos);
   CHECK(received.find("after") == std::string::npos);
@@ -329,7 +334,7 @@ TEST_CASE("bytes read just before the server and its Application are destroyed n
     int unsent = -1;
     return ::ioctl(c.fd(), SIOCOUTQ, &unsent) == 0 && unsent == 0;
   }));
-  loop.run_sync([]() -> eddy::Future<void> { co_await eddy::sleep(100ms); });
+  run_for(loop, 100ms);
   CHECK_FALSE(server.has_value());
   CHECK(*after == 0);
   CHECK(log.messages.empty());

@@ -150,7 +150,7 @@ class HTTP1Connection final : public ResponseChannel,
   void on_read(std::size_t n, std::exception_ptr error);
   void on_closed() noexcept;
   void process();
-  bool answer_requests();
+  bool flush_at_bound();
   void resume_later();
   bool parse_head();
   void start_request(const http::RequestHead& head, const http::MessageInfo& info, std::size_t consumed);
@@ -159,7 +159,7 @@ class HTTP1Connection final : public ResponseChannel,
   void refuse(int status);
   Future<void> flush_out();
   Future<void> write_assembled();
-  void watch_write(Future<void>& written);
+  void watch_write(Future<void>& written, std::size_t added);
   void note_queued(std::size_t added);
   void output_drained();
   void end_after_write(Future<void> written);
@@ -217,7 +217,7 @@ class HTTP1Connection final : public ResponseChannel,
 
   // The input not yet consumed, from in_pos_: in the scratch while a batch
   // parses in place, else what an earlier batch left in the side block.
-  std::string_view input() const noexcept {
+  EDDY_ALWAYS_INLINE std::string_view input() const noexcept {
     if (scratch_size_ != 0) return std::string_view(scratch() + in_pos_, scratch_size_ - in_pos_);
     if (!pending_) return {};
     return std::string_view(pending_->in).substr(in_pos_);
@@ -328,9 +328,16 @@ inline void HTTP1Connection::serve(const std::shared_ptr<ServerShared>& shared, 
 inline void HTTP1Connection::process() {
   if (processing_) return;
   processing_ = true;
-  while (answer_requests()) {
-    flush_out();
-    if (output_over_bound()) break;
+  // current_ with phase_ head is a request whose handler runs: the next
+  // one waits (responses go in order).
+  while (!gone() && !closing_ && (current_ == nullptr || phase_ != Phase::head)) {
+    if (phase_ == Phase::head) {
+      if (output_over_bound() && !flush_at_bound()) break;
+      if (!parse_head()) break;
+    }
+    if (phase_ == Phase::body && !read_body()) break;
+    if (phase_ == Phase::ready) dispatch();
+    if (phase_ == Phase::refused) break;
   }
   processing_ = false;
   keep_unparsed();
@@ -339,22 +346,11 @@ inline void HTTP1Connection::process() {
   read_more();
 }
 
-// The batch: true when it stopped because the responses queued passed the
-// bound, with input left to answer.
-inline bool HTTP1Connection::answer_requests() {
-  // current_ with phase_ head is a request whose handler runs: the next
-  // one waits (responses go in order).
-  while (!gone() && !closing_ && (current_ == nullptr || phase_ != Phase::head)) {
-    if (phase_ == Phase::head) {
-      if (input().empty()) break;
-      if (output_over_bound()) return true;
-      if (!parse_head()) break;
-    }
-    if (phase_ == Phase::body && !read_body()) break;
-    if (phase_ == Phase::ready) dispatch();
-    if (phase_ == Phase::refused) break;
-  }
-  return false;
+// The batch reached the bound: it goes out now; true when the kernel took
+// enough of it for the batch to go on. (Out of line: rare.)
+EDDY_NOINLINE inline bool HTTP1Connection::flush_at_bound() {
+  flush_out();
+  return !output_over_bound();
 }
 
 // Hands the complete request to the Application. current_ stays set until

@@ -64,15 +64,17 @@ inline Future<void> HTTP1Connection::write_assembled() {
   if (written.done()) {
     (void)written.exception();  // a client that left is nobody's error
   } else {
-    note_queued(stream_.write_buffer_size() - unsent_before);
-    watch_write(written);
+    watch_write(written, stream_.write_buffer_size() - unsent_before);
   }
   return written;
 }
 
-// Every write that left bytes queued is watched until it is done; the one
-// that leaves the queue empty reports the drain.
-inline void HTTP1Connection::watch_write(Future<void>& written) {
+// A write left `added` bytes queued: the send clock counts them, and the
+// write is watched until it is done; the one that leaves the queue empty
+// reports the drain. (Out of line: the kernel usually takes a response
+// whole, and the path that does stays short.)
+EDDY_NOINLINE inline void HTTP1Connection::watch_write(Future<void>& written, std::size_t added) {
+  note_queued(added);
   std::shared_ptr<HTTP1Connection> self = shared_from_this();
   written.add_done_callback([self = std::move(self)](const Future<void>& w) {
     if (w.exception()) return;  // the stream closed: on_closed cleans up

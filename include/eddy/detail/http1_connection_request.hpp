@@ -71,7 +71,7 @@ inline void HTTP1Connection::on_read(std::size_t n, std::exception_ptr error) {
 
 // Parses the next request head in the input and starts its request; a bad
 // one is refused. False when there is none yet (or it was refused).
-inline bool HTTP1Connection::parse_head() {
+EDDY_ALWAYS_INLINE inline bool HTTP1Connection::parse_head() {
   static thread_local http::RequestHead head;  // its field array is reused
   std::string_view bytes = input();
   if (bytes.empty()) return false;

@@ -27,6 +27,7 @@
 
 #include "../future.hpp"
 #include "../httputil.hpp"
+#include "config.hpp"
 #include "function.hpp"
 #include "http_server_request.hpp"
 
@@ -139,27 +140,21 @@ class RequestHandler {
   /// for HEAD and bodiless statuses (1xx, 204, 304), where it is not sent.
   void set_header(std::string_view name, std::string_view value) {
     check_field(name, value);
-    bool length = is_content_length(name);
-    std::uint64_t n = length ? parse_content_length(value) : 0;
+    if (name.size() == 14) note_length_header(name, value, false);  // Content-Length?
     headers_.set(name, value);
-    if (length) content_length_ = n;
   }
   /// Adds one more value for `name`; checks as set_header. A second
   /// Content-Length is refused (std::invalid_argument): set_header replaces.
   void add_header(std::string_view name, std::string_view value) {
     check_field(name, value);
-    if (is_content_length(name)) {
-      std::uint64_t n = parse_content_length(value);
-      if (content_length_ != no_length) throw std::invalid_argument("eddy: a response has one Content-Length");
-      content_length_ = n;
-    }
+    if (name.size() == 14) note_length_header(name, value, true);
     headers_.add(name, value);
   }
   /// Removes every value of `name`; std::logic_error once the head was sent.
   void clear_header(std::string_view name) {
     check_head_open("clear_header");
     headers_.remove(name);
-    if (is_content_length(name)) content_length_ = no_length;
+    if (detail::iequals(name, "Content-Length")) content_length_ = no_length;
   }
   /// The response headers set so far.
   const HTTPHeaders& response_headers() const noexcept { return headers_; }
@@ -169,9 +164,7 @@ class RequestHandler {
   /// connection closed) if the body would pass the Content-Length set.
   void write(std::string_view chunk) {
     if (finished_) throw std::logic_error("eddy: RequestHandler::write after finish()");
-    if (content_length_ != no_length && length_checked() && body_written_ + chunk.size() > content_length_) {
-      fail_length(body_written_ + chunk.size());
-    }
+    if (content_length_ != no_length) check_length(body_written_ + chunk.size(), false);
     body_written_ += chunk.size();
     if (channel_ != nullptr) body_.append(chunk.data(), chunk.size());
   }
@@ -182,7 +175,7 @@ class RequestHandler {
   /// than the Content-Length set since.
   Future<void> flush() {
     if (finished_) throw std::logic_error("eddy: RequestHandler::flush after finish()");
-    if (length_checked() && body_written_ > content_length_) fail_length(body_written_);
+    if (content_length_ != no_length) check_length(body_written_, false);
     if (channel_ == nullptr) return make_ready_future();
     return channel_->send_response(*this, false);
   }
@@ -193,10 +186,8 @@ class RequestHandler {
   /// closed.
   void finish() {
     if (finished_) throw std::logic_error("eddy: RequestHandler::finish called twice");
-    if ((status_ == 204 || status_ == 304 || status_ < 200) && !body_.empty()) {
-      throw std::logic_error("eddy: a " + std::to_string(status_) + " response cannot carry a body");
-    }
-    if (length_checked() && body_written_ != content_length_) fail_length(body_written_);
+    if ((status_ == 204 || status_ == 304 || status_ < 200) && !body_.empty()) body_not_allowed();
+    if (content_length_ != no_length) check_length(body_written_, true);
     finished_ = true;
     if (channel_ != nullptr) channel_->send_response(*this, true);
     body_.clear();
@@ -270,25 +261,40 @@ class RequestHandler {
 
   // ---- the handler's own Content-Length (Tornado's HTTPOutputError rules) ----
   static constexpr std::uint64_t no_length = UINT64_MAX;
-  static bool is_content_length(std::string_view name) noexcept { return detail::iequals(name, "Content-Length"); }
+  // Records a Content-Length being set (`add`: added) after checking its
+  // value; other names of 14 characters pass. Out of line, as every rare path
+  // here, so that set_header and write stay small enough to be inlined into a
+  // route's handler.
+  EDDY_NOINLINE void note_length_header(std::string_view name, std::string_view value, bool add) {
+    if (!detail::iequals(name, "Content-Length")) return;
+    std::uint64_t n = parse_content_length(value);
+    if (add && content_length_ != no_length) throw std::invalid_argument("eddy: a response has one Content-Length");
+    content_length_ = n;
+  }
   // 1*DIGIT, at most 19 digits (so it fits, and never reads as no_length).
   static std::uint64_t parse_content_length(std::string_view value) {
-    bool ok = !value.empty() && value.size() <= 19;
+    if (value.empty() || value.size() > 19) bad_content_length(value);
     std::uint64_t n = 0;
     for (char c : value) {
-      if (c < '0' || c > '9') {
-        ok = false;
-        break;
-      }
+      if (c < '0' || c > '9') bad_content_length(value);
       n = n * 10 + static_cast<std::uint64_t>(c - '0');
     }
-    if (!ok) throw std::invalid_argument("eddy: Content-Length must be a decimal number: \"" + std::string(value) + "\"");
     return n;
   }
-  // A Content-Length is set and the body is sent, so the two must agree
-  // (HEAD and bodiless statuses send none).
-  bool length_checked() const noexcept {
-    return content_length_ != no_length && !head_only_ && status_ >= 200 && status_ != 204 && status_ != 304;
+  [[noreturn]] static void bad_content_length(std::string_view value) {
+    std::string what = "eddy: Content-Length must be a decimal number: \"";
+    what.append(value.data(), value.size()).append("\"");
+    throw std::invalid_argument(what);
+  }
+  [[noreturn]] EDDY_NOINLINE void body_not_allowed() const {
+    throw std::logic_error("eddy: a " + std::to_string(status_) + " response cannot carry a body");
+  }
+  // A Content-Length is set: the body (`written` bytes so far; all of it
+  // when `last`) must not pass it, and must reach it at the end. HEAD and
+  // bodiless statuses send no body, so nothing is checked for them.
+  EDDY_NOINLINE void check_length(std::uint64_t written, bool last) {
+    if (head_only_ || status_ < 200 || status_ == 204 || status_ == 304) return;
+    if (written > content_length_ || (last && written < content_length_)) fail_length(written);
   }
   // The body (`written` bytes so far) and the Content-Length disagree: the
   // response is over and its connection closed, so nothing mis-framed
