@@ -10,7 +10,12 @@
 // response finished within one batch into one buffer and hand it to the
 // stream in one write. A handler that does not finish at once (a Future
 // handler) holds the next pipelined request back until its response is
-// finished (responses stay in order).
+// finished (responses stay in order). So do responses the client has not
+// read: past max_queued_response_bytes queued (in the batch's buffer and
+// the stream's), the next request waits until the stream's queue drains
+// (http1_connection_output.hpp), and reading stops once the unparsed input
+// is past its own bound: a client that pipelines and never reads costs a
+// bounded amount of memory.
 //
 // Memory: an idle connection keeps no buffer. Reads land in one 64 KiB
 // scratch buffer per thread: read_into's callback runs straight from the
@@ -27,6 +32,11 @@
 // their own: the server keeps its connections on lists ordered by deadline,
 // swept by one timer (http_server_shared.hpp). An idle keep-alive connection
 // is this object, its stream, the stream's side block and its handler slot.
+//
+// Once the connection is closed, by anyone (the client, close_now(), a
+// timeout, the server's destruction), nothing more is parsed or dispatched:
+// gone() asks the stream, which knows at once, not only the close callback,
+// which runs later (after a read that was already done, say).
 //
 // Bad input (the parser's and framing analysis' errors, a body over
 // max_body_size): an error page with its status (400, 413, 431, 501, 505),
@@ -104,6 +114,7 @@ class HTTP1Connection final : public ResponseChannel,
   void abort_response() noexcept override { close_now(); }
   void close_when_idle() override;
   void close_now() noexcept override { stream_.close(); }
+  bool output_moved() noexcept override;
 
  private:
   enum class Phase : std::uint8_t { head, body, ready, refused };
@@ -119,7 +130,12 @@ class HTTP1Connection final : public ResponseChannel,
     std::string rescued;  // a read that completed inside read_into()
     bool has_rescued = false;
     std::optional<http::ChunkedDecoder> chunked;  // a chunked body being read
-    bool unused() const noexcept { return in.empty() && out.empty() && !has_rescued && !chunked; }
+    // While output is queued in the stream: the queue's size when the send
+    // clock last looked, plus what was queued since (output_moved()).
+    std::size_t unsent_mark = 0;
+    bool unused() const noexcept {
+      return in.empty() && out.empty() && !has_rescued && !chunked && unsent_mark == 0;
+    }
   };
   Pending& pending() {
     if (!pending_) pending_ = std::make_unique<Pending>();
@@ -134,6 +150,7 @@ class HTTP1Connection final : public ResponseChannel,
   void on_read(std::size_t n, std::exception_ptr error);
   void on_closed() noexcept;
   void process();
+  bool flush_at_bound();
   void resume_later();
   bool parse_head();
   void start_request(const http::RequestHead& head, const http::MessageInfo& info, std::size_t consumed);
@@ -141,8 +158,25 @@ class HTTP1Connection final : public ResponseChannel,
   void dispatch();
   void refuse(int status);
   Future<void> flush_out();
-  void end_after_write(Future<void>& written);
+  Future<void> write_assembled();
+  void watch_write(Future<void>& written, std::size_t added);
+  void note_queued(std::size_t added);
+  void output_drained();
+  void end_after_write(Future<void> written);
   void linger();
+
+  // Closed, by anyone: the stream knows at once, closed_ (set by the close
+  // callback) only later.
+  bool gone() const noexcept { return closed_ || stream_.closed(); }
+  // The responses assembled and not yet handed to the stream.
+  std::size_t assembled() const noexcept {
+    if (out_owner() == this) return shared_out().size();
+    return pending_ ? pending_->out.size() : 0;
+  }
+  // Past the bound, no further request is taken (see the file comment).
+  bool output_over_bound() const noexcept {
+    return stream_.write_buffer_size() + assembled() > shared_->options.max_queued_response_bytes;
+  }
 
   // Closes the connection `d` from now unless moved again; `wait` names
   // the server's list for timeouts of that length.
@@ -161,11 +195,29 @@ class HTTP1Connection final : public ResponseChannel,
 #endif
     return loop().time();
   }
-  void disarm() noexcept { shared_->no_deadline(*this); }
+  // No deadline of the request's own (one is being answered); queued
+  // output still has the send timeout's.
+  void disarm() {
+    if (stream_.writing()) return keep_send_clock();
+    shared_->no_deadline(*this);
+  }
+  // Waiting for the next request: the idle timeout, once queued output
+  // (with the send timeout meanwhile) has drained.
+  void arm_idle() {
+    if (stream_.writing()) return keep_send_clock();
+    arm_after(ServedWait::idle, shared_->options.idle_connection_timeout);
+  }
+  // Puts the connection on the send list unless it is there already (so
+  // the clock is not restarted by a later write).
+  void keep_send_clock() {
+    if (wait_ == ServedWait::send) return;
+    pending().unsent_mark = stream_.write_buffer_size();
+    arm_after(ServedWait::send, shared_->options.send_timeout);
+  }
 
   // The input not yet consumed, from in_pos_: in the scratch while a batch
   // parses in place, else what an earlier batch left in the side block.
-  std::string_view input() const noexcept {
+  EDDY_ALWAYS_INLINE std::string_view input() const noexcept {
     if (scratch_size_ != 0) return std::string_view(scratch() + in_pos_, scratch_size_ - in_pos_);
     if (!pending_) return {};
     return std::string_view(pending_->in).substr(in_pos_);
@@ -266,67 +318,23 @@ inline void HTTP1Connection::serve(const std::shared_ptr<ServerShared>& shared, 
   conn->read_more();
 }
 
-// ---- reading and parsing ---------------------------------------------------
-
-inline void HTTP1Connection::read_more() {
-  if (reading_ || closed_ || stream_.closed()) return;
-  // Back-pressure against a client that pipelines faster than it reads:
-  // past this much unparsed input, wait until requests were answered.
-  if (!lingering_ && unparsed() > shared_->options.max_header_size + read_size) return;
-  reading_ = true;
-  // The callback owns the connection (see "Lifetime" above).
-  std::shared_ptr<HTTP1Connection> self = shared_from_this();
-  stream_.read_into(scratch(), scratch_size, true, [self = std::move(self)](std::size_t n, std::exception_ptr error) {
-    self->on_read(n, std::move(error));
-  });
-  if (!stream_.reading() && !stream_.closed()) {
-    // Completed inside the call (bytes the stream had buffered): the
-    // callback comes from a later job, by when the scratch may hold
-    // another stream's bytes. Keep a copy now.
-    Pending& p = pending();
-    p.rescued.assign(scratch(), scratch_size);
-    p.has_rescued = true;
-  }
-}
-
-inline void HTTP1Connection::on_read(std::size_t n, std::exception_ptr error) {
-  reading_ = false;
-  std::string rescued;
-  bool was_rescued = pending_ && pending_->has_rescued;
-  if (was_rescued) {
-    rescued.swap(pending_->rescued);
-    pending_->has_rescued = false;
-  }
-  // A failed read means the stream closed: the close callback cleans up.
-  if (error || closed_) return;
-  if (lingering_) return read_more();  // input after a refusal is dropped
-  const char* data = was_rescued ? rescued.data() : scratch();
-  bool handler_running = current_ != nullptr && phase_ == Phase::head;
-  if (!was_rescued && unparsed() == 0 && !handler_running) {
-    drop_input();
-    scratch_size_ = static_cast<std::uint32_t>(n);  // parse in place (n <= scratch_size)
-  } else {
-    std::string& in = pending().in;
-    if (in_pos_ > 0) {
-      in.erase(0, in_pos_);
-      in_pos_ = 0;
-    }
-    in.append(data, n);
-  }
-  // The body made progress.
-  if (phase_ == Phase::body) arm_after(ServedWait::body, shared_->options.body_timeout);
-  process();
-}
+// ---- answering ---------------------------------------------------------------
 
 // Answers every complete request in the input, in order, then writes what
-// the batch produced in one go and reads on.
+// the batch produced in one go and reads on. A batch that stopped at the
+// queued-response bound is written at once: if the kernel takes it, the
+// batch goes on; if not, the write's completion resumes it
+// (output_drained), so the connection never polls.
 inline void HTTP1Connection::process() {
   if (processing_) return;
   processing_ = true;
   // current_ with phase_ head is a request whose handler runs: the next
   // one waits (responses go in order).
-  while (!closed_ && !closing_ && (current_ == nullptr || phase_ != Phase::head)) {
-    if (phase_ == Phase::head && !parse_head()) break;
+  while (!gone() && !closing_ && (current_ == nullptr || phase_ != Phase::head)) {
+    if (phase_ == Phase::head) {
+      if (output_over_bound() && !flush_at_bound()) break;
+      if (!parse_head()) break;
+    }
     if (phase_ == Phase::body && !read_body()) break;
     if (phase_ == Phase::ready) dispatch();
     if (phase_ == Phase::refused) break;
@@ -338,31 +346,11 @@ inline void HTTP1Connection::process() {
   read_more();
 }
 
-inline bool HTTP1Connection::parse_head() {
-  static thread_local http::RequestHead head;  // its field array is reused
-  std::string_view bytes = input();
-  if (bytes.empty()) return false;
-  http::ParseResult r = http::parse_request_head(bytes, head, shared_->options.max_header_size, scanned_);
-  if (r.incomplete()) {
-    scanned_ = static_cast<std::uint32_t>(std::min<std::size_t>(bytes.size(), UINT32_MAX));
-    return false;
-  }
-  scanned_ = 0;
-  if (r.error()) {
-    refuse(r.error_status);
-    return false;
-  }
-  http::MessageInfo info = http::analyze_request(head);
-  if (!info.ok()) {
-    refuse(info.error_status);
-    return false;
-  }
-  if (info.body == http::BodyKind::content_length && info.content_length > shared_->options.max_body_size) {
-    refuse(413);
-    return false;
-  }
-  start_request(head, info, r.consumed);
-  return true;
+// The batch reached the bound: it goes out now; true when the kernel took
+// enough of it for the batch to go on. (Out of line: rare.)
+EDDY_NOINLINE inline bool HTTP1Connection::flush_at_bound() {
+  flush_out();
+  return !output_over_bound();
 }
 
 // Hands the complete request to the Application. current_ stays set until
@@ -370,8 +358,10 @@ inline bool HTTP1Connection::parse_head() {
 inline void HTTP1Connection::dispatch() {
   phase_ = Phase::head;
   RequestHandler& h = *current_;
+  Application* app = shared_->app;
+  if (app == nullptr) return close_now();  // the server is destroyed (close_everything)
   try {
-    shared_->app->dispatch(h);
+    app->dispatch(h);
   } catch (...) {
     loop().handle_exception(std::current_exception(), "HTTP dispatch");
     try {
@@ -399,6 +389,7 @@ inline void HTTP1Connection::refuse(int status) {
 
 }  // namespace eddy::detail
 
-// A request's head and body; responses, closing and timeouts.
+// A request's head and body; responses; output, closing and timeouts.
 #include "http1_connection_request.hpp"
 #include "http1_connection_respond.hpp"
+#include "http1_connection_output.hpp"

@@ -1,12 +1,15 @@
-// HTTP1Connection: turning a parsed head into a request (a pooled handler,
-// its fields, the body's framing, 100-continue) and reading its body by
-// Content-Length or chunked coding. See http1_connection.hpp.
+// HTTP1Connection's input side: reading the socket (one read always
+// pending, with back-pressure on unparsed input), parsing a request head,
+// turning it into a request (a pooled handler, its fields, the body's
+// framing, 100-continue) and reading its body by Content-Length or chunked
+// coding. See http1_connection.hpp.
 //
 // Thread contract: the loop thread.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +17,86 @@
 #include "http1_connection.hpp"
 
 namespace eddy::detail {
+
+inline void HTTP1Connection::read_more() {
+  if (reading_ || gone()) return;
+  // Back-pressure against a client that pipelines faster than it reads:
+  // past this much unparsed input, wait until requests were answered.
+  if (!lingering_ && unparsed() > shared_->options.max_header_size + read_size) return;
+  reading_ = true;
+  // The callback owns the connection (see "Lifetime" above).
+  std::shared_ptr<HTTP1Connection> self = shared_from_this();
+  stream_.read_into(scratch(), scratch_size, true, [self = std::move(self)](std::size_t n, std::exception_ptr error) {
+    self->on_read(n, std::move(error));
+  });
+  if (!stream_.reading() && !stream_.closed()) {
+    // Completed inside the call (bytes the stream had buffered): the
+    // callback comes from a later job, by when the scratch may hold
+    // another stream's bytes. Keep a copy now.
+    Pending& p = pending();
+    p.rescued.assign(scratch(), scratch_size);
+    p.has_rescued = true;
+  }
+}
+
+inline void HTTP1Connection::on_read(std::size_t n, std::exception_ptr error) {
+  reading_ = false;
+  std::string rescued;
+  bool was_rescued = pending_ && pending_->has_rescued;
+  if (was_rescued) {
+    rescued.swap(pending_->rescued);
+    pending_->has_rescued = false;
+  }
+  // A failed read means the stream closed: the close callback cleans up.
+  // A read done before a close (even one by the server) is dropped too.
+  if (error || gone()) return;
+  if (lingering_) return read_more();  // input after a refusal is dropped
+  const char* data = was_rescued ? rescued.data() : scratch();
+  bool handler_running = current_ != nullptr && phase_ == Phase::head;
+  if (!was_rescued && unparsed() == 0 && !handler_running) {
+    drop_input();
+    scratch_size_ = static_cast<std::uint32_t>(n);  // parse in place (n <= scratch_size)
+  } else {
+    std::string& in = pending().in;
+    if (in_pos_ > 0) {
+      in.erase(0, in_pos_);
+      in_pos_ = 0;
+    }
+    in.append(data, n);
+  }
+  // The body made progress.
+  if (phase_ == Phase::body) arm_after(ServedWait::body, shared_->options.body_timeout);
+  process();
+}
+
+// Parses the next request head in the input and starts its request; a bad
+// one is refused. False when there is none yet (or it was refused).
+EDDY_ALWAYS_INLINE inline bool HTTP1Connection::parse_head() {
+  static thread_local http::RequestHead head;  // its field array is reused
+  std::string_view bytes = input();
+  if (bytes.empty()) return false;
+  http::ParseResult r = http::parse_request_head(bytes, head, shared_->options.max_header_size, scanned_);
+  if (r.incomplete()) {
+    scanned_ = static_cast<std::uint32_t>(std::min<std::size_t>(bytes.size(), UINT32_MAX));
+    return false;
+  }
+  scanned_ = 0;
+  if (r.error()) {
+    refuse(r.error_status);
+    return false;
+  }
+  http::MessageInfo info = http::analyze_request(head);
+  if (!info.ok()) {
+    refuse(info.error_status);
+    return false;
+  }
+  if (info.body == http::BodyKind::content_length && info.content_length > shared_->options.max_body_size) {
+    refuse(413);
+    return false;
+  }
+  start_request(head, info, r.consumed);
+  return true;
+}
 
 // Copies the parsed head into a pooled handler and decides the framing.
 inline void HTTP1Connection::start_request(const http::RequestHead& head, const http::MessageInfo& info,

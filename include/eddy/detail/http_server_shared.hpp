@@ -1,7 +1,9 @@
 // HTTPServerOptions and the state an HTTPServer shares with its connections:
 // the options, the Application, and the lists of live connections (which
 // close_all_connections() walks), ordered by deadline with one timer per
-// server for all their timeouts.
+// server for all their timeouts (idle, body, linger and send; a connection
+// on the send list is asked at its deadline whether its output moved, and
+// gets another period if it did).
 //
 // Lifetime: shared by the HTTPServer and every connection it accepted, so a
 // connection that outlives its server still has its options and handlers
@@ -42,6 +44,19 @@ struct HTTPServerOptions {
   /// A request body that makes no progress (no byte arrives) for this long
   /// closes the connection: nginx's client_body_timeout, 60 s.
   Clock::duration body_timeout = std::chrono::seconds(60);
+  /// Responses written and not yet taken by the kernel, per connection: past
+  /// this many bytes, no further pipelined request is parsed or dispatched
+  /// until the queue has drained (Tornado waits for each write). So a client
+  /// that pipelines and stops reading costs at most this, the response that
+  /// crossed it, and the bounded unread input. At the limit the next request
+  /// is still taken; one byte more holds it back.
+  std::size_t max_queued_response_bytes = 64 * 1024;
+  /// A connection whose queued output makes no progress (no byte taken by
+  /// the kernel) for this long closes: nginx's send_timeout, 60 s. It covers
+  /// every response, including the last one of a closing connection and a
+  /// handler's flush() that the client never reads. Checked once per period:
+  /// a stall is noticed between one and two periods after the last progress.
+  Clock::duration send_timeout = std::chrono::seconds(60);
 };
 
 }  // namespace eddy
@@ -58,6 +73,7 @@ enum class ServedWait : std::uint8_t {
   idle,    // waiting for a request, or for the rest of its head
   body,    // waiting for more of a request body
   linger,  // after a refusal, dropping input until it closes
+  send,    // output queued: it must make progress within send_timeout
   unlisted
 };
 
@@ -68,6 +84,9 @@ class ServedConnection {
   virtual void close_when_idle() = 0;
   // Closes now (it is freed once its pending callbacks are done).
   virtual void close_now() noexcept = 0;
+  // On the send list at its deadline: true if its queued output moved since
+  // it was last asked (or drained), so it gets another send_timeout.
+  virtual bool output_moved() noexcept = 0;
 
   ServedConnection* prev_ = nullptr;
   ServedConnection* next_ = nullptr;
@@ -88,7 +107,7 @@ struct ServerShared : std::enable_shared_from_this<ServerShared> {
 
   HTTPServerOptions options;
   Application own_app;          // HTTPServer(handler)'s one route
-  Application* app = &own_app;  // or the user's
+  Application* app = &own_app;  // or the user's; null once the server is destroyed
   std::size_t live = 0;
   std::uint64_t writes = 0;                 // stream writes of its connections (tests read it)
   bool closing_all = false;                 // close_all_connections() was called
@@ -148,8 +167,11 @@ struct ServerShared : std::enable_shared_from_this<ServerShared> {
 
   // The server is going: every connection closes now (each is freed once
   // its pending callbacks are done), and the sweep stops (its loop is
-  // still there: servers go before loops).
+  // still there: servers go before loops). The Application is detached: a
+  // connection's callbacks still to run (a read already done) dispatch
+  // nothing, since the user's Application may go with the server.
   void close_everything() noexcept {
+    app = nullptr;
     for (List& list : lists_) {
       while (list.head != nullptr) {
         ServedConnection* c = list.head;
@@ -166,7 +188,7 @@ struct ServerShared : std::enable_shared_from_this<ServerShared> {
     ServedConnection* head = nullptr;
     ServedConnection* tail = nullptr;
   };
-  static constexpr std::size_t list_count = 4;
+  static constexpr std::size_t list_count = 5;
 
   void put(ServedConnection& c, ServedWait wait) noexcept {
     List& list = lists_[static_cast<std::size_t>(wait)];
@@ -218,6 +240,14 @@ struct ServerShared : std::enable_shared_from_this<ServerShared> {
       List& list = lists_[i];
       while (list.head != nullptr && list.head->deadline_ <= now) {
         ServedConnection* c = list.head;
+        if (i == static_cast<std::size_t>(ServedWait::send) && c->output_moved()) {
+          // Progress: the tail again, a period from now (re-armed below).
+          take(*c);
+          c->deadline_ = now + options.send_timeout;
+          put(*c, ServedWait::send);
+          if (c->deadline_ <= now) break;  // a zero timeout: asked once per sweep
+          continue;
+        }
         no_deadline(*c);  // off the list first: closing only schedules its callbacks
         c->close_now();
       }

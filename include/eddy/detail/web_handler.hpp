@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -26,6 +27,7 @@
 
 #include "../future.hpp"
 #include "../httputil.hpp"
+#include "config.hpp"
 #include "function.hpp"
 #include "http_server_request.hpp"
 
@@ -46,6 +48,17 @@ class HTTPError : public std::runtime_error {
 
  private:
   int code_;
+};
+
+/// A response's own Content-Length disagrees with the body the handler wrote
+/// (Tornado's httputil.HTTPOutputError): raised by the write() that would pass
+/// it (or a flush() after a Content-Length set below what was written), and
+/// by finish() when the body is short. The connection is closed instead of
+/// being mis-framed and the response counts as finished; uncaught, it goes to
+/// the loop's exception handler like any handler error.
+class HTTPOutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 namespace detail {
@@ -122,46 +135,59 @@ class RequestHandler {
 
   /// Response headers. The name must be a token and the value hold no CR, LF
   /// or NUL (std::invalid_argument); std::logic_error once the head was sent.
+  /// Content-Length must be 1 to 19 decimal digits (std::invalid_argument
+  /// otherwise); the body written must then match it (HTTPOutputError), except
+  /// for HEAD and bodiless statuses (1xx, 204, 304), where it is not sent.
   void set_header(std::string_view name, std::string_view value) {
     check_field(name, value);
+    if (name.size() == 14) note_length_header(name, value, false);  // Content-Length?
     headers_.set(name, value);
   }
-  /// Adds one more value for `name`; checks as set_header.
+  /// Adds one more value for `name`; checks as set_header. A second
+  /// Content-Length is refused (std::invalid_argument): set_header replaces.
   void add_header(std::string_view name, std::string_view value) {
     check_field(name, value);
+    if (name.size() == 14) note_length_header(name, value, true);
     headers_.add(name, value);
   }
   /// Removes every value of `name`; std::logic_error once the head was sent.
   void clear_header(std::string_view name) {
     check_head_open("clear_header");
     headers_.remove(name);
+    if (detail::iequals(name, "Content-Length")) content_length_ = no_length;
   }
   /// The response headers set so far.
   const HTTPHeaders& response_headers() const noexcept { return headers_; }
 
   /// Buffers a piece of the body until flush() or finish().
-  /// std::logic_error after finish().
+  /// std::logic_error after finish(); HTTPOutputError (nothing buffered, the
+  /// connection closed) if the body would pass the Content-Length set.
   void write(std::string_view chunk) {
     if (finished_) throw std::logic_error("eddy: RequestHandler::write after finish()");
+    if (content_length_ != no_length) check_length(body_written_ + chunk.size(), false);
+    body_written_ += chunk.size();
     if (channel_ != nullptr) body_.append(chunk.data(), chunk.size());
   }
 
   /// Sends the head (the first time) and the body buffered so far; resolves
   /// when the kernel has them (at once when the client has left).
-  /// std::logic_error after finish().
+  /// std::logic_error after finish(); HTTPOutputError if more was written
+  /// than the Content-Length set since.
   Future<void> flush() {
     if (finished_) throw std::logic_error("eddy: RequestHandler::flush after finish()");
+    if (content_length_ != no_length) check_length(body_written_, false);
     if (channel_ == nullptr) return make_ready_future();
     return channel_->send_response(*this, false);
   }
 
   /// Ends the response, at most once (std::logic_error the second time). A
-  /// 204 or 304 must have no body buffered (std::logic_error).
+  /// 204 or 304 must have no body buffered (std::logic_error). A body that
+  /// does not match the Content-Length set: HTTPOutputError, the connection
+  /// closed.
   void finish() {
     if (finished_) throw std::logic_error("eddy: RequestHandler::finish called twice");
-    if ((status_ == 204 || status_ == 304 || status_ < 200) && !body_.empty()) {
-      throw std::logic_error("eddy: a " + std::to_string(status_) + " response cannot carry a body");
-    }
+    if ((status_ == 204 || status_ == 304 || status_ < 200) && !body_.empty()) body_not_allowed();
+    if (content_length_ != no_length) check_length(body_written_, true);
     finished_ = true;
     if (channel_ != nullptr) channel_->send_response(*this, true);
     body_.clear();
@@ -174,6 +200,7 @@ class RequestHandler {
     set_status(permanent ? 301 : 302);
     set_header("Location", url);
     body_.clear();
+    body_written_ = 0;
     finish();
   }
 
@@ -190,12 +217,14 @@ class RequestHandler {
     }
     if (code < 100 || code > 599) code = 500;
     headers_.clear();
+    content_length_ = no_length;
     body_.clear();
     status_ = code;
     if (code != 204 && code != 304 && code >= 200) {
       std::string page = std::to_string(code) + ": " + std::string(http_reason(code));
       body_ = "<html><title>" + page + "</title><body>" + page + "</body></html>";
     }
+    body_written_ = body_.size();
     finish();
   }
 
@@ -230,6 +259,55 @@ class RequestHandler {
     check_head_open("set_header");
   }
 
+  // ---- the handler's own Content-Length (Tornado's HTTPOutputError rules) ----
+  static constexpr std::uint64_t no_length = UINT64_MAX;
+  // Records a Content-Length being set (`add`: added) after checking its
+  // value; other names of 14 characters pass. Out of line, as every rare path
+  // here, so that set_header and write stay small enough to be inlined into a
+  // route's handler.
+  EDDY_NOINLINE void note_length_header(std::string_view name, std::string_view value, bool add) {
+    if (!detail::iequals(name, "Content-Length")) return;
+    std::uint64_t n = parse_content_length(value);
+    if (add && content_length_ != no_length) throw std::invalid_argument("eddy: a response has one Content-Length");
+    content_length_ = n;
+  }
+  // 1*DIGIT, at most 19 digits (so it fits, and never reads as no_length).
+  static std::uint64_t parse_content_length(std::string_view value) {
+    if (value.empty() || value.size() > 19) bad_content_length(value);
+    std::uint64_t n = 0;
+    for (char c : value) {
+      if (c < '0' || c > '9') bad_content_length(value);
+      n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return n;
+  }
+  [[noreturn]] static void bad_content_length(std::string_view value) {
+    std::string what = "eddy: Content-Length must be a decimal number: \"";
+    what.append(value.data(), value.size()).append("\"");
+    throw std::invalid_argument(what);
+  }
+  [[noreturn]] EDDY_NOINLINE void body_not_allowed() const {
+    throw std::logic_error("eddy: a " + std::to_string(status_) + " response cannot carry a body");
+  }
+  // A Content-Length is set: the body (`written` bytes so far; all of it
+  // when `last`) must not pass it, and must reach it at the end. HEAD and
+  // bodiless statuses send no body, so nothing is checked for them.
+  EDDY_NOINLINE void check_length(std::uint64_t written, bool last) {
+    if (head_only_ || status_ < 200 || status_ == 204 || status_ == 304) return;
+    if (written > content_length_ || (last && written < content_length_)) fail_length(written);
+  }
+  // The body (`written` bytes so far) and the Content-Length disagree: the
+  // response is over and its connection closed, so nothing mis-framed
+  // reaches the client.
+  [[noreturn]] void fail_length(std::uint64_t written) {
+    std::string what = "eddy: the response's Content-Length is " + std::to_string(content_length_) +
+                       " but the handler wrote " + std::to_string(written) + " bytes";
+    finished_ = true;
+    body_.clear();
+    if (channel_ != nullptr) channel_->abort_response();
+    throw HTTPOutputError(what);
+  }
+
   HTTPServerRequest request_;
   std::vector<std::string> path_args_;
   mutable HTTPArguments arguments_;
@@ -240,6 +318,8 @@ class RequestHandler {
   bool client_gone_ = false;
   bool head_only_ = false;  // a HEAD request: the body is counted, never sent
   std::uint8_t holds_ = 0;  // see HandlerAccess
+  std::uint64_t content_length_ = no_length;  // the Content-Length header set, as a number
+  std::uint64_t body_written_ = 0;            // bytes given to write() (or the error page)
   HTTPHeaders headers_;
   std::string body_;
   detail::ResponseChannel* channel_ = nullptr;

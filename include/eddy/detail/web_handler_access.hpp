@@ -123,6 +123,8 @@ inline void HandlerAccess::reset(RequestHandler& h) noexcept {
   h.client_gone_ = false;
   h.head_only_ = false;
   h.headers_.clear();
+  h.content_length_ = RequestHandler::no_length;
+  h.body_written_ = 0;
   trim(h.body_);
   h.channel_ = nullptr;
   h.on_close_ = nullptr;
