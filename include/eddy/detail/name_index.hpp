@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -126,7 +125,7 @@ class NameIndex {
     if (slots_.size() > 256) {
       std::vector<Slot>().swap(slots_);
     } else {
-      std::fill(slots_.begin(), slots_.end(), Slot{});
+      for (Slot& s : slots_) s = Slot{};
     }
   }
   bool empty() const noexcept { return slots_.empty(); }

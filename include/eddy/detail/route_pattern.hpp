@@ -19,7 +19,6 @@
 #pragma once
 
 #include <cstddef>
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
