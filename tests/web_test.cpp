@@ -275,6 +275,7 @@ TEST_CASE("get_argument on a 256 KiB form body of distinct names answers without
                                 "POST /form HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                                 "Content-Length: " + std::to_string(form.size()) + "\r\n\r\n" + form);
   CHECK(r.body == "0!");
-  // A guard against quadratic parsing (it took 11.9 s), generous for sanitizers: not a speed claim.
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  // A guard against quadratic parsing (11.9 s optimized, far more in the
+  // sanitizer builds), generous for a loaded machine: not a speed claim.
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
 }
