@@ -51,15 +51,23 @@ struct HandlerAccess {
 };
 
 // The per-thread pool behind acquire/release.
+//
+// Lifetime: the pool is a thread_local made on first use, so at thread exit
+// it can be destroyed before objects made earlier, such as the thread's
+// default IOLoop, whose teardown may still release a handler (a request
+// mid-body when the loop dies). So the pool is reached through local(),
+// which gives nullptr once the pool is gone (a trivially destructible
+// thread_local flag, valid for the whole thread), and a handler released
+// after that is deleted instead of kept.
 class HandlerPool {
  public:
   static constexpr std::size_t max_kept = 64;
   // Strings grown past this are freed rather than kept for the next request.
   static constexpr std::size_t max_kept_capacity = 64 * 1024;
 
-  HandlerPool() = default;
   HandlerPool(const HandlerPool&) = delete;
   HandlerPool& operator=(const HandlerPool&) = delete;
+  ~HandlerPool() { exited_ = true; }
 
   RequestHandler* take() {
     if (free_.empty()) return new RequestHandler();
@@ -77,26 +85,40 @@ class HandlerPool {
     }
     delete h;
   }
+  // How many handlers wait for reuse.
+  std::size_t kept() const noexcept { return free_.size(); }
 
-  static HandlerPool& local() {
+  // This thread's pool, made on first use; nullptr once it was destroyed at
+  // thread exit.
+  static HandlerPool* local() noexcept {
+    if (exited_) return nullptr;
     static thread_local HandlerPool pool;
-    return pool;
+    return &pool;
   }
 
  private:
+  HandlerPool() = default;
+
+  static inline thread_local bool exited_ = false;
   std::vector<std::unique_ptr<RequestHandler>> free_;
 };
 
 inline RequestHandler& HandlerAccess::acquire() {
-  RequestHandler* h = HandlerPool::local().take();
+  HandlerPool* pool = HandlerPool::local();
+  RequestHandler* h = pool != nullptr ? pool->take() : new RequestHandler();
   h->holds_ = 0;
   return *h;
 }
 
 inline void HandlerAccess::release(RequestHandler& h) noexcept {
   if (--h.holds_ != 0) return;
+  HandlerPool* pool = HandlerPool::local();
+  if (pool == nullptr) {  // thread exit, the pool already gone
+    delete &h;
+    return;
+  }
   reset(h);
-  HandlerPool::local().give(&h);
+  pool->give(&h);
 }
 
 // Back to a fresh handler's state, keeping storage unless it grew large.

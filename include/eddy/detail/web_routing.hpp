@@ -4,8 +4,9 @@
 // Rules: a pattern is matched against the whole path, still percent-encoded
 // (as Tornado). A pattern without regex metacharacters is compared
 // literally (one string compare, no regex engine on the hot path); any other
-// is an ECMAScript std::regex whose groups, percent-decoded, become
-// path_args(). Routes are tried in the order they were added; the first
+// is a RoutePattern (route_pattern.hpp: the ECMAScript subset routes use,
+// matched in linear time without recursion) whose groups, percent-decoded,
+// become path_args(). Routes are tried in the order they were added; the first
 // whose pattern matches serves the request, and if it does not take the
 // method the answer is 405 with an Allow header (a route that takes GET also
 // takes HEAD). No match: 404.
@@ -23,7 +24,6 @@
 #include <exception>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -32,6 +32,7 @@
 
 #include "../future.hpp"
 #include "../ioloop.hpp"
+#include "route_pattern.hpp"
 #include "source_location.hpp"
 #include "web_handler_access.hpp"
 
@@ -85,7 +86,7 @@ struct Route {
   std::string pattern;
   bool literal = true;
   bool any_path = false;  // HTTPServer's single handler: every path
-  std::optional<std::regex> regex;
+  std::optional<RoutePattern> regex;  // when neither literal nor any_path
   std::vector<std::string> methods;  // empty: every method
   std::unique_ptr<RouteTarget> target;
   SourceLocation where;
@@ -110,6 +111,26 @@ struct Route {
     if (get && !head) out += ", HEAD";
     return out;
   }
+};
+
+// Owns one hold on a RequestHandler (HandlerAccess::retain was called for
+// it) and releases it once: by reset(), or when destroyed. Move-only.
+class HandlerHold {
+ public:
+  explicit HandlerHold(RequestHandler& h) noexcept : h_(&h) {}
+  HandlerHold(HandlerHold&& other) noexcept : h_(std::exchange(other.h_, nullptr)) {}
+  HandlerHold& operator=(HandlerHold&&) = delete;
+  HandlerHold(const HandlerHold&) = delete;
+  HandlerHold& operator=(const HandlerHold&) = delete;
+  ~HandlerHold() { reset(); }
+
+  RequestHandler& get() const noexcept { return *h_; }
+  void reset() noexcept {
+    if (h_ != nullptr) HandlerAccess::release(*std::exchange(h_, nullptr));
+  }
+
+ private:
+  RequestHandler* h_;
 };
 
 // Ends the response after a handler failed with `error`.
@@ -159,10 +180,12 @@ inline void run_route(Route& route, RequestHandler& h) noexcept {
   } else if (pending->done()) {
     handler_done(h, pending->exception());
   } else {
-    RequestHandler* held = &h;
-    pending->add_done_callback([held](const Future<void>& done) {
-      handler_done(*held, done.exception());
-      HandlerAccess::release(*held);
+    // The dispatch's hold moves into the callback: released when it ran,
+    // or when it is destroyed unrun (its loop torn down with the coroutine
+    // suspended), so the handler never leaks.
+    pending->add_done_callback([hold = HandlerHold(h)](const Future<void>& done) mutable {
+      handler_done(hold.get(), done.exception());
+      hold.reset();
     });
     return;
   }
