@@ -12,8 +12,8 @@
 //          ns_per_op=<wall ns per request> cpu_ns_per_op=<CPU ns per request>
 // and a summary of medians and the eddy/http-parser throughput ratio on
 // stderr. It pins itself to CPU 0, as taskset -c 0 would.
-#include <eddy/detail/http_framing.hpp>
-#include <eddy/detail/http_parser.hpp>
+#include <eddy/detail/http/http_framing.hpp>
+#include <eddy/detail/http/http_parser.hpp>
 
 #if EDDY_BENCH_HAVE_HTTP_PARSER
 #include <http_parser.h>

@@ -1,7 +1,7 @@
 // detail::TimerQueue: the 4-ary heap with a slab of nodes, reused lowest slot first.
-#include <eddy/detail/page_block.hpp>
-#include <eddy/detail/slab.hpp>
-#include <eddy/detail/timer_queue.hpp>
+#include <eddy/detail/loop/page_block.hpp>
+#include <eddy/detail/loop/slab.hpp>
+#include <eddy/detail/loop/timer_queue.hpp>
 
 #include <algorithm>
 #include <cstdint>

@@ -56,9 +56,9 @@
 #include <string>
 #include <utility>
 
-#include "detail/http_client_fetch.hpp"
-#include "detail/http_client_types.hpp"
-#include "detail/url.hpp"
+#include "detail/http/http_client_fetch.hpp"
+#include "detail/http/http_client_types.hpp"
+#include "detail/http/url.hpp"
 #include "future.hpp"
 #include "gen.hpp"
 #include "httputil.hpp"

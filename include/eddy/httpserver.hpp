@@ -31,8 +31,8 @@
 #include <string>
 #include <utility>
 
-#include "detail/http1_connection.hpp"
-#include "detail/http_server_shared.hpp"
+#include "detail/http/http1_connection.hpp"
+#include "detail/http/http_server_shared.hpp"
 #include "future.hpp"
 #include "iostream.hpp"
 #include "tcpserver.hpp"

@@ -15,7 +15,7 @@
 #pragma once
 
 #include <atomic>
-#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
+#include "detail/base/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -26,21 +26,21 @@
 #include <utility>
 #include <vector>
 
-#include "detail/blocking_detector.hpp"
-#include "detail/config.hpp"
-#include "detail/deferred.hpp"
-#include "detail/fd_ops.hpp"
-#include "detail/frame_list.hpp"
-#include "detail/function.hpp"
-#include "detail/handler_table.hpp"
-#include "detail/job.hpp"
-#include "detail/poller.hpp"
-#include "detail/signal_relay.hpp"
-#include "detail/source_location.hpp"
-#include "detail/thread.hpp"  // std::mutex and std::thread::id without <mutex> and <thread>
-#include "detail/thread_pool.hpp"
-#include "detail/time_ops.hpp"
-#include "detail/timer_queue.hpp"
+#include "detail/loop/blocking_detector.hpp"
+#include "detail/base/config.hpp"
+#include "detail/base/deferred.hpp"
+#include "detail/base/fd_ops.hpp"
+#include "detail/loop/frame_list.hpp"
+#include "detail/base/function.hpp"
+#include "detail/loop/handler_table.hpp"
+#include "detail/loop/job.hpp"
+#include "detail/loop/poller.hpp"
+#include "detail/loop/signal_relay.hpp"
+#include "detail/base/source_location.hpp"
+#include "detail/base/thread.hpp"  // std::mutex and std::thread::id without <mutex> and <thread>
+#include "detail/loop/thread_pool.hpp"
+#include "detail/base/time_ops.hpp"
+#include "detail/loop/timer_queue.hpp"
 #include "loop_types.hpp"
 
 namespace eddy {
@@ -578,8 +578,8 @@ class IOLoop : public detail::IOLoopImpl<void> {
 
 }  // namespace eddy
 
-#include "detail/ioloop_iteration.hpp"
-#include "detail/ioloop_teardown.hpp"
+#include "detail/loop/ioloop_iteration.hpp"
+#include "detail/loop/ioloop_teardown.hpp"
 
 // The futures half of the API (run_sync, add_future, run_in_executor) lives
 // in future.hpp; including it here makes <eddy/ioloop.hpp> complete alone.

@@ -28,8 +28,8 @@
 #include <string>
 #include <utility>
 
-#include "detail/deferred.hpp"
-#include "detail/waiter_list.hpp"
+#include "detail/base/deferred.hpp"
+#include "detail/future/waiter_list.hpp"
 #include "future.hpp"
 #include "ioloop.hpp"
 

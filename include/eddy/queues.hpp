@@ -41,8 +41,8 @@
 #include <utility>
 #include <vector>
 
-#include "detail/ring.hpp"
-#include "detail/waiter_list.hpp"
+#include "detail/base/ring.hpp"
+#include "detail/future/waiter_list.hpp"
 #include "future.hpp"
 #include "ioloop.hpp"
 

@@ -25,7 +25,7 @@
 #include <utility>
 #include <vector>
 
-#include "detail/socket_ops.hpp"
+#include "detail/stream/socket_ops.hpp"
 #include "future.hpp"
 #include "ioloop.hpp"
 #include "iostream.hpp"

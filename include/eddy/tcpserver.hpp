@@ -31,7 +31,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
+#include "detail/base/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -44,7 +44,7 @@
 #include <utility>
 #include <vector>
 
-#include "detail/socket_ops.hpp"
+#include "detail/stream/socket_ops.hpp"
 #include "future.hpp"
 #include "ioloop.hpp"
 #include "iostream.hpp"

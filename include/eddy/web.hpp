@@ -30,10 +30,10 @@
 #include <utility>
 #include <vector>
 
-#include "detail/source_location.hpp"
-#include "detail/web_handler.hpp"
-#include "detail/web_handler_access.hpp"
-#include "detail/web_routing.hpp"
+#include "detail/base/source_location.hpp"
+#include "detail/http/web_handler.hpp"
+#include "detail/http/web_handler_access.hpp"
+#include "detail/http/web_routing.hpp"
 #include "future.hpp"
 #include "httputil.hpp"
 
