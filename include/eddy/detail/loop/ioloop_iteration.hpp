@@ -1,13 +1,13 @@
 // The heart of IOLoop: start() and the phases of one iteration, in Tornado
-// 4.5's order, with the reason for each step's place. Included at the end of
-// ioloop.hpp; not meant to be included on its own.
+// 4.5's order, with the reason for each step's place. Included by
+// <eddy/ioloop.hpp> once IOLoop is complete; not meant to be included alone.
 #pragma once
 
 #include <cstdio>
 #include <exception>
 #include "../base/thread.hpp"  // std::unique_lock, std::this_thread::get_id
 
-#include "../../ioloop.hpp"
+#include "ioloop_impl.hpp"
 
 namespace eddy {
 

@@ -1,5 +1,5 @@
-// IOLoop's destructor, as named phases. Included at the end of ioloop.hpp;
-// not meant to be included on its own.
+// IOLoop's destructor, as named phases. Included by <eddy/ioloop.hpp> once
+// IOLoop is complete; not meant to be included alone.
 //
 // libuv makes teardown explicit (uv_close, then uv_loop_close) and Asio shuts
 // its services down in a fixed order; here the order is:
@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "../../ioloop.hpp"
+#include "ioloop_impl.hpp"
 
 namespace eddy {
 
