@@ -7,6 +7,11 @@ timers). Tornado has no call to preallocate anything, so every row is
 reserve=no. The default size is scaled down to 100,000 (argv[1]) since
 results are per timer."""
 
+import os
+import sys
+
+# tornado_common.py is shared by the Tornado scripts, in bench/support/.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from tornado_common import Stopwatch, arg_or, deadline_offsets, new_loop
 
 

@@ -4,9 +4,14 @@ a consumer awaits Queue.get(), through a tornado.queues.Queue of maxsize 1
 Native coroutines (async def), Tornado's fastest form. argv[1] items
 (default 200,000: results are per item)."""
 
+import os
+import sys
+
 from tornado.gen import convert_yielded
 from tornado.queues import Queue
 
+# tornado_common.py is shared by the Tornado scripts, in bench/support/.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from tornado_common import Stopwatch, arg_or, new_loop, pin_to_cpu0
 
 

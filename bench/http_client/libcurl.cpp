@@ -1,7 +1,7 @@
 // The HTTP client benchmark on libcurl's multi interface: N GETs of a
 // 13-byte body over keep-alive, `concurrency` easy handles at once, each
 // re-added when it finishes (libcurl keeps and reuses the connections).
-// Same output as eddy_http_client.cpp.
+// Same output as eddy.cpp.
 //
 //   libcurl_http_client PORT N CONCURRENCY
 #include <curl/curl.h>

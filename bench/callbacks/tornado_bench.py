@@ -4,9 +4,13 @@ the next, posts from a second thread, and wake-up latency with both threads
 pinned to CPU 0. Sizes scaled down (argv: chain, xthread, latency samples;
 defaults 1,000,000 / 1,000,000 / 10,000) since results are per operation."""
 
+import os
+import sys
 import threading
 import time
 
+# tornado_common.py is shared by the Tornado scripts, in bench/support/.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from tornado_common import (Stopwatch, arg_or, new_loop, pin_to_cpu0,
                             report_latency, report_per_op)
 

@@ -3,9 +3,9 @@
 client, max_clients=CONCURRENCY): N GETs of a 13-byte body, CONCURRENCY
 coroutines at once. Tornado's simple client opens a new connection per
 fetch (its issue #324), so this row pays connection setup each time: that
-is what its users get. Same output as bench/eddy_http_client.cpp.
+is what its users get. Same output as bench/http_client/eddy.cpp.
 
-  tornado_http_client.py PORT N CONCURRENCY
+  tornado_bench.py PORT N CONCURRENCY
 """
 import resource
 import sys

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """The HTTP client benchmark on aiohttp: N GETs of a 13-byte body over
 keep-alive (one ClientSession, a TCPConnector limited to CONCURRENCY),
-CONCURRENCY workers at once. Same output as bench/eddy_http_client.cpp.
+CONCURRENCY workers at once. Same output as bench/http_client/eddy.cpp.
 
-  aiohttp_http_client.py PORT N CONCURRENCY
+  aiohttp_bench.py PORT N CONCURRENCY
 """
 import asyncio
 import resource

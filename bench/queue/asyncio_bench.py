@@ -1,7 +1,7 @@
 """The queue chain on asyncio: a producer awaits Queue.put(i) for every item,
 a consumer awaits Queue.get(), through an asyncio.Queue of maxsize 1 (every
 item a hand-off) and unbounded; pinned to CPU 0. argv[1] items (default
-200,000: results are per item). Same RESULT lines as bench/eddy_queue.cpp."""
+200,000: results are per item). Same RESULT lines as bench/queue/eddy.cpp."""
 
 import asyncio
 import os
