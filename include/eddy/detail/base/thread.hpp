@@ -10,7 +10,7 @@
 // thread. These are a few lines over POSIX threads instead. std::mutex,
 // std::lock_guard, std::unique_lock and std::thread::id (which the loop needs)
 // come from libstdc++'s small internal headers where they exist, guarded like
-// detail/chrono.hpp's shortcut; anywhere else, from the standard headers.
+// detail/base/chrono.hpp's shortcut; anywhere else, from the standard headers.
 //
 // Thread contract: a Thread is started, joined and destroyed by its owner's
 // thread; CondVar as std::condition_variable (notify from any thread, wait
