@@ -20,9 +20,9 @@
 //
 // Built by scripts/fuzz with clang++ -fsanitize=fuzzer,address,undefined;
 // replayed over fuzz/corpus/ in every build by replay_main.cpp (ctest).
-#include <eddy/detail/http_chunked.hpp>
-#include <eddy/detail/http_framing.hpp>
-#include <eddy/detail/http_parser.hpp>
+#include <eddy/detail/http/http_chunked.hpp>
+#include <eddy/detail/http/http_framing.hpp>
+#include <eddy/detail/http/http_parser.hpp>
 #include <eddy/web.hpp>
 
 #include <cstddef>

@@ -2,8 +2,8 @@
 // capture semantics (leftmost-first, greedy and lazy, alternation priority,
 // unmatched groups), std::regex as the oracle on short subjects, long
 // subjects that made std::regex overflow the stack, and refused patterns.
-#include <eddy/detail/route_pattern.hpp>
-#include <eddy/detail/splitmix64.hpp>
+#include <eddy/detail/http/route_pattern.hpp>
+#include <eddy/detail/base/splitmix64.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <thread>
 
-#include <eddy/detail/web_handler_access.hpp>
+#include <eddy/detail/http/web_handler_access.hpp>
 
 #include "support/http_test_server.hpp"
 

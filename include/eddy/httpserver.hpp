@@ -17,8 +17,8 @@
 ///   dropped); "Expect: 100-continue" is answered "100 Continue" before the
 ///   body is read. HEAD runs the handler and sends no body.
 /// - Bad input never reaches a handler: the client gets 400, 413, 431, 501
-///   or 505 and the connection closes (see detail/http1_connection.hpp).
-/// - Limits and timeouts: HTTPServerOptions (detail/http_server_shared.hpp);
+///   or 505 and the connection closes (see detail/http/http1_connection.hpp).
+/// - Limits and timeouts: HTTPServerOptions (detail/http/http_server_shared.hpp);
 ///   queued output that makes no progress for options.send_timeout closes
 ///   the connection. A handler's own Content-Length must match its body
 ///   (HTTPOutputError, then the connection closes).
@@ -40,8 +40,8 @@
 #include <string>
 #include <utility>
 
-#include "detail/http1_connection.hpp"
-#include "detail/http_server_shared.hpp"
+#include "detail/http/http1_connection.hpp"
+#include "detail/http/http_server_shared.hpp"
 #include "future.hpp"
 #include "iostream.hpp"
 #include "tcpserver.hpp"

@@ -19,9 +19,9 @@
 #include <utility>
 #include <vector>
 
-#include "detail/http_date.hpp"
-#include "detail/http_reason.hpp"
-#include "detail/name_index.hpp"
+#include "detail/http/http_date.hpp"
+#include "detail/http/http_reason.hpp"
+#include "detail/http/name_index.hpp"
 
 namespace eddy {
 
@@ -273,7 +273,7 @@ inline std::string url_unescape(std::string_view in, bool plus_as_space = false)
 /// request.arguments, a dict of lists). Names are case-sensitive. add and
 /// find take O(1) on average whatever the number of names (a hash index,
 /// keyed per process against chosen collisions, beside the ordered entries;
-/// see detail/name_index.hpp), so parsing a body is linear in its size.
+/// see detail/http/name_index.hpp), so parsing a body is linear in its size.
 class HTTPArguments {
  public:
   /// One name with every value it was given, in order.

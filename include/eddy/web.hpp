@@ -9,7 +9,7 @@
 ///   eddy::HTTPServer server(app);
 ///   server.listen(8888);
 ///
-/// Routing and error rules: see detail/web_routing.hpp. A handler is
+/// Routing and error rules: see detail/http/web_routing.hpp. A handler is
 /// void(RequestHandler&), finished when it returns, or
 /// Future<void>(RequestHandler&), finished when the future resolves (a
 /// coroutine that co_awaits, for long polling or upstream calls).
@@ -30,10 +30,10 @@
 #include <utility>
 #include <vector>
 
-#include "detail/source_location.hpp"
-#include "detail/web_handler.hpp"
-#include "detail/web_handler_access.hpp"
-#include "detail/web_routing.hpp"
+#include "detail/base/source_location.hpp"
+#include "detail/http/web_handler.hpp"
+#include "detail/http/web_handler_access.hpp"
+#include "detail/http/web_routing.hpp"
 #include "future.hpp"
 #include "httputil.hpp"
 
@@ -59,7 +59,7 @@ class Application {
 
   /// Adds a route for every method. A pattern that is not a valid regex, or
   /// uses what routing does not support (backreferences, lookaround; see
-  /// detail/route_pattern_program.hpp), throws std::regex_error here, not at
+  /// detail/http/route_pattern_program.hpp), throws std::regex_error here, not at
   /// request time.
   template <class F>
   Application& route(std::string pattern, F&& handler, SourceLocation where = SourceLocation::current()) {
