@@ -9,7 +9,7 @@
 
 #include <catch2/catch.hpp>
 
-#include <eddy/detail/url.hpp>
+#include <eddy/detail/http/url.hpp>
 #include <eddy/http.hpp>
 
 #include "support/http_client_servers.hpp"

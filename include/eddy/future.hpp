@@ -13,7 +13,7 @@
 /// IOLoop::add_callback (run_in_executor does exactly that).
 #pragma once
 
-#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
+#include "detail/base/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <exception>
 #include <optional>
 #include <stdexcept>
@@ -22,8 +22,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "detail/future_state.hpp"
-#include "detail/thread_pool.hpp"
+#include "detail/future/future_state.hpp"
+#include "detail/loop/thread_pool.hpp"
 #include "ioloop.hpp"
 
 namespace eddy {
@@ -402,5 +402,5 @@ inline detail::ThreadPool& detail::IOLoopImpl<D>::executor() {
 }  // namespace eddy
 
 #if defined(__cpp_impl_coroutine)
-#include "detail/coroutine.hpp"
+#include "detail/future/coroutine.hpp"
 #endif

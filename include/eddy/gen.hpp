@@ -11,7 +11,7 @@
 /// Thread contract: the loop thread only, like Future.
 #pragma once
 
-#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
+#include "detail/base/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -21,7 +21,7 @@
 #include <variant>
 #include <vector>
 
-#include "detail/invoke.hpp"
+#include "detail/base/invoke.hpp"
 #include "future.hpp"
 #include "ioloop.hpp"
 
@@ -43,7 +43,7 @@ struct TaskCallback {
 template <>
 struct TaskCallback<void> {
   Future<void> future;
-  // A template so that it is compiled only where used (see detail/deferred.hpp).
+  // A template so that it is compiled only where used (see detail/base/deferred.hpp).
   template <class = void>
   void operator()() const {
     if (!future.done()) Future<void>(future).set_result();
