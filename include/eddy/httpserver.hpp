@@ -49,14 +49,18 @@
 
 namespace eddy {
 
-/// Tornado's HTTPServer: accepts TCP connections and serves HTTP/1.1 on
-/// them, through an Application's routes or one handler; see the file
-/// comment for keep-alive, pipelining, bodies, bad input, lifetime and the
-/// thread contract (the loop's thread only).
-class HTTPServer {
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// HTTPServer's members, in a template so that only those a program uses are
+/// compiled (detail/base/deferred.hpp), and so that EDDY_SEPARATE_COMPILATION
+/// can compile them once (the server's constructor reaches the whole
+/// connection: accepting, parsing, dispatching, responding).
+template <class D>
+class HTTPServerImpl {
  public:
   /// Serves `app`'s routes. The Application must outlive the server.
-  explicit HTTPServer(Application& app, HTTPServerOptions options = {})
+  explicit HTTPServerImpl(Application& app, HTTPServerOptions options = {})
       : shared_(std::make_shared<detail::ServerShared>(options)), tcp_(accept_into(shared_)) {
     shared_->app = &app;
   }
@@ -64,14 +68,14 @@ class HTTPServer {
   /// Future<void>(RequestHandler&), as a route that takes every path and method.
   template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Application> &&
                                               std::is_invocable_v<std::decay_t<F>&, RequestHandler&>>>
-  explicit HTTPServer(F&& handler, HTTPServerOptions options = {})
+  explicit HTTPServerImpl(F&& handler, HTTPServerOptions options = {})
       : shared_(std::make_shared<detail::ServerShared>(options)), tcp_(accept_into(shared_)) {
     shared_->own_app.serve_everything(std::forward<F>(handler), SourceLocation::current());
   }
 
-  HTTPServer(const HTTPServer&) = delete;
-  HTTPServer& operator=(const HTTPServer&) = delete;
-  ~HTTPServer() {
+  HTTPServerImpl(const HTTPServerImpl&) = delete;
+  HTTPServerImpl& operator=(const HTTPServerImpl&) = delete;
+  ~HTTPServerImpl() {
     tcp_.stop();
     shared_->close_everything();
   }
@@ -116,5 +120,28 @@ class HTTPServer {
   std::shared_ptr<detail::ServerShared> shared_;
   TCPServer tcp_;
 };
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
+
+/// Tornado's HTTPServer: accepts TCP connections and serves HTTP/1.1 on
+/// them, through an Application's routes or one handler; see the file
+/// comment for keep-alive, pipelining, bodies, bad input, lifetime and the
+/// thread contract (the loop's thread only).
+#if defined(EDDY_DOXYGEN)
+class HTTPServer : public HTTPServerImpl<void> {
+#else
+class HTTPServer : public detail::HTTPServerImpl<void> {
+#endif
+ public:
+  using HTTPServerImpl::HTTPServerImpl;
+};
 
 }  // namespace eddy
+
+// EDDY_SEPARATE_COMPILATION (the eddy::compiled target): the members of the
+// base above are compiled once, in src/eddy_http.cpp; a user's file compiles
+// their declarations only (see docs/compile-time.md).
+#if defined(EDDY_SEPARATE_COMPILATION)
+extern template class eddy::detail::HTTPServerImpl<void>;
+#endif
