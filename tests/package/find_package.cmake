@@ -1,5 +1,6 @@
 # Installs eddy into a scratch prefix, then configures, builds and runs
-# tests/package/consumer, which knows eddy only through find_package().
+# tests/package/consumer, which knows eddy only through find_package(): the
+# header-only eddy::eddy and the separately compiled eddy::compiled.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 file(REMOVE_RECURSE ${WORK_DIR})
 eddy_project_version(version)
@@ -8,3 +9,4 @@ run(${CMAKE_COMMAND} -S ${EDDY_SOURCE_DIR}/tests/package/consumer -B ${WORK_DIR}
     -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DEDDY_WANTED_VERSION=${version})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer-build)
 run(${WORK_DIR}/consumer-build/consumer)
+run(${WORK_DIR}/consumer-build/consumer_compiled)
