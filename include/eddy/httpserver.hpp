@@ -60,10 +60,7 @@ template <class D>
 class HTTPServerImpl {
  public:
   /// Serves `app`'s routes. The Application must outlive the server.
-  explicit HTTPServerImpl(Application& app, HTTPServerOptions options = {})
-      : shared_(std::make_shared<detail::ServerShared>(options)), tcp_(accept_into(shared_)) {
-    shared_->app = &app;
-  }
+  explicit HTTPServerImpl(Application& app, HTTPServerOptions options = {});
   /// Serves every request with one handler, void(RequestHandler&) or
   /// Future<void>(RequestHandler&), as a route that takes every path and method.
   template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Application> &&
@@ -75,13 +72,10 @@ class HTTPServerImpl {
 
   HTTPServerImpl(const HTTPServerImpl&) = delete;
   HTTPServerImpl& operator=(const HTTPServerImpl&) = delete;
-  ~HTTPServerImpl() {
-    tcp_.stop();
-    shared_->close_everything();
-  }
+  ~HTTPServerImpl();
 
   /// Binds and listens (0: a free port); returns the port. As TCPServer::listen.
-  std::uint16_t listen(std::uint16_t port, const std::string& address = "") { return tcp_.listen(port, address); }
+  std::uint16_t listen(std::uint16_t port, const std::string& address = "");
   /// Serves a socket that is already listening; the server owns it.
   void add_socket(int fd) { tcp_.add_socket(fd); }
   /// SO_REUSEPORT on the sockets of later listen() calls.
@@ -120,6 +114,23 @@ class HTTPServerImpl {
   std::shared_ptr<detail::ServerShared> shared_;
   TCPServer tcp_;
 };
+// Defined out of the class, and not inline: under EDDY_SEPARATE_COMPILATION
+// g++ -O2 still instantiates an extern template's inline members to inline
+// them, and the constructor reaches the whole connection.
+template <class D>
+HTTPServerImpl<D>::HTTPServerImpl(Application& app, HTTPServerOptions options)
+    : shared_(std::make_shared<detail::ServerShared>(options)), tcp_(accept_into(shared_)) {
+  shared_->app = &app;
+}
+template <class D>
+HTTPServerImpl<D>::~HTTPServerImpl() {
+  tcp_.stop();
+  shared_->close_everything();
+}
+template <class D>
+std::uint16_t HTTPServerImpl<D>::listen(std::uint16_t port, const std::string& address) {
+  return tcp_.listen(port, address);
+}
 /// @cond EDDY_DETAIL
 }  // namespace detail
 /// @endcond
