@@ -100,6 +100,25 @@ TEST_CASE("Result: column names and indexes, affected rows, command tags, bounds
   CHECK(run_query(loop, conn, "").command().empty());  // an empty query is answered, with nothing
 }
 
+TEST_CASE("Result: column types, and rows that outlive their connection and loop", "[postgres][server][query]") {
+  pg::Result kept;
+  {
+    eddy::IOLoop loop;
+    pg::Connection conn = pg_connect(loop);
+    kept = run_query(loop, conn, "SELECT 1::int4 AS i, 'x'::text AS t, true AS b, 2.5::float8 AS f, NULL::int8 AS n");
+  }
+  REQUIRE(kept.columns() == 5);
+  CHECK(kept.column_type(0) == 23);
+  CHECK(kept.column_type(1) == 25);
+  CHECK(kept.column_type(2) == 16);
+  CHECK(kept.column_type(3) == 701);
+  CHECK(kept.column_type(4) == 20);
+  CHECK_THROWS_AS(kept.column_type(5), std::out_of_range);
+  pg::Result copy = kept;
+  CHECK(text(copy, 0, 1) == "x");
+  CHECK(copy.command() == "SELECT 1");
+}
+
 TEST_CASE("errors come back with their SQLSTATE and fail only their own query", "[postgres][server][query][errors]") {
   eddy::IOLoop loop;
   pg::Connection conn = pg_connect(loop);

@@ -30,7 +30,7 @@
 #include <utility>
 #include <vector>
 
-#include "result.hpp"
+#include "error.hpp"
 
 namespace eddy::detail::postgres {
 

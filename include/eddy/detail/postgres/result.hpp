@@ -1,65 +1,169 @@
-// The PostgreSQL driver's public values (in namespace eddy::postgres,
-// documented here and in postgres.hpp): Error, Result, Notification; and the
-// helpers that make an Error from what libpq reports.
+// The PostgreSQL driver's result values (in namespace eddy::postgres,
+// documented here and in postgres.hpp): Result and Notification.
 //
-// Thread contract: plain values. A Result shares its PGresult (read-only
-// once made) among its copies, which may be read from any thread, one copy
-// per thread.
+// A Result is eddy's own compact copy of a PGresult, made as the answer
+// arrives, in one allocation: a header, the columns, one cell per value and
+// the text. The PGresult is cleared at once. Keeping libpq's results instead
+// (2 KiB blocks at least, held until each caller is done) made the heap churn
+// under pipelining: malloc cost more than all of eddy's own work per query.
+// Copying a 10,000-row result costs one memcpy of its text. Small blocks (a
+// row or two) are recycled through the thread's BlockCache, as future states
+// are: with a hundred queries in flight, a hundred small blocks made and freed
+// per batch otherwise fill malloc's fastbins, and every one of libpq's 2 KiB
+// result blocks then pays for consolidating them.
+//
+// Thread contract: plain values. Copies share the block through an atomic
+// count, so copies may be used and dropped on different threads; the block is
+// never written after it is made.
 #pragma once
 
 #include <libpq-fe.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
-#include <memory>
+#include <cstring>
+#include <new>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 
-namespace eddy::postgres {
+#include "../block_cache.hpp"
+#include "error.hpp"
 
-/// A server error, or a failed connection. sqlstate() is the server's code
-/// whenever it sent one ("23505" unique violation, "57014" query cancelled,
-/// "28P01" bad password, "57P01" terminated by an administrator); failures to
-/// reach or keep the server use class 08: "08001" (could not connect),
-/// "08006" (connection lost), "08003" (the connection was closed by this
-/// side).
-class Error : public std::runtime_error {
- public:
-  /// An error with its five-character SQLSTATE and message.
-  Error(std::string sqlstate, const std::string& message)
-      : std::runtime_error(message), sqlstate_(std::move(sqlstate)) {}
-  /// The SQLSTATE: five characters, class in the first two.
-  const std::string& sqlstate() const noexcept { return sqlstate_; }
+namespace eddy::detail::postgres {
 
- private:
-  std::string sqlstate_;
+// The block behind a Result. Cells are row-major; text holds the command tag,
+// then the column names, then the values, each followed by a NUL.
+struct ResultBlock {
+  struct Column {
+    Oid type;
+    std::uint32_t name_length;
+    std::size_t name_offset;
+  };
+  struct Cell {
+    std::size_t offset;
+    std::uint32_t length;  // null_length for NULL
+  };
+  static constexpr std::uint32_t null_length = UINT32_MAX;
+
+  std::atomic<std::uint32_t> refs{1};
+  std::uint32_t command_length = 0;
+  std::uint8_t size_class = 0;  // 1: a 128-byte cached block, 2: 256, 0: operator new
+  std::size_t rows = 0;
+  std::size_t columns = 0;
+  std::uint64_t affected = 0;
+
+  Column* column_array() noexcept { return reinterpret_cast<Column*>(this + 1); }
+  const Column* column_array() const noexcept { return reinterpret_cast<const Column*>(this + 1); }
+  Cell* cells() noexcept { return reinterpret_cast<Cell*>(column_array() + columns); }
+  const Cell* cells() const noexcept { return reinterpret_cast<const Cell*>(column_array() + columns); }
+  char* text() noexcept { return reinterpret_cast<char*>(cells() + rows * columns); }
+  const char* text() const noexcept { return reinterpret_cast<const char*>(cells() + rows * columns); }
+
+  // Copies `result` (a PGRES_TUPLES_OK, COMMAND_OK or EMPTY_QUERY result).
+  static ResultBlock* copy(const PGresult* result) {
+    std::size_t rows = static_cast<std::size_t>(PQntuples(result));
+    std::size_t columns = static_cast<std::size_t>(PQnfields(result));
+    const char* command = PQcmdStatus(const_cast<PGresult*>(result));
+    std::size_t bytes = std::strlen(command) + 1;
+    for (std::size_t c = 0; c < columns; ++c) bytes += std::strlen(PQfname(result, static_cast<int>(c))) + 1;
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t c = 0; c < columns; ++c) bytes += static_cast<std::size_t>(PQgetlength(result, int(r), int(c))) + 1;
+    }
+    std::size_t size = sizeof(ResultBlock) + columns * sizeof(Column) + rows * columns * sizeof(Cell) + bytes;
+    std::uint8_t size_class = size <= 128 ? 1 : size <= 256 ? 2 : 0;
+    void* memory = size_class == 1   ? BlockCache<128>::allocate()
+                   : size_class == 2 ? BlockCache<256>::allocate()
+                                     : ::operator new(size);
+    ResultBlock* block = new (memory) ResultBlock();
+    block->size_class = size_class;
+    block->rows = rows;
+    block->columns = columns;
+    block->affected = std::strtoull(PQcmdTuples(const_cast<PGresult*>(result)), nullptr, 10);
+    char* text = block->text();
+    std::size_t at = 0;
+    auto put = [&](const char* data, std::size_t length) {
+      std::memcpy(text + at, data, length);
+      text[at + length] = '\0';
+      std::size_t offset = at;
+      at += length + 1;
+      return offset;
+    };
+    block->command_length = static_cast<std::uint32_t>(std::strlen(command));
+    put(command, block->command_length);
+    for (std::size_t c = 0; c < columns; ++c) {
+      const char* name = PQfname(result, static_cast<int>(c));
+      std::uint32_t length = static_cast<std::uint32_t>(std::strlen(name));
+      block->column_array()[c] = Column{PQftype(result, static_cast<int>(c)), length, put(name, length)};
+    }
+    Cell* cell = block->cells();
+    for (std::size_t r = 0; r < rows; ++r) {
+      for (std::size_t c = 0; c < columns; ++c, ++cell) {
+        int ri = static_cast<int>(r), ci = static_cast<int>(c);
+        std::uint32_t length = static_cast<std::uint32_t>(PQgetlength(result, ri, ci));
+        std::size_t offset = put(PQgetvalue(result, ri, ci), length);
+        *cell = Cell{offset, PQgetisnull(result, ri, ci) ? null_length : length};
+      }
+    }
+    return block;
+  }
+
+  static void release(ResultBlock* block) noexcept {
+    if (block != nullptr && block->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::uint8_t size_class = block->size_class;
+      block->~ResultBlock();
+      if (size_class == 1) BlockCache<128>::deallocate(block);
+      else if (size_class == 2) BlockCache<256>::deallocate(block);
+      else ::operator delete(block);
+    }
+  }
 };
 
-/// One statement's rows, values as text as libpq returns them. A copyable
-/// handle: copies share the rows. Row and column indexes start at 0.
+}  // namespace eddy::detail::postgres
+
+namespace eddy::postgres {
+
+/// One statement's rows, values as text as libpq returns them (NULL kept
+/// apart from ""). A copyable handle: copies share the rows. Row and column
+/// indexes start at 0. A plain value: copies may live on any thread.
 class Result {
  public:
   /// An empty result (no rows, no columns), as a statement without rows.
   Result() = default;
-  /// Takes ownership of `result` (PQclear'd with the last copy).
-  explicit Result(PGresult* result) : result_(result, &PQclear) {}
+  /// Another handle to the same rows.
+  Result(const Result& other) noexcept : block_(other.block_) {
+    if (block_ != nullptr) block_->refs.fetch_add(1, std::memory_order_relaxed);
+  }
+  /// Takes over the handle; `other` is left empty.
+  Result(Result&& other) noexcept : block_(std::exchange(other.block_, nullptr)) {}
+  /// Makes this a handle to the rows of `other`.
+  Result& operator=(Result other) noexcept {
+    std::swap(block_, other.block_);
+    return *this;
+  }
+  ~Result() { detail::postgres::ResultBlock::release(block_); }
 
   /// The number of rows.
-  std::size_t size() const noexcept { return result_ ? static_cast<std::size_t>(PQntuples(result_.get())) : 0; }
+  std::size_t size() const noexcept { return block_ != nullptr ? block_->rows : 0; }
   /// The number of columns.
-  std::size_t columns() const noexcept {
-    return result_ ? static_cast<std::size_t>(PQnfields(result_.get())) : 0;
-  }
+  std::size_t columns() const noexcept { return block_ != nullptr ? block_->columns : 0; }
   /// The name of `column`; std::out_of_range past the last column.
   std::string_view column_name(std::size_t column) const {
     check_column(column);
-    return PQfname(result_.get(), static_cast<int>(column));
+    const auto& c = block_->column_array()[column];
+    return std::string_view(block_->text() + c.name_offset, c.name_length);
   }
-  /// The index of the column named `name`, or std::nullopt.
+  /// The type OID of `column` (pg_type: 23 int4, 25 text, ...);
+  /// std::out_of_range past the last column.
+  Oid column_type(std::size_t column) const {
+    check_column(column);
+    return block_->column_array()[column].type;
+  }
+  /// The index of the first column named `name`, or std::nullopt.
   std::optional<std::size_t> column_index(std::string_view name) const {
     for (std::size_t c = 0; c < columns(); ++c) {
       if (column_name(c) == name) return c;
@@ -68,30 +172,32 @@ class Result {
   }
   /// The value at (row, column) as text, or std::nullopt for NULL;
   /// std::out_of_range outside the result. The view lives as long as a copy
-  /// of this Result does.
+  /// of this Result does; the text is followed by a NUL.
   std::optional<std::string_view> get(std::size_t row, std::size_t column) const {
     check_column(column);
     if (row >= size()) {
       throw std::out_of_range("eddy: postgres::Result::get: row " + std::to_string(row) + " of " +
                               std::to_string(size()));
     }
-    int r = static_cast<int>(row), c = static_cast<int>(column);
-    if (PQgetisnull(result_.get(), r, c)) return std::nullopt;
-    return std::string_view(PQgetvalue(result_.get(), r, c), static_cast<std::size_t>(PQgetlength(result_.get(), r, c)));
+    const auto& cell = block_->cells()[row * block_->columns + column];
+    if (cell.length == detail::postgres::ResultBlock::null_length) return std::nullopt;
+    return std::string_view(block_->text() + cell.offset, cell.length);
   }
   /// The rows an INSERT, UPDATE, DELETE, MERGE, SELECT, MOVE, FETCH or COPY
   /// affected (libpq's PQcmdTuples); 0 for other statements.
-  std::uint64_t affected_rows() const noexcept {
-    if (!result_) return 0;
-    return std::strtoull(PQcmdTuples(result_.get()), nullptr, 10);
+  std::uint64_t affected_rows() const noexcept { return block_ != nullptr ? block_->affected : 0; }
+  /// The command tag ("INSERT 0 1", "SELECT 3", "LISTEN"; "" for an empty query).
+  std::string_view command() const noexcept {
+    return block_ != nullptr ? std::string_view(block_->text(), block_->command_length) : std::string_view();
   }
-  /// The command tag ("INSERT 0 1", "SELECT 3", "LISTEN").
-  std::string_view command() const noexcept { return result_ ? PQcmdStatus(result_.get()) : ""; }
-  /// The libpq result itself, for what this class does not wrap (column
-  /// types with PQftype, binary values). Valid while a copy lives.
-  const PGresult* native() const noexcept { return result_.get(); }
+
+  /// A Result copied from a libpq result (which the caller still owns and
+  /// clears). For the driver; public so that code calling libpq itself can
+  /// use the same type.
+  static Result from(const PGresult* result) { return Result(detail::postgres::ResultBlock::copy(result)); }
 
  private:
+  explicit Result(detail::postgres::ResultBlock* block) noexcept : block_(block) {}
   void check_column(std::size_t column) const {
     if (column >= columns()) {
       throw std::out_of_range("eddy: postgres::Result: column " + std::to_string(column) + " of " +
@@ -99,7 +205,7 @@ class Result {
     }
   }
 
-  std::shared_ptr<PGresult> result_;
+  detail::postgres::ResultBlock* block_ = nullptr;
 };
 
 /// One NOTIFY received on a channel this connection listens to.
@@ -110,70 +216,3 @@ struct Notification {
 };
 
 }  // namespace eddy::postgres
-
-namespace eddy::detail::postgres {
-
-using eddy::postgres::Error;
-
-// SQLSTATEs eddy uses for failures the server did not describe.
-inline constexpr const char* could_not_connect = "08001";
-inline constexpr const char* connection_lost = "08006";
-inline constexpr const char* connection_closed = "08003";
-inline constexpr const char* protocol_violation = "08P01";
-
-// libpq's messages end with a newline (or several lines); one line reads
-// better in what().
-inline std::string trimmed(std::string_view text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  return std::string(text);
-}
-
-// The error of a failed statement: its SQLSTATE and primary message.
-inline Error result_error(const PGresult* result) {
-  const char* code = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-  const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
-  const char* severity = PQresultErrorField(result, PG_DIAG_SEVERITY);
-  std::string message = primary != nullptr ? std::string(severity != nullptr ? severity : "ERROR") + ": " + primary
-                                           : trimmed(PQresultErrorMessage(result));
-  if (const char* detail = PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL)) message += " (" + std::string(detail) + ")";
-  return Error(code != nullptr ? code : connection_lost, "eddy: postgres: " + message);
-}
-
-// Splits a line "... FATAL:  28P01: text" into the code and "... FATAL:  text";
-// false when the line carries no code.
-inline bool take_sqlstate(std::string_view line, std::string& code, std::string& cleaned) {
-  for (std::string_view severity : {"FATAL:  ", "ERROR:  ", "PANIC:  "}) {
-    std::size_t at = line.find(severity);
-    if (at == std::string_view::npos) continue;
-    std::size_t c = at + severity.size();
-    if (line.size() < c + 7 || line.substr(c + 5, 2) != ": ") continue;
-    code.assign(line.substr(c, 5));
-    cleaned.assign(line.substr(0, c)).append(line.substr(c + 7));
-    return true;
-  }
-  return false;
-}
-
-// The error of a failed connection attempt. libpq reports it as text only;
-// with PQERRORS_VERBOSE (set while connecting) a server's error reads
-// "...failed: FATAL:  28P01: password authentication failed ...\nLOCATION: ...":
-// the last such code is the server's; LOCATION lines are dropped and the
-// rest joined on one line.
-inline Error connection_error(std::string_view text, const char* fallback = could_not_connect) {
-  std::string code = fallback;
-  std::string message;
-  while (!text.empty()) {
-    std::size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-    while (!line.empty() && (line.front() == '\t' || line.front() == ' ')) line.remove_prefix(1);
-    if (line.empty() || line.substr(0, 9) == "LOCATION:") continue;
-    std::string cleaned;
-    if (!take_sqlstate(line, code, cleaned)) cleaned.assign(line);
-    if (!message.empty()) message += " ";
-    message += cleaned;
-  }
-  return Error(code, "eddy: postgres: " + message);
-}
-
-}  // namespace eddy::detail::postgres

@@ -212,7 +212,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!entry.future.done()) {
       ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
       if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY) {
-        entry.future.set_result(Result(std::exchange(result, nullptr)));
+        entry.future.set_result(Result::from(result));
       } else if (result != nullptr) {
         entry.future.set_exception(std::make_exception_ptr(result_error(result)));
       } else {
