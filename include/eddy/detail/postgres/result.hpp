@@ -55,7 +55,6 @@ struct ResultBlock {
   std::uint8_t size_class = 0;  // 1: a 128-byte cached block, 2: 256, 0: operator new
   std::size_t rows = 0;
   std::size_t columns = 0;
-  std::uint64_t affected = 0;
 
   Column* column_array() noexcept { return reinterpret_cast<Column*>(this + 1); }
   const Column* column_array() const noexcept { return reinterpret_cast<const Column*>(this + 1); }
@@ -65,15 +64,79 @@ struct ResultBlock {
   const char* text() const noexcept { return reinterpret_cast<const char*>(cells() + rows * columns); }
 
   // Copies `result` (a PGRES_TUPLES_OK, COMMAND_OK or EMPTY_QUERY result).
+  // The value lengths are asked once and kept on the stack for a small
+  // result (each libpq accessor checks its indexes again).
   static ResultBlock* copy(const PGresult* result) {
     std::size_t rows = static_cast<std::size_t>(PQntuples(result));
     std::size_t columns = static_cast<std::size_t>(PQnfields(result));
     const char* command = PQcmdStatus(const_cast<PGresult*>(result));
-    std::size_t bytes = std::strlen(command) + 1;
+    std::size_t command_length = std::strlen(command);
+    std::size_t bytes = command_length + 1;
     for (std::size_t c = 0; c < columns; ++c) bytes += std::strlen(PQfname(result, static_cast<int>(c))) + 1;
-    for (std::size_t r = 0; r < rows; ++r) {
-      for (std::size_t c = 0; c < columns; ++c) bytes += static_cast<std::size_t>(PQgetlength(result, int(r), int(c))) + 1;
+    int lengths[16];
+    bool keep = rows * columns <= 16;
+    for (std::size_t r = 0, i = 0; r < rows; ++r) {
+      for (std::size_t c = 0; c < columns; ++c, ++i) {
+        int length = PQgetlength(result, static_cast<int>(r), static_cast<int>(c));
+        if (keep) lengths[i] = length;
+        bytes += static_cast<std::size_t>(length) + 1;
+      }
     }
+    ResultBlock* block = make(rows, columns, bytes);
+    Writer out{block->text()};
+    block->command_length = static_cast<std::uint32_t>(command_length);
+    out.put(command, command_length);
+    for (std::size_t c = 0; c < columns; ++c) {
+      const char* name = PQfname(result, static_cast<int>(c));
+      std::size_t length = std::strlen(name);
+      block->column_array()[c] =
+          Column{PQftype(result, static_cast<int>(c)), static_cast<std::uint32_t>(length), out.put(name, length)};
+    }
+    Cell* cell = block->cells();
+    for (std::size_t r = 0, i = 0; r < rows; ++r) {
+      for (std::size_t c = 0; c < columns; ++c, ++i, ++cell) {
+        int ri = static_cast<int>(r), ci = static_cast<int>(c);
+        std::size_t length = static_cast<std::size_t>(keep ? lengths[i] : PQgetlength(result, ri, ci));
+        std::size_t offset = out.put(PQgetvalue(result, ri, ci), length);
+        *cell = Cell{offset, PQgetisnull(result, ri, ci) ? null_length : static_cast<std::uint32_t>(length)};
+      }
+    }
+    return block;
+  }
+
+  // The rows the command tag reports (as PQcmdTuples reads it): the last
+  // number of INSERT, UPDATE, DELETE, MERGE, SELECT, MOVE, FETCH and COPY
+  // tags; 0 for the others. Read when asked, not for every result.
+  std::uint64_t affected_rows() const noexcept {
+    std::string_view tag(text(), command_length);
+    bool counts = false;
+    for (std::string_view word : {"INSERT ", "UPDATE ", "DELETE ", "MERGE ", "SELECT ", "MOVE ", "FETCH ", "COPY "}) {
+      counts = counts || tag.substr(0, word.size()) == word;
+    }
+    if (!counts) return 0;
+    std::uint64_t n = 0;
+    for (std::size_t i = tag.rfind(' ') + 1; i < tag.size() && tag[i] >= '0' && tag[i] <= '9'; ++i) {
+      n = n * 10 + static_cast<std::uint64_t>(tag[i] - '0');
+    }
+    return n;
+  }
+
+  // Appends text and its NUL; returns where it starts.
+  struct Writer {
+    char* text;
+    std::size_t at = 0;
+    std::size_t put(const char* data, std::size_t length) noexcept {
+      std::memcpy(text + at, data, length);
+      text[at + length] = '\0';
+      std::size_t offset = at;
+      at += length + 1;
+      return offset;
+    }
+  };
+
+  // A block for `rows` x `columns` values and `bytes` of text: a cached one
+  // when small.
+  static ResultBlock* make(std::size_t rows, std::size_t columns, std::size_t bytes) {
     std::size_t size = sizeof(ResultBlock) + columns * sizeof(Column) + rows * columns * sizeof(Cell) + bytes;
     std::uint8_t size_class = size <= 128 ? 1 : size <= 256 ? 2 : 0;
     void* memory = size_class == 1   ? BlockCache<128>::allocate()
@@ -83,32 +146,6 @@ struct ResultBlock {
     block->size_class = size_class;
     block->rows = rows;
     block->columns = columns;
-    block->affected = std::strtoull(PQcmdTuples(const_cast<PGresult*>(result)), nullptr, 10);
-    char* text = block->text();
-    std::size_t at = 0;
-    auto put = [&](const char* data, std::size_t length) {
-      std::memcpy(text + at, data, length);
-      text[at + length] = '\0';
-      std::size_t offset = at;
-      at += length + 1;
-      return offset;
-    };
-    block->command_length = static_cast<std::uint32_t>(std::strlen(command));
-    put(command, block->command_length);
-    for (std::size_t c = 0; c < columns; ++c) {
-      const char* name = PQfname(result, static_cast<int>(c));
-      std::uint32_t length = static_cast<std::uint32_t>(std::strlen(name));
-      block->column_array()[c] = Column{PQftype(result, static_cast<int>(c)), length, put(name, length)};
-    }
-    Cell* cell = block->cells();
-    for (std::size_t r = 0; r < rows; ++r) {
-      for (std::size_t c = 0; c < columns; ++c, ++cell) {
-        int ri = static_cast<int>(r), ci = static_cast<int>(c);
-        std::uint32_t length = static_cast<std::uint32_t>(PQgetlength(result, ri, ci));
-        std::size_t offset = put(PQgetvalue(result, ri, ci), length);
-        *cell = Cell{offset, PQgetisnull(result, ri, ci) ? null_length : length};
-      }
-    }
     return block;
   }
 
@@ -185,7 +222,7 @@ class Result {
   }
   /// The rows an INSERT, UPDATE, DELETE, MERGE, SELECT, MOVE, FETCH or COPY
   /// affected (libpq's PQcmdTuples); 0 for other statements.
-  std::uint64_t affected_rows() const noexcept { return block_ != nullptr ? block_->affected : 0; }
+  std::uint64_t affected_rows() const noexcept { return block_ != nullptr ? block_->affected_rows() : 0; }
   /// The command tag ("INSERT 0 1", "SELECT 3", "LISTEN"; "" for an empty query).
   std::string_view command() const noexcept {
     return block_ != nullptr ? std::string_view(block_->text(), block_->command_length) : std::string_view();
