@@ -163,3 +163,25 @@ TEST_CASE("a closed pool refuses queries with 08003", "[postgres][server][pool]"
   CHECK(sqlstate_of(late) == "08003");
   CHECK_THROWS_AS(pg::Pool(pg_server().socket_conninfo(), 0), std::invalid_argument);
 }
+
+TEST_CASE("a pool that cannot connect fails its queries with the connect error, without retrying in a loop",
+          "[postgres][server][pool][failure]") {
+  eddy::IOLoop loop;
+  pg::Pool pool("host=/nonexistent-dir port=5432 user=eddy", 4);
+  std::vector<eddy::Future<pg::Result>> first;
+  loop.run_sync([&] {
+    std::vector<eddy::Future<void>> settled;
+    for (int i = 0; i < 3; ++i) {
+      first.push_back(pool.query("SELECT 1"));
+      eddy::Future<void> s;
+      first.back().add_done_callback([s](eddy::Future<pg::Result>) mutable { s.set_result(); });
+      settled.push_back(s);
+    }
+    return eddy::multi(std::move(settled));
+  }, 30s);
+  for (eddy::Future<pg::Result>& f : first) CHECK(sqlstate_of(f) == "08001");
+  eddy::Future<pg::Result> again = pool.query("SELECT 1");  // within the pause: fails at once
+  REQUIRE(again.done());
+  CHECK(sqlstate_of(again) == "08001");
+  CHECK(pool.size() == 0);
+}

@@ -13,7 +13,8 @@
 // A connection that breaks is dropped (its queries fail, class 08: they are
 // not retried, as they may have run); the next query opens a replacement.
 // A connect that fails fails the waiting queries when no connection is left
-// to serve them.
+// to serve them (else they go to the open ones), and no connect is tried
+// for a second after it.
 //
 // Lifetime: owned by the Pool; its sessions hold it weakly (their change
 // callbacks). Destroying the Pool drops the connections not leased, which
@@ -60,7 +61,7 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
     if (lessees_.empty() && waiting_.empty()) {
       Member* m = least_busy();
       bool idle = m != nullptr && m->session->in_flight() == 0;
-      if (idle || (m != nullptr && total() >= max_ && connecting_ == 0)) return m->session->query(std::move(statement));
+      if (idle || (m != nullptr && !can_open() && connecting_ == 0)) return m->session->query(std::move(statement));
     }
     waiting_.push_back(Waiting{future, std::move(statement)});
     dispatch();
@@ -118,6 +119,9 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
     return best;
   }
   std::size_t total() const noexcept { return members_.size() + connecting_; }
+  // Room for one more connection, and no failed connect in the last second
+  // (a server refusing connections is not asked again and again).
+  bool can_open() const noexcept { return total() < max_ && Clock::now() >= retry_after_; }
 
   void fail_waiting(const std::exception_ptr& error) noexcept {
     try {
@@ -146,7 +150,10 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   }
 
   // Hands waiting leases and queries to connections (see the file comment).
+  // With no connection open or opening and connects paused after a failure,
+  // the waiting work fails at once with that failure rather than hang.
   void dispatch() {
+    if (members_.empty() && connecting_ == 0 && !can_open() && last_error_) return fail_waiting(last_error_);
     while (!lessees_.empty()) {
       if (gave_up(lessees_.front())) {
         lessees_.drop_front();
@@ -158,7 +165,7 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
         lessees_.pop_front().set_result(m->session);
         continue;
       }
-      if (total() < max_ && connecting_ < lessees_.size()) {
+      if (can_open() && connecting_ < lessees_.size()) {
         open_one();
         continue;
       }
@@ -167,7 +174,7 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
     while (!waiting_.empty()) {
       Member* m = least_busy();
       bool idle = m != nullptr && m->session->in_flight() == 0;
-      if (!idle && total() < max_ && connecting_ < waiting_.size()) {
+      if (!idle && can_open() && connecting_ < waiting_.size()) {
         open_one();
         continue;
       }
@@ -197,6 +204,8 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   void opened(SessionPtr session, std::exception_ptr error) {
     --connecting_;
     if (error) {
+      retry_after_ = Clock::now() + std::chrono::seconds(1);
+      last_error_ = error;
       // Nobody left to serve the waiting work: it fails with the reason.
       if (members_.empty() && connecting_ == 0) fail_waiting(error);
       return changed();
@@ -235,6 +244,8 @@ class PoolState : public std::enable_shared_from_this<PoolState> {
   std::size_t max_;
   std::vector<Member> members_;
   std::size_t connecting_ = 0;
+  Clock::time_point retry_after_{};  // no connect before this, after a failed one
+  std::exception_ptr last_error_;     // that failure
   Ring<Waiting> waiting_;
   Ring<Future<SessionPtr>> lessees_;
   bool closing_ = false;
