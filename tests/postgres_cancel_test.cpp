@@ -53,6 +53,25 @@ TEST_CASE("a query sent while a cancellation is on its way waits for it, then ru
   CHECK(sqlstate_of(slow) == "57014");
 }
 
+TEST_CASE("a cancelled last query waiting behind another is cancelled on the server when its turn comes",
+          "[postgres][server][cancel]") {
+  eddy::IOLoop loop;
+  pg::Connection conn = pg_connect(loop);
+  eddy::Future<pg::Result> before, slow, held;
+  auto start = std::chrono::steady_clock::now();
+  loop.run_sync([&]() -> eddy::Future<void> {
+    before = conn.query("SELECT pg_sleep(0.3), 'before'");
+    slow = conn.query("SELECT pg_sleep(30)");
+    slow.cancel();                             // last sent, but `before` runs first
+    held = conn.query("SELECT 'held'");        // waits until the cancellation is over
+    pg::Result r = co_await held;
+    CHECK(text(r) == "held");
+  }, 60s);
+  CHECK(seconds(std::chrono::steady_clock::now() - start) < 15.0);
+  CHECK(text(before.result(), 0, 1) == "before");  // untouched by the cancellation
+  CHECK(sqlstate_of(slow) == "57014");
+}
+
 TEST_CASE("a cancelled query with other queries pipelined behind it runs to its end", "[postgres][server][cancel]") {
   eddy::IOLoop loop;
   pg::Connection conn = pg_connect(loop);

@@ -80,18 +80,26 @@ class Statement {
   // Sends the statement on `conn` (PQsendQueryParams, text results);
   // false when libpq refuses (its error message says why).
   bool send(PGconn* conn) const {
-    if (count_ == 0) return PQsendQueryParams(conn, sql_.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) == 1;
-    // Rebuilt per send from the slots: the strings may have moved since.
-    thread_local std::vector<const char*> values;
-    thread_local std::vector<Oid> types;
-    values.resize(count_);
-    types.resize(count_);
+    // Rebuilt per send from the slots (the strings may have moved since):
+    // on the stack for a few parameters, in a reused per-thread vector for
+    // more.
+    const char* few_values[inline_slots];
+    Oid few_types[inline_slots];
+    thread_local std::vector<const char*> many_values;
+    thread_local std::vector<Oid> many_types;
+    const char** values = few_values;
+    Oid* types = few_types;
+    if (count_ > inline_slots) {
+      many_values.resize(count_);
+      many_types.resize(count_);
+      values = many_values.data();
+      types = many_types.data();
+    }
     for (std::size_t i = 0; i < count_; ++i) {
       values[i] = value(i);
       types[i] = slot(i).type;
     }
-    return PQsendQueryParams(conn, sql_.c_str(), static_cast<int>(count_), types.data(), values.data(), nullptr,
-                             nullptr, 0) == 1;
+    return PQsendQueryParams(conn, sql_.c_str(), static_cast<int>(count_), types, values, nullptr, nullptr, 0) == 1;
   }
 
  private:
@@ -108,6 +116,10 @@ class Statement {
       throw std::invalid_argument("eddy: postgres: parameter $" + std::to_string(count_ + 1) +
                                   " holds a NUL byte, which a text value cannot carry");
     }
+    push_checked(text, type);
+  }
+  // A value known to hold no NUL (a number, true/false).
+  void push_checked(std::string_view text, Oid type) {
     if (data_.size() + text.size() + 1 > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max())) {
       throw std::length_error("eddy: postgres: the parameters exceed 2 GiB");
     }
@@ -125,7 +137,7 @@ class Statement {
       if (value) add(*value);
       else push(oid_unknown, -1);
     } else if constexpr (std::is_same_v<T, bool>) {
-      push_text(value ? "true" : "false", oid_bool);
+      push_checked(value ? "true" : "false", oid_bool);
     } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, char>) {
       add_integer(value);
     } else if constexpr (std::is_floating_point_v<T>) {
@@ -145,16 +157,16 @@ class Statement {
     auto [end, error] = std::to_chars(text, text + sizeof text, value);
     (void)error;
     bool fits = !std::is_unsigned_v<T> || static_cast<std::uint64_t>(value) <= std::uint64_t(INT64_MAX);
-    push_text(std::string_view(text, static_cast<std::size_t>(end - text)), fits ? oid_int8 : oid_numeric);
+    push_checked(std::string_view(text, static_cast<std::size_t>(end - text)), fits ? oid_int8 : oid_numeric);
   }
 
   void add_double(double value) {
-    if (std::isnan(value)) return push_text("NaN", oid_float8);
-    if (std::isinf(value)) return push_text(value > 0 ? "Infinity" : "-Infinity", oid_float8);
+    if (std::isnan(value)) return push_checked("NaN", oid_float8);
+    if (std::isinf(value)) return push_checked(value > 0 ? "Infinity" : "-Infinity", oid_float8);
     char text[32];
     auto [end, error] = std::to_chars(text, text + sizeof text, value);
     (void)error;
-    push_text(std::string_view(text, static_cast<std::size_t>(end - text)), oid_float8);
+    push_checked(std::string_view(text, static_cast<std::size_t>(end - text)), oid_float8);
   }
 
   std::string sql_;
