@@ -13,21 +13,32 @@
 /// IOLoop::add_callback (run_in_executor does exactly that).
 #pragma once
 
-#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
+#include "detail/base/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
-#include "detail/future_state.hpp"
+#include "detail/future/future_state.hpp"
 #include "ioloop.hpp"
 
 namespace eddy {
 
 /// What run_sync and with_timeout raise when time runs out.
 class TimeoutError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// What the futures of waiters still pending fail with when their lock,
+/// semaphore, condition, event or queue is destroyed. Nobody did anything
+/// wrong: a future (or a coroutine's, which the failure unwound) that fails
+/// with it and is never looked at is not reported as "never retrieved".
+class AbandonedError : public std::runtime_error {
+
  public:
   using std::runtime_error::runtime_error;
 };
@@ -235,6 +246,14 @@ namespace detail {
 
 template <class>
 inline void report_unretrieved(std::exception_ptr error) noexcept {
+  // An abandoned wait is nobody's error (a worker left waiting on a queue
+  // that is destroyed at exit, say): asyncio does not log a cancelled task.
+  try {
+    std::rethrow_exception(error);
+  } catch (const AbandonedError&) {
+    return;
+  } catch (...) {
+  }
   IOLoop* loop = IOLoop::current_or_null();
   if (loop != nullptr) {
     loop->handle_exception(std::move(error), "a future (exception never retrieved)");
@@ -287,8 +306,8 @@ struct AsFuture<Future<T>> {
 
 }  // namespace eddy
 
-#include "detail/ioloop_futures.hpp"
+#include "detail/future/ioloop_futures.hpp"
 
 #if defined(__cpp_impl_coroutine)
-#include "detail/coroutine.hpp"
+#include "detail/future/coroutine.hpp"
 #endif

@@ -31,7 +31,7 @@
 
 #include "../../future.hpp"
 #include "../../ioloop.hpp"
-#include "../ring.hpp"
+#include "../base/ring.hpp"
 #include "session.hpp"
 
 namespace eddy::detail::postgres {

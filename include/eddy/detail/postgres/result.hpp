@@ -31,7 +31,7 @@
 #include <string_view>
 #include <utility>
 
-#include "../block_cache.hpp"
+#include "../future/block_cache.hpp"
 #include "error.hpp"
 
 namespace eddy::detail::postgres {

@@ -36,7 +36,7 @@
 
 #include "../../future.hpp"
 #include "../../ioloop.hpp"
-#include "../ring.hpp"
+#include "../base/ring.hpp"
 #include "conninfo.hpp"
 #include "params.hpp"
 #include "result.hpp"
