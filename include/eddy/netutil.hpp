@@ -16,11 +16,19 @@
 /// was made.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include <memory>
+#include <stdexcept>
+#include <string_view>
+#include <utility>
+
 #include "detail/deferred.hpp"
+#include "detail/net/udp_state.hpp"
 #include "detail/net/unix_socket.hpp"
+#include "future.hpp"
 #include "ioloop.hpp"
 #include "iostream.hpp"
 #include "tcpclient.hpp"
@@ -46,5 +54,167 @@ template <class D = void>
 inline int bind_unix_socket(const detail::Deferred<std::string, D>& path, int mode = 0600, int backlog = 128) {
   return detail::bind_unix_socket<D>(path, mode, backlog);
 }
+
+class UDPSocket;
+
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// UDPSocket's members, in a template so that only those a program uses are compiled (see IOLoop).
+template <class Dummy>
+class UDPSocketImpl {
+ public:
+  /// One received datagram: `data` (the whole payload), `host` (the
+  /// sender's IP: "127.0.0.1", "::1"; an IPv4 sender of a dual-stack socket
+  /// reads as IPv4) and `port`. Replying is send_to(d.data, d.host, d.port).
+  using Datagram = detail::UDPDatagram;
+
+  /// A socket bound to `port` (0: any free port; port() says which) on
+  /// `address`: "" for every interface (IPv6 and IPv4 through one
+  /// dual-stack socket, or IPv4 alone on a host without IPv6), or an IP
+  /// literal ("127.0.0.1", "::1"), or a name resolved with getaddrinfo at
+  /// the call (as TCPServer::listen; use a literal on a loop already
+  /// serving). Registers with IOLoop::current(). Throws std::system_error
+  /// naming the address (EADDRINUSE, ...).
+  static UDPSocket bind(std::uint16_t port, const std::string& address = "");
+
+  /// A socket whose default peer is host:port: send() goes there and
+  /// receive() gets only its datagrams (the kernel filters the others). An
+  /// IP literal connects at once (std::system_error if the kernel refuses);
+  /// a name is resolved on the loop's executor, sends queue and receives
+  /// wait meanwhile, and a name that does not resolve closes the socket with
+  /// the resolver's error. Bound to a free port at once (port()).
+  static UDPSocket connect(const std::string& host, std::uint16_t port);
+
+  /// Another handle to the same socket (copies share one socket).
+  UDPSocketImpl(const UDPSocketImpl&) = default;
+  /// Takes over the handle.
+  UDPSocketImpl(UDPSocketImpl&&) noexcept = default;
+  /// Makes this a handle to the socket of `other`.
+  UDPSocketImpl& operator=(UDPSocketImpl other) noexcept {
+    std::swap(state_, other.state_);
+    return *this;
+  }
+
+  /// The local port the socket is bound to (kept after close()).
+  std::uint16_t port() const { return state_->port(); }
+
+  /// Sends `data` as one datagram to host:port (an IP literal, or a name
+  /// resolved on the executor). Resolves once the kernel took it (a full
+  /// socket buffer queues a copy, sent in order); fails with
+  /// std::system_error when the kernel refuses it (EMSGSIZE for more than
+  /// the protocol allows, EAFNOSUPPORT for an IPv6 peer of an IPv4 socket,
+  /// ECONNREFUSED after a peer's port was found closed, ...), the socket
+  /// staying open; with StreamClosedError once the socket is closed.
+  Future<void> send_to(std::string_view data, const std::string& host, std::uint16_t port) {
+    return state_->send_to(data, host, port);
+  }
+
+  /// send_to the peer given to connect(); std::system_error EDESTADDRREQ
+  /// on a socket made by bind().
+  Future<void> send(std::string_view data) { return state_->send(data); }
+
+  /// The next datagram, whole. Receives queue and are served in order. A
+  /// datagram larger than max_datagram_size() is dropped and fails this
+  /// receive with std::system_error EMSGSIZE giving its size (never cut
+  /// silently); an error the kernel reports (ECONNREFUSED: the connected
+  /// peer's port is closed) fails it too; the socket stays open either way
+  /// and the next receive() goes on. StreamClosedError once closed.
+  Future<Datagram> receive() { return state_->receive(); }
+
+  /// Closes the socket now: waiting receives and queued sends fail with
+  /// StreamClosedError ("closed locally"). A no-op when already closed. The
+  /// last handle going closes it too ("its last handle was dropped").
+  void close() { state_->close_locally(); }
+  /// True once closed (by close(), a failed connect by name, or the loop's end).
+  bool closed() const noexcept { return state_->closed(); }
+  /// The socket (for setsockopt: buffer sizes, broadcast, multicast), or -1
+  /// once closed. The socket stays eddy's: do not close it.
+  int fd() const noexcept { return state_->fd(); }
+
+  /// The largest datagram receive() accepts whole (default and most 65,536:
+  /// every UDP payload fits). A protocol with a smaller limit (DNS's 512)
+  /// sets it to have larger datagrams reported rather than buffered.
+  void set_max_datagram_size(std::size_t bytes) noexcept { state_->set_max_datagram_size(bytes); }
+  /// The largest datagram receive() accepts whole.
+  std::size_t max_datagram_size() const noexcept { return state_->max_datagram_size(); }
+
+  /// @cond EDDY_DETAIL
+  explicit UDPSocketImpl(std::shared_ptr<detail::UDPState> state) noexcept : state_(std::move(state)) {}
+  /// @endcond
+
+ private:
+  // The state for a fresh socket, registered with IOLoop::current(). It
+  // owns fd from the start: any failure closes it.
+  static std::shared_ptr<detail::UDPState> open(int fd) {
+    std::shared_ptr<detail::UDPState> state;
+    try {
+      state = std::make_shared<detail::UDPState>(IOLoop::current(), fd);
+    } catch (...) {
+      detail::close_fd(fd);
+      throw;
+    }
+    state->attach();
+    return state;
+  }
+
+  std::shared_ptr<detail::UDPState> state_;
+};
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
+
+/// One datagram socket on the loop (asyncio's datagram endpoint, in the
+/// shape of eddy's streams): bind() or connect(), then receive() and
+/// send_to()/send(), each a Future. A shared handle: copies name the same
+/// socket, and the last one closes it. Used on its loop's thread.
+#if defined(EDDY_DOXYGEN)
+class UDPSocket : public UDPSocketImpl<void> {
+#else
+class UDPSocket : public detail::UDPSocketImpl<void> {
+#endif
+ public:
+  using UDPSocketImpl::UDPSocketImpl;
+};
+
+/// @cond EDDY_DETAIL
+namespace detail {
+
+template <class Dummy>
+inline UDPSocket UDPSocketImpl<Dummy>::bind(std::uint16_t port, const std::string& address) {
+  Deferred<std::string, Dummy> context = "eddy: UDPSocket::bind " + format_host_port(address, port);
+  int fd = -1;
+  ResolvedAddress where;
+  if (address.empty()) {
+    fd = wildcard_udp_socket<Dummy>(port, context);
+  } else if (parse_literal(address, port, where)) {
+    fd = bound_udp_socket<Dummy>(where, false, context);
+  } else {
+    std::vector<ResolvedAddress> found = resolve(address, port, true, context);
+    if (found.empty()) throw std::system_error(EADDRNOTAVAIL, std::generic_category(), context);
+    fd = bound_udp_socket<Dummy>(found.front(), false, context);
+  }
+  return UDPSocket(open(fd));
+}
+
+template <class Dummy>
+inline UDPSocket UDPSocketImpl<Dummy>::connect(const std::string& host, std::uint16_t port) {
+  Deferred<std::string, Dummy> context = "eddy: UDPSocket::connect " + format_host_port(host, port);
+  if (host.empty()) throw std::invalid_argument(context + ": empty host");
+  ResolvedAddress peer;
+  if (parse_literal(host, port, peer)) {
+    int fd = open_udp_socket(peer.family);
+    if (fd == -1) throw std::system_error(errno, std::generic_category(), context + ": socket");
+    std::shared_ptr<UDPState> state = open(fd);
+    state->connect_to(peer, context);  // a throw drops the state, which closes the socket
+    return UDPSocket(std::move(state));
+  }
+  std::shared_ptr<UDPState> state = open(wildcard_udp_socket<Dummy>(0, context));
+  state->connect_by_name(host, port);
+  return UDPSocket(std::move(state));
+}
+
+}  // namespace detail
+/// @endcond
 
 }  // namespace eddy
