@@ -69,10 +69,14 @@ namespace eddy {
 /// What a Subprocess's child gets besides its argv (Tornado's Subprocess
 /// keyword arguments, Python's Popen's).
 struct SubprocessOptions {
-  /// Pipes for the child's stdin, stdout, stderr (Tornado's
-  /// Subprocess.STREAM): the parent's ends become non-blocking IOStreams
-  /// (stdin_stream() and so on). Unpiped, the child inherits the parent's.
-  bool stdin_pipe = false, stdout_pipe = false, stderr_pipe = false;
+  /// A pipe for the child's stdin (Tornado's Subprocess.STREAM): the
+  /// parent's end is a non-blocking IOStream, stdin_stream(). Unpiped, the
+  /// child inherits the parent's stdin (and so for the other two).
+  bool stdin_pipe = false;
+  /// A pipe for the child's stdout: stdout_stream().
+  bool stdout_pipe = false;
+  /// A pipe for the child's stderr: stderr_stream().
+  bool stderr_pipe = false;
   /// The child's stderr goes where its stdout goes (the stdout pipe if
   /// stdout_pipe). Excludes stderr_pipe.
   bool stderr_to_stdout = false;
