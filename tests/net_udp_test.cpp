@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -263,4 +264,75 @@ TEST_CASE("a socket with a waiting receive outlives its loop safely", "[net][udp
   CHECK(survivor->closed());
   CHECK_FALSE(pending.done());  // dropped unresolved with the loop, as streams' are
   CHECK_THROWS_AS(survivor->receive().result(), eddy::StreamClosedError);
+}
+
+TEST_CASE("receive's callback form runs from the handler, never inside the call, and reuses its datagram",
+          "[net][udp][callback]") {
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
+  UDPSocket server = UDPSocket::bind(0, "127.0.0.1");
+  UDPSocket client = UDPSocket::connect("127.0.0.1", server.port());
+  std::vector<std::string> got;
+  bool in_call = true;
+  std::function<void(Datagram&, std::exception_ptr)> on_datagram = [&](Datagram& d, std::exception_ptr error) {
+    CHECK_FALSE(in_call);
+    REQUIRE_FALSE(error);
+    CHECK(d.host == "127.0.0.1");
+    CHECK(d.port == client.port());
+    got.push_back(std::move(d.data));
+    if (got.size() < 3) server.receive(on_datagram);  // the next one, at once
+  };
+  server.receive(on_datagram);
+  in_call = false;
+  for (const char* m : {"one", "two", "three"}) wait_for(c.loop, client.send(m));
+  for (int i = 0; i < 100 && got.size() < 3; ++i) spin(c.loop, std::chrono::milliseconds(5));
+  CHECK(got == std::vector<std::string>{"one", "two", "three"});
+}
+
+TEST_CASE("future and callback receives are served in the order they were made", "[net][udp][callback]") {
+  CurrentLoop c;
+  UDPSocket server = UDPSocket::bind(0, "127.0.0.1");
+  UDPSocket client = UDPSocket::connect("127.0.0.1", server.port());
+  Future<Datagram> first = server.receive();
+  std::string second;
+  server.receive([&](Datagram& d, std::exception_ptr) { second = d.data; });
+  Future<Datagram> third = server.receive();
+  for (const char* m : {"a", "b", "c"}) wait_for(c.loop, client.send(m));
+  CHECK(wait_for(c.loop, first).data == "a");
+  CHECK(wait_for(c.loop, third).data == "c");
+  CHECK(second == "b");
+}
+
+TEST_CASE("a callback receive on a closed socket gets StreamClosedError from the loop", "[net][udp][callback]") {
+  CurrentLoop c;
+  UDPSocket s = UDPSocket::bind(0, "127.0.0.1");
+  std::string failure = "not called";
+  s.receive([&](Datagram& d, std::exception_ptr error) {
+    CHECK(d.data.empty());
+    failure = failure_of(eddy::make_failed_future<int>(error));
+  });
+  s.close();
+  CHECK(failure == "not called");  // never inside close()
+  spin(c.loop);
+  CHECK(failure.find("closed locally") != std::string::npos);
+  bool called = false;
+  s.receive([&](Datagram&, std::exception_ptr error) { called = error != nullptr; });
+  CHECK_FALSE(called);
+  spin(c.loop);
+  CHECK(called);
+}
+
+TEST_CASE("a receive callback holding the last handle of its socket may drop it", "[net][udp][callback][lifetime]") {
+  CurrentLoop c;
+  std::optional<UDPSocket> server = UDPSocket::bind(0, "127.0.0.1");
+  UDPSocket client = UDPSocket::connect("127.0.0.1", server->port());
+  std::string got;
+  server->receive([&](Datagram& d, std::exception_ptr) {
+    got = d.data;
+    server.reset();  // the last handle: the socket closes after the callback
+  });
+  wait_for(c.loop, client.send("bye"));
+  for (int i = 0; i < 100 && got.empty(); ++i) spin(c.loop, std::chrono::milliseconds(5));
+  CHECK(got == "bye");
+  CHECK_FALSE(server);
 }

@@ -1,5 +1,5 @@
-// The UDP echo workload on eddy (see udp_workload.hpp): UDPSocket, with
-// futures and callbacks (C++17, like every benchmark): the server receives
+// The UDP echo workload on eddy (see udp_workload.hpp): UDPSocket with
+// receive's callback form (C++17, like every benchmark): the server receives
 // and send_to's the datagram back; each client flow is a connected socket.
 #include <eddy/eddy.hpp>
 
@@ -17,11 +17,11 @@ struct Server {
     eddy::IOLoop& loop;
     eddy::UDPSocket socket;
 
+    // receive's callback form (as the TCP ping-pong uses read_into's): the
+    // peers' idiom, completion handlers with no future per datagram.
     void next() {
-        socket.receive().add_done_callback([this](const eddy::Future<Datagram>& f) {
-            if (f.exception()) return loop.stop();
-            Datagram d = f.result();
-            if (d.data == bench::udp_stop) return loop.stop();
+        socket.receive([this](Datagram& d, std::exception_ptr error) {
+            if (error || d.data == bench::udp_stop) return loop.stop();
             socket.send_to(d.data, d.host, d.port);
             next();
         });
@@ -45,8 +45,8 @@ struct Flow {
 
     void ping() {
         socket.send(*message);
-        socket.receive().add_done_callback([this](const eddy::Future<Datagram>& f) {
-            if (f.exception()) return loop->stop();
+        socket.receive([this](Datagram&, std::exception_ptr error) {
+            if (error) return loop->stop();
             if (--left > 0) return ping();
             if (--*running == 0) loop->stop();
         });

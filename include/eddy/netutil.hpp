@@ -122,6 +122,22 @@ class UDPSocketImpl {
   /// and the next receive() goes on. StreamClosedError once closed.
   Future<Datagram> receive() { return state_->receive(); }
 
+  /// receive's callback form (as IOStream::read_into's): no future.
+  /// callback(Datagram& datagram, std::exception_ptr error) runs once, on
+  /// the loop, never inside this call: straight from the socket's handler
+  /// when a datagram arrives (as Asio and libuv run completion handlers), or
+  /// from a scheduled callback for a socket already closed. `datagram` is
+  /// the socket's own and its memory is reused for the next one, so nothing
+  /// is allocated per datagram: read it, or move from it to keep it, during
+  /// the call. On failure `error` is set (as for receive()) and `datagram`
+  /// is empty. Queued in order with future-form receives; the callback may
+  /// call receive again at once. Throws StreamClosedError when the socket's
+  /// loop is gone (there is no loop left to call back from).
+  template <class F>
+  void receive(F&& callback) {
+    state_->receive(detail::UDPState::ReceiveCallback(std::forward<F>(callback)));
+  }
+
   /// Closes the socket now: waiting receives and queued sends fail with
   /// StreamClosedError ("closed locally"). A no-op when already closed. The
   /// last handle going closes it too ("its last handle was dropped").

@@ -1,6 +1,6 @@
 // UDPState's names: connecting, and sending to a host name, resolved with
 // getaddrinfo on the loop's executor (run_in_executor) so that a slow DNS
-// server never blocks the loop. Included by udp_io.hpp.
+// server never blocks the loop. Included by udp_state.hpp.
 //
 // The rules:
 // - connect(literal) connects at once; connect(name) resolves first. Until
@@ -87,9 +87,9 @@ inline Future<void> BasicUDPState<D>::send_to_name(std::string_view data, const 
   Future<void> done;
   std::weak_ptr<BasicUDPState> weak = this->weak_from_this();
   resolved.add_done_callback(
-      [weak, done, payload = std::string(data)](const Future<std::vector<ResolvedAddress>>& addresses) mutable {
+      [weak, done, context, payload = std::string(data)](const Future<std::vector<ResolvedAddress>>& addresses) mutable {
         if (std::shared_ptr<BasicUDPState> state = weak.lock()) {
-          state->send_resolved(std::move(payload), addresses, std::move(done));
+          state->send_resolved(std::move(payload), addresses, std::move(done), context);
         } else {
           done.set_exception(closed_error("its last handle was dropped"));
         }
@@ -99,12 +99,14 @@ inline Future<void> BasicUDPState<D>::send_to_name(std::string_view data, const 
 
 template <class D>
 inline void BasicUDPState<D>::send_resolved(std::string data, const Future<std::vector<ResolvedAddress>>& resolved,
-                                            Future<void> done) {
+                                            Future<void> done, const std::string& context) {
   if (closed_) return done.set_exception(failure());
   if (std::exception_ptr error = resolved.exception()) return done.set_exception(error);
   ResolvedAddress to;
-  if (int error = pick_address<D>(resolved.result(), family_, to)) return done.set_exception(send_error(error, to, false));
-  Future<void> sent = send_or_queue(data, to, false);
+  if (int error = pick_address<D>(resolved.result(), family_, to)) {
+    return done.set_exception(std::make_exception_ptr(std::system_error(error, std::generic_category(), context)));
+  }
+  Future<void> sent = send_or_queue(data, reinterpret_cast<const sockaddr*>(&to.addr), to.len);
   sent.add_done_callback([done](const Future<void>& outcome) mutable {
     if (std::exception_ptr error = outcome.exception()) {
       done.set_exception(error);

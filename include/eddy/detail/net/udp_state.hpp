@@ -1,13 +1,15 @@
 // UDPState: the one object behind every copy of a UDPSocket handle. This
-// file holds the class, its interest and its lifetime; the receive and send
-// paths are in udp_io.hpp.
+// file holds the class, its interest and its lifetime; the receive path is
+// in udp_receive.hpp, the send path in udp_send.hpp, names in
+// udp_resolve.hpp.
 //
-// Receives wait in a FIFO of futures; READ interest is on while one waits and
-// dropped lazily (at the next readable event with none waiting), as streams
-// do. One readable event serves waiting receives until the socket runs dry.
-// When the waiters ran out first, the next receive() tries the socket at once
-// (at most inline_budget times between two events), so a busy receiver skips
-// a poll per datagram without starving the loop.
+// Receives wait in a FIFO, each a future or a callback (receive's callback
+// form); READ interest is on while one waits and dropped lazily (at the next
+// readable event with none waiting), as streams do. One readable event
+// serves waiting receives until the socket runs dry. When the waiters ran
+// out first, the next receive() tries the socket at once (at most
+// inline_budget times between two events), so a busy receiver skips a poll
+// per datagram without starving the loop.
 //
 // Sends go out at once when nothing is queued; a full socket buffer (EAGAIN)
 // queues a copy, flushed on WRITE, in order. A send error fails that send
@@ -36,12 +38,14 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <variant>
 
 #include "../../future.hpp"
 #include "../../ioloop.hpp"
 #include "../ring.hpp"
 #include "../stream_errors.hpp"
 #include "udp_address.hpp"
+#include "udp_receivers.hpp"
 
 namespace eddy::detail {
 
@@ -82,8 +86,13 @@ class BasicUDPState : public std::enable_shared_from_this<BasicUDPState<D>> {
     note_port();
   }
 
-  // ---- udp_io.hpp ----------------------------------------------------
+  // The callback form's callback: the datagram is the state's own, reused
+  // for the next one (move from it to keep it); valid during the call only.
+  using ReceiveCallback = typename ReceiverQueue<UDPDatagram>::Callback;
+
+  // ---- udp_receive.hpp, udp_send.hpp, udp_resolve.hpp -----------------
   Future<UDPDatagram> receive();
+  void receive(ReceiveCallback&& callback);
   Future<void> send_to(std::string_view data, const std::string& host, std::uint16_t port);
   Future<void> send(std::string_view data);
   void connect_to(ResolvedAddress address, const std::string& context);
@@ -124,10 +133,13 @@ class BasicUDPState : public std::enable_shared_from_this<BasicUDPState<D>> {
   }
 
  private:
+  // A waiting receive: its future, or the callback form's callback.
+  using Receiver = typename ReceiverQueue<UDPDatagram>::Receiver;
+  // A datagram waiting for room in the socket buffer; `to` is empty
+  // (len 0) for the connected peer.
   struct Outgoing {
     std::string data;
     ResolvedAddress to;
-    bool to_peer;
     Future<void> done;
   };
 
@@ -178,23 +190,30 @@ class BasicUDPState : public std::enable_shared_from_this<BasicUDPState<D>> {
       sends_.clear();
       return;
     }
-    while (!receivers_.empty()) receivers_.pop_front().set_exception(error_);
+    while (!receivers_.empty()) fail_later(receivers_.pop(), error_);
     while (!sends_.empty()) sends_.pop_front().done.set_exception(error_);
   }
 
-  // udp_io.hpp
+  // udp_receive.hpp
   bool receive_one(UDPDatagram& out, std::exception_ptr& error);
   void sender_of(const sockaddr_storage& addr, socklen_t len, UDPDatagram& out);
-  void read_datagrams();
-  void handle_error(std::uint32_t events);
-  Future<void> send_or_queue(std::string_view data, const ResolvedAddress& to, bool to_peer);
-  Future<void> send_to_name(std::string_view data, const std::string& host, std::uint16_t port);
-  void send_resolved(std::string data, const Future<std::vector<ResolvedAddress>>& resolved, Future<void> done);
-  void finish_connect(const Future<std::vector<ResolvedAddress>>& resolved, const std::string& context);
-  ssize_t send_one(std::string_view data, const ResolvedAddress& to, bool to_peer) noexcept;
-  void flush_sends();
-  static std::exception_ptr send_error(int error, const ResolvedAddress& to, bool to_peer);
+  bool cached_sender(const sockaddr_storage& addr, socklen_t len) const noexcept;
+  void read_datagrams(std::shared_ptr<BasicUDPState>& keep);
+  void handle_error(std::uint32_t events, std::shared_ptr<BasicUDPState>& keep);
+  void fail_later(Receiver&& receiver, std::exception_ptr error);
+  static std::exception_ptr receive_error(int error);
   static char* scratch();
+  // udp_send.hpp
+  Future<void> send_or_queue(std::string_view data, const sockaddr* to, socklen_t len);
+  ssize_t send_one(std::string_view data, const sockaddr* to, socklen_t len) noexcept;
+  void flush_sends();
+  static std::exception_ptr send_error(int error, const sockaddr* to);
+  static Future<void> sent_future(const IOLoop& loop);
+  // udp_resolve.hpp
+  Future<void> send_to_name(std::string_view data, const std::string& host, std::uint16_t port);
+  void send_resolved(std::string data, const Future<std::vector<ResolvedAddress>>& resolved, Future<void> done,
+                     const std::string& context);
+  void finish_connect(const Future<std::vector<ResolvedAddress>>& resolved, const std::string& context);
 
   std::shared_ptr<const LoopAnchor> anchor_;
   int fd_;
@@ -209,8 +228,9 @@ class BasicUDPState : public std::enable_shared_from_this<BasicUDPState<D>> {
   bool connecting_ = false;  // connect by name: resolving; sends wait
   bool more_likely_ = false;  // the last read stopped before the socket ran dry
   std::uint8_t inline_left_ = inline_budget;
-  Ring<Future<UDPDatagram>> receivers_;
+  ReceiverQueue<UDPDatagram> receivers_;
   Ring<Outgoing> sends_;
+  UDPDatagram delivered_;  // the callback form's datagram, its memory reused
   std::exception_ptr error_;
   // The last sender, as bytes and as text: a peer sending many datagrams is
   // printed once, and replies to it (send_to with that text) skip parsing.
@@ -223,4 +243,6 @@ using UDPState = BasicUDPState<>;
 
 }  // namespace eddy::detail
 
-#include "udp_io.hpp"
+#include "udp_receive.hpp"
+#include "udp_send.hpp"
+#include "udp_resolve.hpp"
