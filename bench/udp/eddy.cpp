@@ -21,7 +21,8 @@ struct Server {
     // peers' idiom, completion handlers with no future per datagram.
     void next() {
         socket.receive([this](Datagram& d, std::exception_ptr error) {
-            if (error || d.data == bench::udp_stop) return loop.stop();
+            if (error) return loop.stop();
+            if (d.data.size() == sizeof bench::udp_stop - 1 && d.data == bench::udp_stop) return loop.stop();
             socket.send_to(d.data, d.host, d.port);
             next();
         });

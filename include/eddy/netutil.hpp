@@ -95,6 +95,8 @@ class UDPSocketImpl {
     std::swap(state_, other.state_);
     return *this;
   }
+  /// The last handle closes the socket (see close()).
+  ~UDPSocketImpl() { detail::UDPState::release(state_); }
 
   /// The local port the socket is bound to (kept after close()).
   std::uint16_t port() const { return state_->port(); }
@@ -135,7 +137,7 @@ class UDPSocketImpl {
   /// loop is gone (there is no loop left to call back from).
   template <class F>
   void receive(F&& callback) {
-    state_->receive(detail::UDPState::ReceiveCallback(std::forward<F>(callback)));
+    state_->receive_with(std::forward<F>(callback));
   }
 
   /// Closes the socket now: waiting receives and queued sends fail with

@@ -123,7 +123,10 @@ inline bool BasicUDPState<D>::receive_one(UDPDatagram& out, std::exception_ptr& 
             " exceeds max_datagram_size (" + std::to_string(max_datagram_) + " bytes); it was dropped"));
     return true;
   }
-  out.data.assign(buffer, static_cast<std::size_t>(n));
+  // Sized first, then copied: a datagram reused for one of the same size
+  // (the callback form, a steady protocol) costs one memcpy.
+  if (out.data.size() != static_cast<std::size_t>(n)) out.data.resize(static_cast<std::size_t>(n));
+  if (n > 0) std::memcpy(out.data.data(), buffer, static_cast<std::size_t>(n));
   return true;
 }
 
@@ -154,26 +157,42 @@ inline void BasicUDPState<D>::sender_of(const sockaddr_storage& addr, socklen_t 
     std::memcpy(&cached_addr_, &addr, len);
     cached_len_ = len;
   }
-  out.host = cached_host_;
+  // The callback form's datagram usually holds this host already.
+  if (out.host.size() != cached_host_.size() ||
+      std::memcmp(out.host.data(), cached_host_.data(), cached_host_.size()) != 0) {
+    out.host = cached_host_;
+  }
   out.port = cached_port_;
 }
 
-// The handler: errors first (they belong to the oldest receive), then reads
-// for waiting receives, then queued sends.
-// A callback may close the socket or drop its last handle, so the state
-// holds itself while callbacks run (`keep`, taken once per event and only
-// when a callback runs; released last).
+// The handler. A receive callback may drop the last handle (parked until
+// the end: see release()) or close the socket.
 template <class D>
 inline void BasicUDPState<D>::on_events(std::uint32_t events) {
   if (closed_) return;
-  std::shared_ptr<BasicUDPState> keep;
+  dispatching_ = true;
+  try {
+    dispatch(events);
+  } catch (...) {
+    dispatching_ = false;
+    std::shared_ptr<BasicUDPState> last = std::move(parked_);
+    throw;
+  }
+  dispatching_ = false;
+  if (parked_) std::shared_ptr<BasicUDPState> last = std::move(parked_);  // frees *this
+}
+
+// Errors first (they belong to the oldest receive), then reads for waiting
+// receives, then queued sends.
+template <class D>
+inline void BasicUDPState<D>::dispatch(std::uint32_t events) {
   inline_left_ = inline_budget;
-  if ((events & IOLoop::ERROR) != 0) handle_error(events, keep);
+  if ((events & IOLoop::ERROR) != 0) handle_error(events);
   if (!closed_ && (events & IOLoop::READ) != 0) {
     if (receivers_.empty()) {
       drop(IOLoop::READ);  // the lazy half of READ interest
     } else {
-      read_datagrams(keep);
+      read_datagrams();
     }
   }
   if (!closed_ && (events & IOLoop::WRITE) != 0) {
@@ -189,13 +208,12 @@ inline void BasicUDPState<D>::on_events(std::uint32_t events) {
 // receive gets the state's own datagram (its memory reused); a future gets
 // one of its own.
 template <class D>
-inline void BasicUDPState<D>::read_datagrams(std::shared_ptr<BasicUDPState>& keep) {
+inline void BasicUDPState<D>::read_datagrams() {
   while (!receivers_.empty() && !closed_) {
     std::exception_ptr error;
     if (receivers_.front_is_callback()) {
       if (!receive_one(delivered_, error)) break;
       ReceiveCallback callback = receivers_.pop_callback();
-      if (!keep) keep = this->shared_from_this();
       try {
         callback(delivered_, std::move(error));
       } catch (...) {
@@ -220,7 +238,7 @@ inline void BasicUDPState<D>::read_datagrams(std::shared_ptr<BasicUDPState>& kee
 // the oldest receive gets it, or the next one. Reading SO_ERROR clears it, so
 // a level-triggered backend stops reporting it.
 template <class D>
-inline void BasicUDPState<D>::handle_error(std::uint32_t events, std::shared_ptr<BasicUDPState>& keep) {
+inline void BasicUDPState<D>::handle_error(std::uint32_t events) {
   int error = socket_error(fd_);
   if (error == 0) error = IOLoop::error_of(events);
   if (error == 0) return;
@@ -230,7 +248,6 @@ inline void BasicUDPState<D>::handle_error(std::uint32_t events, std::shared_ptr
   }
   Receiver waiter = receivers_.pop();
   if (waiter.index() == 0) return std::get<0>(waiter).set_exception(receive_error(error));
-  if (!keep) keep = this->shared_from_this();
   UDPDatagram none;
   try {
     std::get<1>(waiter)(none, receive_error(error));

@@ -26,6 +26,12 @@ class ReceiverQueue {
   bool empty() const noexcept { return !first_ && rest_.empty(); }
   bool front_is_callback() noexcept { return first_ || (!rest_.empty() && rest_.front().index() == 1); }
 
+  // Builds a callback in the slot; the queue must be empty.
+  template <class F>
+  void emplace_first(F&& callback) {
+    first_.emplace(std::forward<F>(callback));
+  }
+
   void push(Future<Datagram> future) { rest_.push_back(Receiver(std::in_place_index<0>, std::move(future))); }
   void push(Callback&& callback) {
     if (empty()) {

@@ -20,7 +20,8 @@
 // Lifetime. Handles own the state; the loop's handler holds a raw pointer
 // for dispatch and a weak_ptr for its destructor (see StreamHandler). The
 // last handle closes the socket: waiting receives and queued sends fail with
-// StreamClosedError. The loop going first closes it too, dropping them
+// StreamClosedError. A last handle dropped by a receive callback is parked
+// until the dispatch ends (release()). The loop going first closes it too, dropping them
 // unresolved (their coroutines went with the loop).
 //
 // Thread contract: the loop thread only.
@@ -93,11 +94,31 @@ class BasicUDPState : public std::enable_shared_from_this<BasicUDPState<D>> {
   // ---- udp_receive.hpp, udp_send.hpp, udp_resolve.hpp -----------------
   Future<UDPDatagram> receive();
   void receive(ReceiveCallback&& callback);
+  // receive(callback) building the callback in place when it is the only
+  // receive waiting (a server's steady state): one Function move less.
+  template <class F>
+  void receive_with(F&& callback) {
+    if (!receivers_.empty() || closed_ || pending_error_ != 0 || loop() == nullptr) {
+      return receive(ReceiveCallback(std::forward<F>(callback)));
+    }
+    receivers_.emplace_first(std::forward<F>(callback));
+    if (receivers_.empty()) throw std::invalid_argument("eddy: UDPSocket::receive: empty callback");
+    want(IOLoop::READ);
+  }
   Future<void> send_to(std::string_view data, const std::string& host, std::uint16_t port);
   Future<void> send(std::string_view data);
   void connect_to(ResolvedAddress address, const std::string& context);
   void connect_by_name(const std::string& host, std::uint16_t port);
   void on_events(std::uint32_t events);
+
+  // Called by a handle about to go. While the handler dispatches, a receive
+  // callback may drop the last handle: that reference is then parked here
+  // and released when the dispatch ends (on_events), rather than freeing the
+  // state under the handler's feet. A flag per event instead of the two
+  // atomic reference-count operations of holding a shared_ptr meanwhile.
+  static void release(std::shared_ptr<BasicUDPState>& handle) noexcept {
+    if (handle && handle->dispatching_ && handle.use_count() == 1) handle->parked_ = std::move(handle);
+  }
 
   // ---- state -----------------------------------------------------------
   void close_locally() { close_with(closed_error("closed locally")); }
@@ -198,8 +219,9 @@ class BasicUDPState : public std::enable_shared_from_this<BasicUDPState<D>> {
   bool receive_one(UDPDatagram& out, std::exception_ptr& error);
   void sender_of(const sockaddr_storage& addr, socklen_t len, UDPDatagram& out);
   bool cached_sender(const sockaddr_storage& addr, socklen_t len) const noexcept;
-  void read_datagrams(std::shared_ptr<BasicUDPState>& keep);
-  void handle_error(std::uint32_t events, std::shared_ptr<BasicUDPState>& keep);
+  void read_datagrams();
+  void handle_error(std::uint32_t events);
+  void dispatch(std::uint32_t events);
   void fail_later(Receiver&& receiver, std::exception_ptr error);
   static std::exception_ptr receive_error(int error);
   static char* scratch();
@@ -227,10 +249,12 @@ class BasicUDPState : public std::enable_shared_from_this<BasicUDPState<D>> {
   bool connected_ = false;
   bool connecting_ = false;  // connect by name: resolving; sends wait
   bool more_likely_ = false;  // the last read stopped before the socket ran dry
+  bool dispatching_ = false;  // inside on_events (see release)
   std::uint8_t inline_left_ = inline_budget;
   ReceiverQueue<UDPDatagram> receivers_;
   Ring<Outgoing> sends_;
   UDPDatagram delivered_;  // the callback form's datagram, its memory reused
+  std::shared_ptr<BasicUDPState> parked_;  // the last handle, dropped during a dispatch
   std::exception_ptr error_;
   // The last sender, as bytes and as text: a peer sending many datagrams is
   // printed once, and replies to it (send_to with that text) skip parsing.
