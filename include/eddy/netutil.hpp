@@ -25,7 +25,7 @@
 #include <string_view>
 #include <utility>
 
-#include "detail/deferred.hpp"
+#include "detail/base/deferred.hpp"
 #include "detail/net/udp_state.hpp"
 #include "detail/net/unix_socket.hpp"
 #include "future.hpp"

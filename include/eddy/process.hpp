@@ -55,11 +55,11 @@
 #include <utility>
 #include <vector>
 
-#include "detail/deferred.hpp"
+#include "detail/base/deferred.hpp"
+#include "detail/base/thread.hpp"  // std::thread::hardware_concurrency
 #include "detail/process/child_state.hpp"
 #include "detail/process/child_watch.hpp"
 #include "detail/process/spawn.hpp"
-#include "detail/thread.hpp"  // std::thread::hardware_concurrency
 #include "future.hpp"
 #include "ioloop.hpp"
 #include "iostream.hpp"

@@ -12,8 +12,8 @@
 #include <variant>
 
 #include "../../future.hpp"
-#include "../function.hpp"
-#include "../ring.hpp"
+#include "../base/function.hpp"
+#include "../base/ring.hpp"
 
 namespace eddy::detail {
 

@@ -43,8 +43,8 @@
 
 #include "../../future.hpp"
 #include "../../ioloop.hpp"
-#include "../ring.hpp"
-#include "../stream_errors.hpp"
+#include "../base/ring.hpp"
+#include "../stream/stream_errors.hpp"
 #include "udp_address.hpp"
 #include "udp_receivers.hpp"
 

@@ -27,8 +27,8 @@
 #include <string>
 #include <system_error>
 
-#include "../deferred.hpp"
-#include "../socket_ops.hpp"
+#include "../base/deferred.hpp"
+#include "../stream/socket_ops.hpp"
 
 namespace eddy::detail {
 

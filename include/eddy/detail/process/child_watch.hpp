@@ -25,7 +25,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
-#include "../chrono.hpp"
+#include "../base/chrono.hpp"
 #include <memory>
 #include <stdexcept>
 #include <utility>

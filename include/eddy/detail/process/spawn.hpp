@@ -40,8 +40,8 @@
 #include <system_error>
 #include <vector>
 
-#include "../deferred.hpp"
-#include "../fd_ops.hpp"
+#include "../base/deferred.hpp"
+#include "../base/fd_ops.hpp"
 
 extern char** environ;
 
