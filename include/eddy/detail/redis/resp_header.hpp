@@ -1,0 +1,195 @@
+// RESP's building block: one header (a type byte and its line) and, for
+// blob types, the payload after it. Shared by the reply parser (which builds
+// Reply values) and the framing scan (which only finds where a reply ends),
+// so both accept and refuse exactly the same bytes.
+//
+// Grammar (RESP2 and RESP3; every line ends in CRLF):
+//   + simple string   - simple error   : integer ([+-]DIGITS, 64-bit)
+//   $ bulk string     ! bulk error     = verbatim ("fmt:" + text)   blob: LENGTH CRLF BYTES CRLF
+//   * array   % map   ~ set   > push   | attribute                  aggregate: COUNT CRLF elements
+//   _ null   , double ([+-]number, inf, -inf, nan)   # boolean (t|f)   ( big number ([-]DIGITS)
+// "$-1" and "*-1" are RESP2's nulls. Streamed strings and aggregates ("$?",
+// "*?"), which Redis never sends, are refused, as is any other type byte.
+// A simple line may hold no CR or LF; a CR must be followed by LF.
+//
+// Thread contract: pure functions; any thread. Nothing is allocated.
+#pragma once
+
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <system_error>
+
+namespace eddy::detail::redis {
+
+/// Bounds on what one reply may make the client hold: a hostile or broken
+/// server cannot make it allocate past them or recurse (nothing recurses).
+struct RespLimits {
+  std::size_t max_depth = 64;                   ///< nested aggregates (attributes count), at most max_depth_cap
+  std::size_t max_bulk_length = 512u << 20;     ///< bytes of one string (bulk, verbatim, simple line, big number)
+  std::size_t max_elements = std::size_t(1) << 24;  ///< elements in one reply, all levels (a map entry counts 2)
+  std::size_t max_reply_size = std::size_t(1) << 30;  ///< bytes of one reply on the wire
+};
+inline constexpr std::size_t max_depth_cap = 128;
+
+enum class RespStatus : std::uint8_t { complete, incomplete, error };
+
+/// The outcome of parsing or scanning one reply.
+struct RespResult {
+  RespStatus status = RespStatus::incomplete;
+  std::size_t consumed = 0;  ///< complete: the reply's bytes (attributes before it included)
+  std::size_t needed = 0;    ///< incomplete: a lower bound on the reply's size, > the bytes given
+  const char* reason = "";   ///< error: a short static text
+  bool complete() const noexcept { return status == RespStatus::complete; }
+  bool incomplete() const noexcept { return status == RespStatus::incomplete; }
+  bool error() const noexcept { return status == RespStatus::error; }
+};
+
+/// One header, with a blob's payload. `next` is the offset after it all.
+struct RespHeader {
+  RespStatus status = RespStatus::complete;
+  char type = 0;
+  const char* reason = "";
+  std::size_t next = 0;       ///< complete: offset after the line (and payload); incomplete: bytes needed
+  std::string_view text;      ///< the line (simple types) or the payload (blobs, verbatim with its "fmt:")
+  std::int64_t count = 0;     ///< integer value, blob length or aggregate count; -1 for RESP2 nulls
+  double number = 0;          ///< a double's value
+  bool flag = false;          ///< a boolean's value
+};
+
+namespace resp {
+
+inline bool is_aggregate(char type) noexcept {
+  return type == '*' || type == '%' || type == '~' || type == '>' || type == '|';
+}
+inline bool is_blob(char type) noexcept { return type == '$' || type == '!' || type == '='; }
+
+// [+-]?DIGITS into a 64-bit integer (the '+' only where RESP3 allows it).
+inline bool parse_int(std::string_view s, std::int64_t& out, bool allow_plus) noexcept {
+  bool negative = false;
+  std::size_t i = 0;
+  if (!s.empty() && (s[0] == '-' || (allow_plus && s[0] == '+'))) negative = s[i++] == '-';
+  if (i == s.size()) return false;
+  std::uint64_t magnitude = 0;
+  const std::uint64_t limit = negative ? (std::uint64_t(1) << 63) : (std::uint64_t(1) << 63) - 1;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    auto d = static_cast<std::uint64_t>(s[i] - '0');
+    if (magnitude > (limit - d) / 10) return false;
+    magnitude = magnitude * 10 + d;
+  }
+  out = negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
+  return true;
+}
+
+// A RESP3 double: what from_chars reads (inf and nan included) with an
+// optional leading '+', and nothing else on the line.
+inline bool parse_double(std::string_view s, double& out) noexcept {
+  if (!s.empty() && s[0] == '+') s.remove_prefix(1);
+  if (s.empty() || s[0] == '+' || s[0] == ' ') return false;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+inline bool is_big_number(std::string_view s) noexcept {
+  std::size_t i = !s.empty() && s[0] == '-' ? 1 : 0;
+  if (i == s.size()) return false;
+  for (; i < s.size(); ++i)
+    if (s[i] < '0' || s[i] > '9') return false;
+  return true;
+}
+
+inline RespHeader fail(const char* reason) noexcept {
+  RespHeader h;
+  h.status = RespStatus::error;
+  h.reason = reason;
+  return h;
+}
+inline RespHeader need(std::size_t bytes) noexcept {
+  RespHeader h;
+  h.status = RespStatus::incomplete;
+  h.next = bytes;
+  return h;
+}
+
+// The line after the type byte at `pos`: at most max_len bytes before its CRLF.
+inline RespHeader read_line(std::string_view in, std::size_t pos, std::size_t max_len) noexcept {
+  const char* begin = in.data() + pos + 1;
+  std::size_t available = in.size() - pos - 1;
+  std::size_t window = available < max_len + 1 ? available : max_len + 1;
+  const void* cr = std::memchr(begin, '\r', window);
+  std::size_t len = cr != nullptr ? static_cast<std::size_t>(static_cast<const char*>(cr) - begin) : window;
+  if (std::memchr(begin, '\n', len) != nullptr) return fail("LF without CR in a line");
+  if (cr == nullptr) return available > max_len ? fail("line too long") : need(in.size() + 1);
+  if (len + 1 == available) return need(in.size() + 1);
+  if (begin[len + 1] != '\n') return fail("CR without LF in a line");
+  RespHeader h;
+  h.type = in[pos];
+  h.text = std::string_view(begin, len);
+  h.next = pos + 1 + len + 2;
+  return h;
+}
+
+// The payload of a blob whose header line ended at h.next.
+inline RespHeader read_blob(std::string_view in, RespHeader h, const RespLimits& limits) noexcept {
+  if (h.count == -1 && h.type == '$') return h;  // RESP2 null bulk string
+  if (h.count < 0) return fail("negative length");
+  if (static_cast<std::uint64_t>(h.count) > limits.max_bulk_length) return fail("string longer than max_bulk_length");
+  std::size_t end = h.next + static_cast<std::size_t>(h.count);
+  if (end + 2 > limits.max_reply_size) return fail("reply larger than max_reply_size");
+  if (in.size() < end + 2) return need(end + 2);
+  if (in[end] != '\r' || in[end + 1] != '\n') return fail("string not followed by CRLF");
+  if (h.type == '=' && (h.count < 4 || in[h.next + 3] != ':')) return fail("verbatim string without its format");
+  h.text = in.substr(h.next, static_cast<std::size_t>(h.count));
+  h.next = end + 2;
+  return h;
+}
+
+// Checks and reads the line of a scalar or a header; blobs go on to their payload.
+inline RespHeader interpret(std::string_view in, RespHeader h, const RespLimits& limits) noexcept {
+  switch (h.type) {
+    case '+': case '-': return h;
+    case ':': return parse_int(h.text, h.count, true) ? h : fail("malformed integer");
+    case '_': return h.text.empty() ? h : fail("malformed null");
+    case ',': return parse_double(h.text, h.number) ? h : fail("malformed double");
+    case '(': return is_big_number(h.text) ? h : fail("malformed big number");
+    case '#':
+      if (h.text != "t" && h.text != "f") return fail("malformed boolean");
+      h.flag = h.text == "t";
+      return h;
+    default: break;
+  }
+  if (h.text == "?") return fail("streamed strings and aggregates are not supported");
+  if (!parse_int(h.text, h.count, false)) return fail("malformed length");
+  if (is_blob(h.type)) return read_blob(in, h, limits);
+  if (h.count == -1 && h.type == '*') return h;  // RESP2 null array
+  if (h.count < 0) return fail("negative count");
+  return h;
+}
+
+}  // namespace resp
+
+/// Reads the header at `pos` (there must be at least one byte there or the
+/// result is incomplete) and, for a blob, its payload.
+inline RespHeader read_header(std::string_view in, std::size_t pos, const RespLimits& limits) noexcept {
+  if (pos >= in.size()) return resp::need(pos + 3);  // the shortest value is "_\r\n"
+  char type = in[pos];
+  std::size_t max_len;
+  switch (type) {
+    case '+': case '-': case '(': max_len = limits.max_bulk_length; break;
+    case ':': case '$': case '!': case '=': case '*': case '%': case '~': case '>': case '|': case '_': case '#':
+      max_len = 20;  // "-9223372036854775808"
+      break;
+    case ',': max_len = 400; break;  // a double written with every digit
+    default: return resp::fail("unknown type byte");
+  }
+  RespHeader h = resp::read_line(in, pos, max_len);
+  if (h.status == RespStatus::complete) h = resp::interpret(in, h, limits);
+  if (h.status == RespStatus::complete && h.next > limits.max_reply_size) return resp::fail("reply larger than max_reply_size");
+  if (h.status == RespStatus::incomplete && h.next > limits.max_reply_size) return resp::fail("reply larger than max_reply_size");
+  return h;
+}
+
+}  // namespace eddy::detail::redis
