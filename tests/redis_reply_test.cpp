@@ -19,9 +19,9 @@ namespace {
 
 template <class... Args>
 std::string wire(const Args&... args) {
-  std::string out;
+  OutputBuffer out;
   append_command(out, args...);
-  return out;
+  return std::string(out.view());
 }
 
 }  // namespace

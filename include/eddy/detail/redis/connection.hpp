@@ -38,7 +38,7 @@
 
 #include "../../future.hpp"
 #include "../../iostream.hpp"
-#include "../ring.hpp"
+#include "fifo.hpp"
 #include "reply.hpp"
 #include "resp_parser.hpp"
 #include "resp_scan.hpp"
@@ -179,7 +179,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RespLimits limits_;
   std::size_t max_queued_messages_;
 
-  std::string out_;  // commands not yet handed to the stream
+  OutputBuffer out_;  // commands not yet handed to the stream
   bool flush_scheduled_ = false;
   std::uint64_t writes_ = 0;
 
@@ -192,11 +192,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool scanning_ = false;  // a large reply is being framed by scan_ before it is parsed
   std::unique_ptr<ScanState> scan_;
 
-  Ring<Pending> pending_;
+  Fifo<Pending> pending_;
   std::set<std::string> channels_;  // as the commands sent so far leave them
   std::set<std::string> patterns_;
   std::int64_t server_subscriptions_ = 0;  // as the last confirmation received said
-  Ring<Message> messages_;
+  Fifo<Message> messages_;
   std::optional<Future<Message>> waiter_;  // the next_message() waiting, shared by concurrent calls
   Timeout waiter_timer_;                   // its timeout, if the last call gave one
   bool resume_scheduled_ = false;

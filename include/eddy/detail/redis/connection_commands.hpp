@@ -118,7 +118,7 @@ inline Future<void> Connection::unsubscribe(const std::vector<std::string>& name
 
 inline Future<Message> Connection::next_message(std::optional<Clock::duration> timeout) {
   if (!messages_.empty()) {
-    Message m = messages_.pop_front();
+    Message m = messages_.take_front();
     if (!reading_) schedule_resume();  // reading stopped at the bound: room again
     return make_ready_future(std::move(m));
   }
@@ -171,9 +171,9 @@ inline void Connection::flush() {
   flush_scheduled_ = false;
   if (closed_ || out_.empty()) return;
   ++writes_;
-  Future<void> written = stream_.write(out_);
+  Future<void> written = stream_.write(out_.view());
   out_.clear();
-  if (out_.capacity() > 64 * 1024) std::string().swap(out_);  // a burst does not pin its memory
+  out_.trim();  // a burst does not pin its memory
   if (written.done()) {
     (void)written.exception();
   } else {
@@ -192,7 +192,7 @@ inline void Connection::fail_all(std::exception_ptr error) {
   stream_.close();
   out_.clear();
   while (!pending_.empty()) {
-    Pending p = pending_.pop_front();
+    Pending p = pending_.take_front();
     fail_pending(p, error);
   }
   if (waiter_) resolve_waiter(nullptr, error);

@@ -87,13 +87,15 @@ inline void Connection::dispatch(Reply&& reply) {
 }
 
 inline void Connection::finish_command(Reply&& reply) {
-  Pending done = pending_.pop_front();
-  if (done.kind == Pending::Kind::hello) {
+  Pending& p = pending_.front();
+  bool hello = p.kind == Pending::Kind::hello;
+  Future<Reply> future = std::move(*std::get_if<Future<Reply>>(&p.future));
+  pending_.pop_front();
+  if (hello) {
     int proto = reply.is_error() ? 0 : connection_detail::hello_protocol(reply);
     if (proto != 0) protocol_ = proto;
     if (reply.is_error()) send_protocol_ = protocol_;
   }
-  Future<Reply>& future = std::get<Future<Reply>>(done.future);
   if (reply.is_error()) {
     future.set_exception(std::make_exception_ptr(Error(std::string(reply.as_string()))));
   } else {
@@ -106,7 +108,7 @@ inline void Connection::finish_command(Reply&& reply) {
 inline void Connection::finish_pipeline(Pending& p, Reply&& reply) {
   p.extra->results.push_back(std::move(reply));
   if (--p.remaining > 0) return;
-  Pending done = pending_.pop_front();
+  Pending done = pending_.take_front();
   std::get<Future<std::vector<Reply>>>(done.future).set_result(std::move(done.extra->results));
   popped();
 }
@@ -115,7 +117,7 @@ inline void Connection::finish_pipeline(Pending& p, Reply&& reply) {
 // ends the subscription slot: the names it named are forgotten.
 inline void Connection::finish_subscription(Reply&& reply) {
   if (reply.is_error()) {
-    Pending done = pending_.pop_front();
+    Pending done = pending_.take_front();
     if (done.extra) {
       for (const std::string& n : done.extra->names) (done.extra->patterns ? patterns_ : channels_).erase(n);
     }
@@ -136,7 +138,7 @@ inline void Connection::on_confirmation(const std::vector<Reply>& elements) {
   if (pending_.empty() || pending_.front().kind != Pending::Kind::subscription) return;
   Pending& p = pending_.front();
   if (--p.remaining > 0) return;
-  Pending done = pending_.pop_front();
+  Pending done = pending_.take_front();
   std::get<Future<void>>(done.future).set_result();
   popped();
 }

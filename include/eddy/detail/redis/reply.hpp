@@ -193,6 +193,7 @@ class Reply {
     Type type = Type::nil;
     std::uint8_t small_size = 0;  // bytes in `small`, or heap_marker
     bool big_number = false;
+    bool heap = false;            // the payload is a shared node
     char format[3] = {'t', 'x', 't'};
   };
 
@@ -203,17 +204,17 @@ class Reply {
     set(r.payload_);
     return r;
   }
-  bool on_heap() const noexcept {
-    return (is_string_type(meta_.type) && meta_.small_size == heap_marker) ||
-           (is_aggregate_type(meta_.type) && payload_.array != nullptr);
-  }
+  bool on_heap() const noexcept { return meta_.heap; }
   std::atomic<std::uint32_t>* count() const noexcept {
     return is_aggregate_type(meta_.type) ? &payload_.array->refs : &payload_.string->refs;
   }
   void retain() noexcept {
     if (on_heap()) count()->fetch_add(1, std::memory_order_relaxed);
   }
-  void release() noexcept;
+  void release() noexcept {
+    if (on_heap()) release_node();
+  }
+  void release_node() noexcept;
   // Leaves this a nil reply without touching the node (it was moved away).
   void forget() noexcept {
     meta_ = Meta();
@@ -276,6 +277,7 @@ inline Reply Reply::make_string(Type type, std::string_view bytes, std::string_v
   std::memcpy(node->data(), bytes.data(), bytes.size());
   r.payload_.string = node;
   r.meta_.small_size = heap_marker;
+  r.meta_.heap = true;
   return r;
 }
 
@@ -287,12 +289,14 @@ inline Reply Reply::make_aggregate(Type type, std::vector<Reply> elements) {
   Reply r;
   r.meta_.type = type;
   r.payload_.array = nullptr;
-  if (!elements.empty()) r.payload_.array = new ArrayNode{{1}, std::move(elements)};
+  if (!elements.empty()) {
+    r.payload_.array = new ArrayNode{{1}, std::move(elements)};
+    r.meta_.heap = true;
+  }
   return r;
 }
 
-inline void Reply::release() noexcept {
-  if (!on_heap()) return;
+inline void Reply::release_node() noexcept {
   if (count()->fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   if (is_aggregate_type(meta_.type)) {
     delete payload_.array;

@@ -101,72 +101,114 @@ inline bool is_big_number(std::string_view s) noexcept {
   return true;
 }
 
-inline RespHeader fail(const char* reason) noexcept {
-  RespHeader h;
+// The header's outcome, set in place (one RespHeader per call, never copied).
+inline void fail(RespHeader& h, const char* reason) noexcept {
   h.status = RespStatus::error;
   h.reason = reason;
-  return h;
 }
-inline RespHeader need(std::size_t bytes) noexcept {
-  RespHeader h;
+inline void need(RespHeader& h, std::size_t bytes) noexcept {
   h.status = RespStatus::incomplete;
   h.next = bytes;
-  return h;
+}
+
+// A short simple line ("+OK", "-ERR ..."), in one pass: bytes without CR or
+// LF, then CRLF. False for anything else, which read_line then reads.
+inline bool read_simple_fast(std::string_view in, std::size_t pos, RespHeader& h) noexcept {
+  const char* begin = in.data() + pos + 1;
+  const char* end = in.data() + in.size();
+  const char* limit = end - begin > 64 ? begin + 64 : end;
+  const char* p = begin;
+  while (p < limit && *p != '\r' && *p != '\n') ++p;
+  if (p + 1 >= end || p[0] != '\r' || p[1] != '\n') return false;
+  h.text = std::string_view(begin, static_cast<std::size_t>(p - begin));
+  h.next = static_cast<std::size_t>(p + 2 - in.data());
+  return true;
+}
+
+// The common case of a length, count or integer line, in one pass: digits
+// (an optional '-'; '+' too for an integer) and CRLF. False for anything
+// else (a malformed line, a null, an empty one): then the general path reads
+// it and names the error, so both paths accept and refuse the same bytes.
+// At most 18 digits: no overflow is possible.
+inline bool read_number_fast(std::string_view in, std::size_t pos, RespHeader& h) noexcept {
+  const char* p = in.data() + pos + 1;
+  const char* end = in.data() + in.size();
+  bool negative = p < end && *p == '-';
+  if (negative || (p < end && *p == '+' && in[pos] == ':')) ++p;
+  const char* digits = p;
+  std::uint64_t value = 0;
+  while (p < end && *p >= '0' && *p <= '9' && p - digits < 18) value = value * 10 + static_cast<std::uint64_t>(*p++ - '0');
+  if (p == digits || p + 1 >= end || p[0] != '\r' || p[1] != '\n') return false;
+  h.text = std::string_view(in.data() + pos + 1, static_cast<std::size_t>(p - in.data()) - pos - 1);
+  h.count = negative ? -static_cast<std::int64_t>(value) : static_cast<std::int64_t>(value);
+  h.next = static_cast<std::size_t>(p + 2 - in.data());
+  return true;
 }
 
 // The line after the type byte at `pos`: at most max_len bytes before its CRLF.
-inline RespHeader read_line(std::string_view in, std::size_t pos, std::size_t max_len) noexcept {
+inline void read_line(std::string_view in, std::size_t pos, std::size_t max_len, RespHeader& h) noexcept {
   const char* begin = in.data() + pos + 1;
   std::size_t available = in.size() - pos - 1;
   std::size_t window = available < max_len + 1 ? available : max_len + 1;
   const void* cr = std::memchr(begin, '\r', window);
   std::size_t len = cr != nullptr ? static_cast<std::size_t>(static_cast<const char*>(cr) - begin) : window;
-  if (std::memchr(begin, '\n', len) != nullptr) return fail("LF without CR in a line");
-  if (cr == nullptr) return available > max_len ? fail("line too long") : need(in.size() + 1);
-  if (len + 1 == available) return need(in.size() + 1);
-  if (begin[len + 1] != '\n') return fail("CR without LF in a line");
-  RespHeader h;
-  h.type = in[pos];
+  if (std::memchr(begin, '\n', len) != nullptr) return fail(h, "LF without CR in a line");
+  if (cr == nullptr) return available > max_len ? fail(h, "line too long") : need(h, in.size() + 1);
+  if (len + 1 == available) return need(h, in.size() + 1);
+  if (begin[len + 1] != '\n') return fail(h, "CR without LF in a line");
   h.text = std::string_view(begin, len);
   h.next = pos + 1 + len + 2;
-  return h;
 }
 
 // The payload of a blob whose header line ended at h.next.
-inline RespHeader read_blob(std::string_view in, RespHeader h, const RespLimits& limits) noexcept {
-  if (h.count == -1 && h.type == '$') return h;  // RESP2 null bulk string
-  if (h.count < 0) return fail("negative length");
-  if (static_cast<std::uint64_t>(h.count) > limits.max_bulk_length) return fail("string longer than max_bulk_length");
+inline void read_blob(std::string_view in, RespHeader& h, const RespLimits& limits) noexcept {
+  if (h.count == -1 && h.type == '$') return;  // RESP2 null bulk string
+  if (h.count < 0) return fail(h, "negative length");
+  if (static_cast<std::uint64_t>(h.count) > limits.max_bulk_length) return fail(h, "string longer than max_bulk_length");
   std::size_t end = h.next + static_cast<std::size_t>(h.count);
-  if (end + 2 > limits.max_reply_size) return fail("reply larger than max_reply_size");
-  if (in.size() < end + 2) return need(end + 2);
-  if (in[end] != '\r' || in[end + 1] != '\n') return fail("string not followed by CRLF");
-  if (h.type == '=' && (h.count < 4 || in[h.next + 3] != ':')) return fail("verbatim string without its format");
+  if (end + 2 > limits.max_reply_size) return fail(h, "reply larger than max_reply_size");
+  if (in.size() < end + 2) return need(h, end + 2);
+  if (in[end] != '\r' || in[end + 1] != '\n') return fail(h, "string not followed by CRLF");
+  if (h.type == '=' && (h.count < 4 || in[h.next + 3] != ':')) return fail(h, "verbatim string without its format");
   h.text = in.substr(h.next, static_cast<std::size_t>(h.count));
   h.next = end + 2;
-  return h;
+}
+
+// After the fast number path: what the count means for the type.
+inline void finish_number(std::string_view in, RespHeader& h, const RespLimits& limits) noexcept {
+  if (is_blob(h.type)) return read_blob(in, h, limits);
+  if (h.count == -1 && h.type == '*') return;  // RESP2 null array
+  if (h.count < 0 && h.type != ':') fail(h, "negative count");
 }
 
 // Checks and reads the line of a scalar or a header; blobs go on to their payload.
-inline RespHeader interpret(std::string_view in, RespHeader h, const RespLimits& limits) noexcept {
+inline void interpret(std::string_view in, RespHeader& h, const RespLimits& limits) noexcept {
   switch (h.type) {
-    case '+': case '-': return h;
-    case ':': return parse_int(h.text, h.count, true) ? h : fail("malformed integer");
-    case '_': return h.text.empty() ? h : fail("malformed null");
-    case ',': return parse_double(h.text, h.number) ? h : fail("malformed double");
-    case '(': return is_big_number(h.text) ? h : fail("malformed big number");
+    case '+': case '-': return;
+    case ':': return parse_int(h.text, h.count, true) ? void() : fail(h, "malformed integer");
+    case '_': return h.text.empty() ? void() : fail(h, "malformed null");
+    case ',': return parse_double(h.text, h.number) ? void() : fail(h, "malformed double");
+    case '(': return is_big_number(h.text) ? void() : fail(h, "malformed big number");
     case '#':
-      if (h.text != "t" && h.text != "f") return fail("malformed boolean");
+      if (h.text != "t" && h.text != "f") return fail(h, "malformed boolean");
       h.flag = h.text == "t";
-      return h;
+      return;
     default: break;
   }
-  if (h.text == "?") return fail("streamed strings and aggregates are not supported");
-  if (!parse_int(h.text, h.count, false)) return fail("malformed length");
-  if (is_blob(h.type)) return read_blob(in, h, limits);
-  if (h.count == -1 && h.type == '*') return h;  // RESP2 null array
-  if (h.count < 0) return fail("negative count");
-  return h;
+  if (h.text == "?") return fail(h, "streamed strings and aggregates are not supported");
+  if (!parse_int(h.text, h.count, false)) return fail(h, "malformed length");
+  finish_number(in, h, limits);
+}
+
+// The longest line a type may have before its CRLF; 0 for an unknown type.
+inline std::size_t max_line(char type, const RespLimits& limits) noexcept {
+  switch (type) {
+    case '+': case '-': case '(': return limits.max_bulk_length;
+    case ':': case '$': case '!': case '=': case '*': case '%': case '~': case '>': case '|': case '_': case '#':
+      return 20;  // "-9223372036854775808"
+    case ',': return 400;  // a double written with every digit
+    default: return 0;
+  }
 }
 
 }  // namespace resp
@@ -174,21 +216,26 @@ inline RespHeader interpret(std::string_view in, RespHeader h, const RespLimits&
 /// Reads the header at `pos` (there must be at least one byte there or the
 /// result is incomplete) and, for a blob, its payload.
 inline RespHeader read_header(std::string_view in, std::size_t pos, const RespLimits& limits) noexcept {
-  if (pos >= in.size()) return resp::need(pos + 3);  // the shortest value is "_\r\n"
-  char type = in[pos];
-  std::size_t max_len;
-  switch (type) {
-    case '+': case '-': case '(': max_len = limits.max_bulk_length; break;
-    case ':': case '$': case '!': case '=': case '*': case '%': case '~': case '>': case '|': case '_': case '#':
-      max_len = 20;  // "-9223372036854775808"
-      break;
-    case ',': max_len = 400; break;  // a double written with every digit
-    default: return resp::fail("unknown type byte");
+  RespHeader h;
+  if (pos >= in.size()) {
+    resp::need(h, pos + 3);  // the shortest value is "_\r\n"
+    return h;
   }
-  RespHeader h = resp::read_line(in, pos, max_len);
-  if (h.status == RespStatus::complete) h = resp::interpret(in, h, limits);
-  if (h.status == RespStatus::complete && h.next > limits.max_reply_size) return resp::fail("reply larger than max_reply_size");
-  if (h.status == RespStatus::incomplete && h.next > limits.max_reply_size) return resp::fail("reply larger than max_reply_size");
+  h.type = in[pos];
+  std::size_t max_len = resp::max_line(h.type, limits);
+  if (max_len == 0) {
+    resp::fail(h, "unknown type byte");
+    return h;
+  }
+  if ((h.type == '+' || h.type == '-') && max_len >= 64 && resp::read_simple_fast(in, pos, h)) {
+    // A short simple string or error: nothing more to check.
+  } else if (max_len == 20 && h.type != '_' && h.type != '#' && resp::read_number_fast(in, pos, h)) {
+    resp::finish_number(in, h, limits);
+  } else {
+    resp::read_line(in, pos, max_len, h);
+    if (h.status == RespStatus::complete) resp::interpret(in, h, limits);
+  }
+  if (h.status != RespStatus::error && h.next > limits.max_reply_size) resp::fail(h, "reply larger than max_reply_size");
   return h;
 }
 

@@ -16,7 +16,9 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -55,40 +57,100 @@ std::size_t argument_count(const T& arg) {
   }
 }
 
-// "<prefix><n>\r\n"
-inline void append_length(std::string& out, char prefix, std::size_t n) {
-  char head[24];
-  head[0] = prefix;
-  char* end = std::to_chars(head + 1, head + sizeof head - 2, n).ptr;
-  *end++ = '\r';
-  *end++ = '\n';
-  out.append(head, static_cast<std::size_t>(end - head));
-}
+/// The connection's output: commands are written straight into it (no
+/// std::string append per piece) and it is handed to the stream whole.
+class OutputBuffer {
+ public:
+  std::string_view view() const noexcept { return {data_.get(), size_}; }
+  bool empty() const noexcept { return size_ == 0; }
+  void clear() noexcept { size_ = 0; }
+  /// Room for n more bytes: write them at the pointer, then commit().
+  char* reserve(std::size_t n) {
+    if (capacity_ - size_ < n) grow(size_ + n);
+    return data_.get() + size_;
+  }
+  void commit(std::size_t n) noexcept { size_ += n; }
+  /// Empty and holding more than 64 KiB (after a large value): give it back.
+  void trim() noexcept {
+    if (size_ == 0 && capacity_ > 64 * 1024) {
+      data_.reset();
+      capacity_ = 0;
+    }
+  }
 
-inline void append_bulk(std::string& out, std::string_view bytes) {
-  append_length(out, '$', bytes.size());
-  out.append(bytes.data(), bytes.size());
-  out.append("\r\n", 2);
-}
+ private:
+  void grow(std::size_t needed) {
+    std::size_t capacity = capacity_ < 4096 ? 4096 : capacity_ * 2;
+    if (capacity < needed) capacity = needed;
+    std::unique_ptr<char[]> fresh(new char[capacity]);
+    if (size_ > 0) std::memcpy(fresh.get(), data_.get(), size_);
+    data_ = std::move(fresh);
+    capacity_ = capacity;
+  }
 
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+namespace writer {
+
+// An upper bound on an argument's bytes on the wire: "$" LENGTH CRLF BYTES CRLF.
 template <class T>
-void append_argument(std::string& out, const T& arg) {
+std::size_t bound(const T& arg) {
   if constexpr (StringArgument<T>) {
-    append_bulk(out, std::string_view(arg));
+    return std::string_view(arg).size() + 25;
   } else if constexpr (NumberArgument<T>) {
-    char digits[64];  // shortest round-trip form of any double fits
-    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, arg);
-    append_bulk(out, std::string_view(digits, ec == std::errc() ? static_cast<std::size_t>(end - digits) : 0));
+    return 64 + 25;  // the shortest round-trip form of any number fits in 64 bytes
   } else {
-    for (const auto& element : arg) append_argument(out, element);
+    std::size_t total = 0;
+    for (const auto& element : arg) total += bound(element);
+    return total;
   }
 }
 
+// "<prefix><n>\r\n"
+inline char* length(char* p, char prefix, std::size_t n) noexcept {
+  *p++ = prefix;
+  p = std::to_chars(p, p + 20, n).ptr;
+  *p++ = '\r';
+  *p++ = '\n';
+  return p;
+}
+
+inline char* bulk(char* p, std::string_view bytes) noexcept {
+  p = length(p, '$', bytes.size());
+  if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
+  p += bytes.size();
+  *p++ = '\r';
+  *p++ = '\n';
+  return p;
+}
+
+template <class T>
+char* argument(char* p, const T& arg) {
+  if constexpr (StringArgument<T>) {
+    return bulk(p, std::string_view(arg));
+  } else if constexpr (NumberArgument<T>) {
+    char digits[64];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, arg);
+    return bulk(p, std::string_view(digits, ec == std::errc() ? static_cast<std::size_t>(end - digits) : 0));
+  } else {
+    for (const auto& element : arg) p = argument(p, element);
+    return p;
+  }
+}
+
+}  // namespace writer
+
 /// Appends one command made of `args` (at least one, once ranges expand).
 template <class... Args>
-void append_command(std::string& out, const Args&... args) {
-  append_length(out, '*', (std::size_t(0) + ... + argument_count(args)));
-  (append_argument(out, args), ...);
+void append_command(OutputBuffer& out, const Args&... args) {
+  std::size_t count = (std::size_t(0) + ... + argument_count(args));
+  char* start = out.reserve(23 + (std::size_t(0) + ... + writer::bound(args)));
+  char* p = writer::length(start, '*', count);
+  ((p = writer::argument(p, args)), ...);
+  out.commit(static_cast<std::size_t>(p - start));
 }
 
 /// How the client treats a command, by its name (and, for CLIENT, its
