@@ -137,7 +137,7 @@ TEST_CASE("commands issued in one loop iteration go out in one write", "[redis][
   });
 }
 
-TEST_CASE("a pipeline is one batch; an error reply in it is an entry and the rest still run", "[redis][server]") {
+TEST_CASE("a pipeline is one batch, and an error reply in it is an entry while the rest still run", "[redis][server]") {
   run_redis([&]() -> Future<void> {
     Future<Client> connecting = connect(shared_redis().url());
     Client client = co_await connecting;
@@ -267,7 +267,7 @@ TEST_CASE("the URL's database and client name are set at connect", "[redis][serv
   });
 }
 
-TEST_CASE("close() fails pending commands; later calls fail at once", "[redis][server]") {
+TEST_CASE("close() fails pending commands, and later calls fail at once", "[redis][server]") {
   run_redis([&]() -> Future<void> {
     Future<Client> connecting = connect(shared_redis().url());
     Client client = co_await connecting;

@@ -212,7 +212,7 @@ TEST_CASE("next_message(timeout) stops waiting, and the next message stays queue
   });
 }
 
-TEST_CASE("close() fails a pending next_message; queued messages can still be taken", "[redis][server][pubsub]") {
+TEST_CASE("close() fails a pending next_message, and queued messages can still be taken", "[redis][server][pubsub]") {
   run_redis([&]() -> Future<void> {
     Future<Pair> connecting = connect_pair(shared_redis().url());
     Pair c = co_await connecting;
@@ -226,7 +226,28 @@ TEST_CASE("close() fails a pending next_message; queued messages can still be ta
     Future<std::exception_ptr> after = failure_of(c.subscriber.next_message());
     eddy_test::Failure g = describe(co_await after);
     CHECK(g.kind == Error::Kind::connection);
-    Future<eddy::redis::Reply> pinged = c.publisher.command("PING");
-    co_await pinged;
+
+    // Messages that were queued when the connection closed are not lost.
+    Future<Client> again = Client::connect(shared_redis().url());
+    Client subscriber = co_await again;
+    Future<void> resubscribed = subscriber.subscribe("ps:closing");
+    co_await resubscribed;
+    for (const char* payload : {"one", "two"}) {
+      Future<std::int64_t> sent = publish(c.publisher, "ps:closing", payload);
+      co_await sent;
+    }
+    Future<void> settle = eddy::sleep(100ms);
+    co_await settle;
+    CHECK(subscriber.queued_messages() == 2);
+    subscriber.close();
+    Future<Message> first = subscriber.next_message();
+    Message one = co_await first;
+    CHECK(one.payload == "one");
+    Future<Message> second = subscriber.next_message();
+    Message two = co_await second;
+    CHECK(two.payload == "two");
+    Future<std::exception_ptr> drained = failure_of(subscriber.next_message());
+    eddy_test::Failure h = describe(co_await drained);
+    CHECK(h.kind == Error::Kind::connection);
   });
 }

@@ -66,10 +66,13 @@ class Client {
  public:
   /// A handle to no connection: closed() is true and every call fails with Error.
   Client() noexcept = default;
+  /// Another handle to the same connection.
   Client(const Client& other) noexcept : connection_(other.connection_) {
     if (connection_) connection_->add_handle();
   }
+  /// Takes over the handle; `other` is left connected to nothing.
   Client(Client&& other) noexcept = default;
+  /// Makes this a handle to the connection of `other` (dropping this one's).
   Client& operator=(Client other) noexcept {
     std::swap(connection_, other.connection_);
     return *this;
@@ -129,16 +132,19 @@ class Client {
   Future<void> subscribe(const Names&... channels) {
     return subscribe(names(channels...));
   }
+  /// Variadic form: psubscribe("news.*", "sport.*").
   template <class... Names>
     requires(sizeof...(Names) > 0 && (detail::redis::StringArgument<Names> && ...))
   Future<void> psubscribe(const Names&... patterns) {
     return psubscribe(names(patterns...));
   }
+  /// Variadic form: unsubscribe("a", "b").
   template <class... Names>
     requires(sizeof...(Names) > 0 && (detail::redis::StringArgument<Names> && ...))
   Future<void> unsubscribe(const Names&... channels) {
     return unsubscribe(names(channels...));
   }
+  /// Variadic form: punsubscribe("news.*").
   template <class... Names>
     requires(sizeof...(Names) > 0 && (detail::redis::StringArgument<Names> && ...))
   Future<void> punsubscribe(const Names&... patterns) {

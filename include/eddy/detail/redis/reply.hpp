@@ -45,6 +45,7 @@ class Error : public std::runtime_error {
   Error(const std::string& message, Kind kind, std::string code = {})
       : std::runtime_error(message), kind_(kind), code_(std::move(code)) {}
 
+  /// What went wrong (see Kind).
   Kind kind() const noexcept { return kind_; }
   /// The server's error code ("ERR", "WRONGTYPE", "NOAUTH", "WRONGPASS"), or
   /// "" when no error reply is behind this error.
@@ -71,19 +72,24 @@ class Error : public std::runtime_error {
 /// dropped (the value they annotate is the reply).
 class Reply {
  public:
+  /// The RESP2/RESP3 type of a reply.
   enum class Type : std::uint8_t {
     nil, integer, simple_string, bulk_string, error, array, map, set, double_, boolean, push, verbatim
   };
 
   /// A nil reply.
   Reply() noexcept { payload_.integer = 0; }
+  /// A copy; a string longer than 24 bytes or an aggregate is shared, not copied.
   Reply(const Reply& other) noexcept : payload_(other.payload_), meta_(other.meta_) { retain(); }
+  /// Takes over the value; `other` is left nil.
   Reply(Reply&& other) noexcept : payload_(other.payload_), meta_(other.meta_) { other.forget(); }
+  /// Copy assignment (shares, as the copy constructor).
   Reply& operator=(const Reply& other) noexcept {
     Reply copy(other);
     swap(copy);
     return *this;
   }
+  /// Move assignment; `other` is left nil.
   Reply& operator=(Reply&& other) noexcept {
     Reply taken(std::move(other));
     swap(taken);
@@ -91,7 +97,9 @@ class Reply {
   }
   ~Reply() { release(); }
 
+  /// The reply's type.
   Type type() const noexcept { return meta_.type; }
+  /// A nil reply (RESP2's null bulk string or null array, RESP3's null).
   bool is_nil() const noexcept { return meta_.type == Type::nil; }
   /// An error reply (only inside a pipeline's result or an aggregate: a
   /// command whose reply is an error fails with Error instead).
@@ -129,11 +137,15 @@ class Reply {
 
   /// Deep equality: same type, same value, same elements in order.
   friend bool operator==(const Reply& a, const Reply& b) noexcept;
+  /// The negation of ==.
   friend bool operator!=(const Reply& a, const Reply& b) noexcept { return !(a == b); }
 
   // Builders, for the parser and for tests or mocks of a client.
+  /// An integer reply.
   static Reply make_integer(std::int64_t value) noexcept { return scalar(Type::integer, [&](Payload& p) { p.integer = value; }); }
+  /// A RESP3 double.
   static Reply make_double(double value) noexcept { return scalar(Type::double_, [&](Payload& p) { p.number = value; }); }
+  /// A RESP3 boolean.
   static Reply make_boolean(bool value) noexcept { return scalar(Type::boolean, [&](Payload& p) { p.boolean = value; }); }
   /// A string reply of a string type (simple, bulk, error, verbatim). For
   /// verbatim, `format` is its three-letter format.
@@ -148,9 +160,11 @@ class Reply {
   /// An aggregate (array, map, set, push); a map's elements alternate key, value.
   static Reply make_aggregate(Type type, std::vector<Reply> elements);
 
+  /// simple_string, bulk_string, error or verbatim: what as_string() reads.
   static bool is_string_type(Type t) noexcept {
     return t == Type::simple_string || t == Type::bulk_string || t == Type::error || t == Type::verbatim;
   }
+  /// array, map, set or push: what elements() reads.
   static bool is_aggregate_type(Type t) noexcept {
     return t == Type::array || t == Type::map || t == Type::set || t == Type::push;
   }
@@ -163,6 +177,7 @@ class Reply {
     return true;
   }
 
+  /// Exchanges two replies.
   void swap(Reply& other) noexcept {
     std::swap(payload_, other.payload_);
     std::swap(meta_, other.meta_);
@@ -237,9 +252,9 @@ class Reply {
 /// A message from a subscribed channel: `pattern` is the pattern it matched
 /// (psubscribe), else empty.
 struct Message {
-  std::string channel;
-  std::string payload;
-  std::string pattern;
+  std::string channel;  ///< the channel it was published on
+  std::string payload;  ///< what was published
+  std::string pattern;  ///< the psubscribe pattern it matched, else empty
 };
 
 /// The name of a reply type, as it is spelled in the enum ("double_" without
