@@ -64,7 +64,11 @@ class ConnectAttempt : public std::enable_shared_from_this<ConnectAttempt> {
       return finish(nullptr, failure(error, Error::Kind::connection));
     }
     if (finished_) return;  // timed out: the stream closes as it goes
-    connection_ = std::make_shared<Connection>(done.result(), settings_.connection);
+    IOStream stream = done.result();
+    // As hiredis and Redis itself: a command goes out when written, not when
+    // Nagle's algorithm sees the previous one acknowledged (false on a Unix socket).
+    stream.set_nodelay(true);
+    connection_ = std::make_shared<Connection>(std::move(stream), settings_.connection);
     connection_->start();
     std::vector<Future<Reply>> steps = send_handshake();
     if (steps.empty()) return finish(connection_, nullptr);
