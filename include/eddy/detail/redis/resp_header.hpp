@@ -152,9 +152,12 @@ inline void read_line(std::string_view in, std::size_t pos, std::size_t max_len,
   std::size_t window = available < max_len + 1 ? available : max_len + 1;
   const void* cr = std::memchr(begin, '\r', window);
   std::size_t len = cr != nullptr ? static_cast<std::size_t>(static_cast<const char*>(cr) - begin) : window;
+  // A line not yet ended needs one more byte, and at least the 3 of the
+  // shortest value from its start (so the bound never falls as bytes come).
+  std::size_t more = in.size() + 1 > pos + 3 ? in.size() + 1 : pos + 3;
   if (std::memchr(begin, '\n', len) != nullptr) return fail(h, "LF without CR in a line");
-  if (cr == nullptr) return available > max_len ? fail(h, "line too long") : need(h, in.size() + 1);
-  if (len + 1 == available) return need(h, in.size() + 1);
+  if (cr == nullptr) return available > max_len ? fail(h, "line too long") : need(h, more);
+  if (len + 1 == available) return need(h, more);
   if (begin[len + 1] != '\n') return fail(h, "CR without LF in a line");
   h.text = std::string_view(begin, len);
   h.next = pos + 1 + len + 2;
