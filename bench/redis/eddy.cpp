@@ -5,7 +5,7 @@
 // goes out in one write); with 1 it is one command at a time, a round trip
 // each. The key is redis-benchmark's ("key:__rand_int__" without -r).
 //
-//   redis_eddy <host> <port> <commands> <concurrency>
+//   eddy_redis <host> <port> <commands> <concurrency>
 //
 // Prints one RESULT line per phase: wall and process CPU ns per command and
 // commands per second.

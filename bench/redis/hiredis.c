@@ -4,9 +4,9 @@
  * issues the next command, as an application would). With 1 in flight it is
  * one command at a time, a round trip each. The key is redis-benchmark's.
  *
- *   redis_hiredis <host> <port> <commands> <in_flight>
+ *   hiredis_redis <host> <port> <commands> <in_flight>
  *
- * Prints one RESULT line per phase, as redis_eddy does. */
+ * Prints one RESULT line per phase, as eddy_redis does. */
 #include <hiredis/adapters/libev.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
@@ -60,7 +60,7 @@ static void on_reply(redisAsyncContext *c, void *r, void *privdata) {
   redisReply *reply = r;
   (void)privdata;
   if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
-    fprintf(stderr, "redis_hiredis: %s\n", reply ? reply->str : c->errstr);
+    fprintf(stderr, "hiredis_redis: %s\n", reply ? reply->str : c->errstr);
     exit(1);
   }
   ++completed;
@@ -79,7 +79,7 @@ static void on_reply(redisAsyncContext *c, void *r, void *privdata) {
 
 static void on_connect(const redisAsyncContext *c, int status) {
   if (status != REDIS_OK) {
-    fprintf(stderr, "redis_hiredis: connect: %s\n", c->errstr);
+    fprintf(stderr, "hiredis_redis: connect: %s\n", c->errstr);
     exit(1);
   }
 }
@@ -95,7 +95,7 @@ int main(int argc, char **argv) {
   struct ev_loop *loop = EV_DEFAULT;
   redisAsyncContext *c = redisAsyncConnect(argv[1], atoi(argv[2]));
   if (c == NULL || c->err) {
-    fprintf(stderr, "redis_hiredis: %s\n", c ? c->errstr : "out of memory");
+    fprintf(stderr, "hiredis_redis: %s\n", c ? c->errstr : "out of memory");
     return 1;
   }
   redisLibevAttach(loop, c);
