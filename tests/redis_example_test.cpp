@@ -8,6 +8,9 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
 #include <chrono>
@@ -33,9 +36,14 @@ struct ChatServer {
   explicit ChatServer(const std::string& redis_url) {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
+    pid_t parent = ::getpid();
     pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
+#if defined(__linux__)
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with the test, even if the test crashes
+#endif
+      if (::getppid() != parent) ::_exit(127);
       ::dup2(fds[1], 1);
       ::close(fds[0]);
       ::close(fds[1]);

@@ -112,17 +112,20 @@ class RedisServer {
     port_ = free_port();
     std::vector<std::string> args = arguments();
     std::string log = dir_ + "/redis.log";
+    pid_t parent = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) exec_server(args, log);
+    if (pid == 0) exec_server(args, log, parent);
     pid_ = pid;
     if (!wait_until_ready()) kill();
   }
 
-  [[noreturn]] static void exec_server(const std::vector<std::string>& args, const std::string& log) {
+  [[noreturn]] static void exec_server(const std::vector<std::string>& args, const std::string& log, pid_t parent) {
 #if defined(__linux__)
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
+    // The test died between fork and prctl: nobody would stop this server.
+    if (::getppid() != parent) ::_exit(127);
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (fd >= 0) {
       ::dup2(fd, 1);
