@@ -20,6 +20,8 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/eddyConfigVersion.c
   COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/eddyConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/eddyConfigVersion.cmake
   DESTINATION ${EDDY_INSTALL_CMAKEDIR})
+# The optional targets look for their libraries where eddy is used.
+install(FILES cmake/postgres.cmake DESTINATION ${EDDY_INSTALL_CMAKEDIR})
 
 # eddy.pc is written at install time, with the prefix the install really
 # goes to (`cmake --install --prefix` may differ from CMAKE_INSTALL_PREFIX):

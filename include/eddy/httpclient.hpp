@@ -18,7 +18,10 @@
 ///   599, what() names host and port), whatever raise_error says;
 /// - connect_timeout or request_timeout: HTTPTimeoutError (code 599);
 /// - a malformed URL, an https:// URL (no TLS yet), a bad method or header:
-///   a future failed at once with std::invalid_argument.
+///   a future failed at once with std::invalid_argument;
+/// - the future cancelled (Future::cancel; with_timeout or a destroyed
+///   coroutine that was its only waiter): CancelledError, and the fetch's
+///   connection is closed, never returned to the pool.
 ///
 /// Framing: Content-Length, chunked (extensions ignored, trailers checked and
 /// dropped), close-delimited; 1xx interim responses are skipped; HEAD, 204
@@ -107,6 +110,15 @@ class AsyncHTTPClient {
     }
     auto f = std::make_shared<detail::FetchState>(shared_, std::move(request), std::move(url), raise_error);
     Future<HTTPResponse> result = f->result;
+    // A waiter that gives up (with_timeout, a destroyed coroutine) aborts
+    // the fetch: its connection is closed, never pooled. Weak: the callback
+    // is destroyed inside FetchState::finish.
+    result.set_cancel_callback([weak = std::weak_ptr<detail::FetchState>(f)] {
+      if (std::shared_ptr<detail::FetchState> fetch = weak.lock()) {
+        fetch->abort(std::make_exception_ptr(
+            CancelledError("eddy: the fetch of " + fetch->request.url + " was cancelled by its waiter")));
+      }
+    });
     f->link();
     f->arm_request_timer();
     if (shared_->queue.empty() && shared_->active < shared_->options.max_clients) {

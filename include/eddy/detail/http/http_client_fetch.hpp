@@ -7,6 +7,8 @@
 // redirect or finish. The coroutine never throws; every outcome goes
 // through FetchState::finish, which resolves the future exactly once.
 //
+// - A cancelled future (see AsyncHTTPClient::fetch) aborts as a timeout
+//   does, with CancelledError.
 // - request_timeout runs from fetch() (queue wait included, as Tornado);
 //   connect_timeout from the start of each connect. When one fires the fetch
 //   fails with HTTPTimeoutError and its connection is closed, which wakes
