@@ -56,11 +56,16 @@ inline Future<void> BasicStreamState<D>::written_future(const IOLoop& loop) {
 }
 
 template <class D>
-inline ssize_t BasicStreamState<D>::send_some(std::string_view data) noexcept {
+inline ssize_t BasicStreamState<D>::send_some(std::string_view data) {
   ssize_t n;
-  do {
-    n = ::send(fd_, data.data(), data.size(), send_flags);
-  } while (n == -1 && errno == EINTR);
+  if (transport_ != nullptr) {
+    iovec one{const_cast<char*>(data.data()), data.size()};
+    n = transport_->send(&one, 1);
+  } else {
+    do {
+      n = ::send(fd_, data.data(), data.size(), send_flags);
+    } while (n == -1 && errno == EINTR);
+  }
   if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
   return n;
 }
@@ -76,7 +81,8 @@ inline void BasicStreamState<D>::handle_write() {
     message.msg_iovlen = static_cast<decltype(message.msg_iovlen)>(writes_.gather(iov));
     std::size_t offered = 0;
     for (std::size_t i = 0; i < static_cast<std::size_t>(message.msg_iovlen); ++i) offered += iov[i].iov_len;
-    ssize_t n = ::sendmsg(fd_, &message, send_flags);
+    ssize_t n = transport_ == nullptr ? ::sendmsg(fd_, &message, send_flags)
+                                      : transport_->send(iov, static_cast<std::size_t>(message.msg_iovlen));
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) close_for_errno(errno);

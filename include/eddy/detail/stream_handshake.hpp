@@ -1,0 +1,72 @@
+// StreamState with a transport (stream_transport.hpp): installing one and
+// driving its handshake. Included by stream_state.hpp; see it for the class
+// and its lifetime rules.
+//
+// The rules:
+// - While the handshake runs, the transport decides the fd's interest
+//   (exactly READ or exactly WRITE) and the stream keeps itself alive (it
+//   counts as busy, as with a pending read). Reads and writes issued
+//   meanwhile are set up as usual and wait: recv/send answer EAGAIN.
+// - Once the handshake is done, the interest goes back to what is pending
+//   and the pending reads and writes are tried at once.
+// - A handshake that fails closes the stream with the transport's failure;
+//   one that times out is closed by the transport's timer through
+//   close_with_error().
+#pragma once
+
+#include <new>
+
+#include "stream_state.hpp"
+
+namespace eddy::detail {
+
+template <class D>
+inline void BasicStreamState<D>::install_transport(std::unique_ptr<StreamTransport> transport) {
+  if (closed_ || transport_ != nullptr || reading() || writing()) {
+    throw std::logic_error("eddy: IOStream: a transport needs an open, idle stream without one");
+  }
+  transport->bind(fd_);
+  transport_ = transport.release();
+  // Nothing pending can be waiting on events yet, so the first step's
+  // outcome only sets the interest (or closes the stream).
+  advance_transport(IOLoop::NONE);
+  update_hold();
+}
+
+// One step of the handshake; returns the events the rest of on_events()
+// should act on: none while it runs, or both once it is done.
+template <class D>
+inline std::uint32_t BasicStreamState<D>::advance_transport(std::uint32_t events) {
+  TransportStep step = transport_->advance();
+  if (step == TransportStep::failed) {
+    close_with_error(transport_->failure());
+    return IOLoop::NONE;
+  }
+  if (step != TransportStep::ready) {
+    set_interest(step == TransportStep::want_read ? IOLoop::READ : IOLoop::WRITE);
+    // A hang-up or error the handshake did not trip over (it waits for
+    // the other direction) must still close the stream, or the level-
+    // triggered ERROR would spin the loop.
+    if ((events & IOLoop::ERROR) != 0) handle_error();
+    return IOLoop::NONE;
+  }
+  set_interest((reading() ? IOLoop::READ : IOLoop::NONE) | (writing() ? IOLoop::WRITE : IOLoop::NONE));
+  return events | IOLoop::READ | IOLoop::WRITE;
+}
+
+// Whether the stream closed because its transport failed (a TLS truncation
+// among others): then read_until_close fails rather than passing what it
+// has for the whole of the data. Only asked when such a read ends.
+template <class D>
+inline bool BasicStreamState<D>::transport_truncated() const noexcept {
+  if (!closed_ || !error_) return false;
+  try {
+    std::rethrow_exception(error_);
+  } catch (const StreamClosedError& e) {
+    return e.error() == transport_errno;
+  } catch (...) {
+  }
+  return false;
+}
+
+}  // namespace eddy::detail
