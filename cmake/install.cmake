@@ -13,6 +13,12 @@ set(EDDY_INSTALL_PKGCONFIGDIR ${CMAKE_INSTALL_DATADIR}/pkgconfig CACHE STRING
 install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS eddy EXPORT eddyTargets)
 install(EXPORT eddyTargets NAMESPACE eddy:: DESTINATION ${EDDY_INSTALL_CMAKEDIR})
+# eddy::ssl in a file of its own, which eddyConfig.cmake loads only when it
+# finds OpenSSL: find_package(eddy) works without OpenSSL too.
+if(TARGET eddy_ssl)
+  install(TARGETS eddy_ssl EXPORT eddySSLTargets)
+  install(EXPORT eddySSLTargets NAMESPACE eddy:: DESTINATION ${EDDY_INSTALL_CMAKEDIR})
+endif()
 configure_package_config_file(cmake/eddyConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/eddyConfig.cmake
   INSTALL_DESTINATION ${EDDY_INSTALL_CMAKEDIR})
 # Before 1.0 a minor release may break the API, so 0.2 satisfies only 0.2.x.
@@ -42,3 +48,6 @@ endif()
 eddy_pc_path(EDDY_PC_INCLUDEDIR "${CMAKE_INSTALL_INCLUDEDIR}")
 configure_file(cmake/eddy.pc.in ${CMAKE_CURRENT_BINARY_DIR}/eddy.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/eddy.pc DESTINATION ${EDDY_INSTALL_PKGCONFIGDIR})
+# eddy-ssl.pc: eddy with TLS (`pkg-config --cflags --libs eddy-ssl` adds OpenSSL's flags).
+configure_file(cmake/eddy-ssl.pc.in ${CMAKE_CURRENT_BINARY_DIR}/eddy-ssl.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/eddy-ssl.pc DESTINATION ${EDDY_INSTALL_PKGCONFIGDIR})

@@ -190,7 +190,12 @@ inline Future<IOStream> hook_connect(IOLoop&, const std::string& host, std::uint
   return TCPClient().connect(host, port, context);
 }
 
-inline void hook_serve(TCPServer& server, const SSLContext& context) { server.set_ssl_context(context); }
+// HTTPServer speaks HTTP/1.1 only: a context without ALPN protocols gets
+// "http/1.1" (as nginx answers it), so clients that offer it hear it back.
+inline void hook_serve(TCPServer& server, const SSLContext& context) {
+  if (!context.state()->has_alpn()) context.state()->set_alpn({"http/1.1"});
+  server.set_ssl_context(context);
+}
 
 // Fills in the hooks (context.hpp) in every program that includes this header.
 inline const bool ssl_hooks_installed = [] {

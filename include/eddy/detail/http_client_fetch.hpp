@@ -32,6 +32,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "../future.hpp"
 #include "../ioloop.hpp"
@@ -41,6 +42,7 @@
 #include "http_client_pool.hpp"
 #include "http_client_request.hpp"
 #include "http_client_types.hpp"
+#include "ssl/context.hpp"
 #include "url.hpp"
 
 namespace eddy::detail {
@@ -64,9 +66,32 @@ struct ClientShared {
   std::size_t active = 0;                          // fetches holding a slot
   bool closed = false;                             // close() was called
   bool orphaned = false;                           // the AsyncHTTPClient is gone
+  // TLS contexts made for https:// fetches, by their settings (tls_key):
+  // made once, shared by every connection with those settings.
+  std::vector<std::pair<std::string, SSLContext>> tls_contexts;
 
   void start_next();
+  // The context for `request`'s TLS settings (made by <eddy/ssl.hpp>'s
+  // hook on first use); throws SSLError if its files cannot be loaded.
+  const SSLContext& tls_context(const HTTPRequest& request);
 };
+
+// What tells TLS connections apart in the pool and the context cache.
+inline std::string tls_key(const HTTPRequest& r) {
+  return std::string(r.validate_cert ? "v" : "-") + '\n' + r.ca_certs + '\n' + r.client_cert + '\n' + r.client_key;
+}
+
+inline const SSLContext& ClientShared::tls_context(const HTTPRequest& request) {
+  std::string key = tls_key(request);
+  for (const auto& [k, ctx] : tls_contexts) {
+    if (k == key) return ctx;
+  }
+  if (tls_contexts.size() >= 16) tls_contexts.erase(tls_contexts.begin());  // bounded: oldest out
+  ClientTLSSettings settings{request.validate_cert, request.ca_certs, request.client_cert, request.client_key,
+                             {"http/1.1"}};
+  tls_contexts.emplace_back(std::move(key), ssl_hooks.client_context(settings));
+  return tls_contexts.back().second;
+}
 
 inline Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_ptr<FetchState> f);
 
@@ -90,7 +115,12 @@ struct FetchState final : ResponseSink, std::enable_shared_from_this<FetchState>
   FetchState *prev = nullptr, *next = nullptr;
 
   std::string where() const { return format_host_port(url.host, url.port); }
-  std::string key() const { return url.host + ":" + std::to_string(url.port); }
+  // The pool's key: an https:// connection is reused only for the same TLS settings.
+  std::string key() const {
+    std::string k = url.scheme + "://" + url.host + ":" + std::to_string(url.port);
+    if (url.scheme == "https") k += "\n" + tls_key(request);
+    return k;
+  }
 
   // ---- ResponseSink ----
   void on_head(const http::ResponseHead& head, std::string_view raw) override {
@@ -231,18 +261,27 @@ inline std::string error_text(std::exception_ptr error) {
 
 // TCPClient connects on IOLoop::current(); a fetch started before its loop
 // runs (or while another loop is current) must still connect on its own.
-inline Future<IOStream> connect_on(IOLoop& loop, const std::string& host, std::uint16_t port) {
+// With `tls`, through <eddy/ssl.hpp>'s hook: TLS, resolved once the
+// handshake is done.
+inline Future<IOStream> connect_on(IOLoop& loop, const std::string& host, std::uint16_t port,
+                                   const SSLContext* tls) {
   struct Restore {
     IOLoop* previous;
+    explicit Restore(IOLoop* p) noexcept : previous(p) {}
+    Restore(const Restore&) = delete;
+    Restore& operator=(const Restore&) = delete;
     ~Restore() {
       if (previous != nullptr) previous->make_current();
       else IOLoop::clear_current();
     }
   };
   IOLoop* previous = IOLoop::current_or_null();
-  if (previous == &loop) return TCPClient().connect(host, port);
-  Restore restore{previous};
-  loop.make_current();
+  std::optional<Restore> restore;
+  if (previous != &loop) {
+    restore.emplace(previous);
+    loop.make_current();
+  }
+  if (tls != nullptr) return ssl_hooks.connect(loop, host, port, *tls);
   return TCPClient().connect(host, port);
 }
 
@@ -263,7 +302,9 @@ inline Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_
         std::optional<IOStream> stream;
         std::exception_ptr error;
         try {
-          stream.emplace(co_await connect_on(*shared->loop, f->url.host, f->url.port));
+          const SSLContext* tls = f->url.scheme == "https" ? &shared->tls_context(f->request) : nullptr;
+          Future<IOStream> connecting = connect_on(*shared->loop, f->url.host, f->url.port, tls);
+          stream.emplace(co_await connecting);
         } catch (...) {
           error = std::current_exception();
         }
@@ -333,7 +374,9 @@ inline Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_
     try {
       std::string next = resolve_url(f->request.url, location);
       Url to = parse_url(next);
-      if (to.scheme == "https") throw std::invalid_argument("https:// is not supported yet (no TLS in eddy)");
+      if (to.scheme == "https" && ssl_hooks.connect == nullptr) {
+        throw std::invalid_argument(std::string("https:// needs TLS: ") + ssl_missing);
+      }
       redirect_request(f->request, f->response.code, std::move(next), f->url, to);
       f->url = std::move(to);
     } catch (const std::exception& e) {

@@ -20,6 +20,7 @@
 #include "../ioloop.hpp"
 #include "../loop_types.hpp"
 #include "../web.hpp"
+#include "ssl/context.hpp"
 
 namespace eddy {
 
@@ -42,6 +43,11 @@ struct HTTPServerOptions {
   /// A request body that makes no progress (no byte arrives) for this long
   /// closes the connection: nginx's client_body_timeout, 60 s.
   Clock::duration body_timeout = std::chrono::seconds(60);
+  /// HTTPS (Tornado's ssl_options): a server context (SSLContext::server,
+  /// <eddy/ssl.hpp>). Each connection's TLS handshake is done before its first
+  /// request is read; request().protocol reads "https". A context without ALPN
+  /// protocols is given "http/1.1".
+  std::optional<SSLContext> ssl;
 };
 
 }  // namespace eddy

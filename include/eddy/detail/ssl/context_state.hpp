@@ -13,7 +13,7 @@
 // Servers: session tickets (stateless: TLS 1.3 tickets and TLS 1.2 ticket
 // resumption need no server-side cache, so none is kept), a session id
 // context (resumption with client certificates), ALPN chosen in the server's
-// order.
+// order, the chain as given (no chain built from the store per handshake).
 //
 // Lifetime: shared by the handles and by every connection made with it (a
 // connection holds a reference, since OpenSSL's callbacks reach this object).
@@ -46,6 +46,9 @@ class SSLContextState {
                                SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_read_ahead(ctx_, 1);
     if (server) {
+      // The chain file holds the chain: building one from the store at every
+      // handshake would cost CPU for nothing (nginx sets this too).
+      SSL_CTX_set_mode(ctx_, SSL_MODE_NO_AUTO_CHAIN);
       static const unsigned char id[] = "eddy";
       SSL_CTX_set_session_id_context(ctx_, id, sizeof id - 1);
       SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL_STORE);
@@ -63,6 +66,7 @@ class SSLContextState {
   bool server() const noexcept { return server_; }
   bool verify() const noexcept { return verify_; }
   Clock::duration handshake_timeout() const noexcept { return timeout_; }
+  bool has_alpn() const noexcept { return !alpn_.empty(); }
 
   void load_verify_locations(const std::string& ca_file) {
     clear_errors();
