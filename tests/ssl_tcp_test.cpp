@@ -116,3 +116,29 @@ TEST_CASE("a TLS server stopped and destroyed during a handshake closes that con
   }, 20s);
   CHECK_FALSE(what == "read a byte");
 }
+
+TEST_CASE("a TLS server's connection still shaking hands when its loop dies is freed with the loop",
+          "[ssl][tcp][lifetime]") {
+  std::optional<eddy::TCPServer> server;
+  int client = -1;
+  {
+    eddy::IOLoop loop;
+    loop.make_current();
+    server.emplace([](eddy::IOStream, std::string) { FAIL("no handshake was completed"); });
+    server->set_ssl_context(eddy_test::server_context());
+    std::uint16_t port = server->listen(0, "127.0.0.1");
+    // A client that connects and says nothing: accepted, its handshake waits.
+    client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    REQUIRE(::connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    loop.add_timeout(100ms, [&] { loop.stop(); });
+    loop.start();
+  }
+  server.reset();  // outlives its loop: touches nothing of it
+  char byte;
+  CHECK(::recv(client, &byte, 1, 0) == 0);  // the server's side was closed with the loop
+  ::close(client);
+}

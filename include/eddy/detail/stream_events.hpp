@@ -52,7 +52,7 @@ inline void BasicStreamState<D>::on_events(std::uint32_t events) {
   if (int error = IOLoop::error_of(events)) reported_error_ = error;
   // A transport's handshake owns the fd until it is done; then pending reads
   // and writes go on as if both were ready (stream_handshake.hpp).
-  if (transport_ != nullptr && transport_->handshaking()) events = advance_transport(events);
+  if (EDDY_UNLIKELY(transport_ != nullptr)) events = transport_events(events);
   if ((events & (IOLoop::READ | IOLoop::ERROR)) != 0) {
     if (reading()) {
       handle_read();
@@ -63,10 +63,12 @@ inline void BasicStreamState<D>::on_events(std::uint32_t events) {
   if (!closed_ && (events & (IOLoop::WRITE | IOLoop::ERROR)) != 0) {
     if (writing()) {
       handle_write();
-    } else if ((events & IOLoop::WRITE) != 0 && transport_ != nullptr && transport_->wants_write() && reading()) {
-      handle_read();  // a transport's read had to write first
     } else if ((events & IOLoop::WRITE) != 0) {
-      drop(IOLoop::WRITE);  // the lazy half of WRITE interest
+      if (EDDY_UNLIKELY(transport_ != nullptr)) {
+        transport_writable();
+      } else {
+        drop(IOLoop::WRITE);  // the lazy half of WRITE interest
+      }
     }
   }
   if (!closed_ && (events & IOLoop::ERROR) != 0) handle_error();

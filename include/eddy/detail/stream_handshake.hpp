@@ -33,10 +33,34 @@ inline void BasicStreamState<D>::install_transport(std::unique_ptr<StreamTranspo
   update_hold();
 }
 
+// on_events() with a transport: a handshake in progress takes the events.
+template <class D>
+std::uint32_t BasicStreamState<D>::transport_events(std::uint32_t events) {
+  return transport_->handshaking() ? advance_transport(events) : events;
+}
+
+// Writable with nothing queued: a read that had to write first goes on;
+// otherwise the lazy half of WRITE interest.
+template <class D>
+void BasicStreamState<D>::transport_writable() {
+  if (transport_->wants_write() && reading()) return handle_read();
+  drop(IOLoop::WRITE);
+}
+
+// proceed_read() with a transport: bytes it pulled in already (TLS records
+// that came with others) are read like the stream's own buffer, since the
+// socket may never turn readable for them. True when that finished the read.
+template <class D>
+bool BasicStreamState<D>::read_transport_buffered() {
+  if (!transport_->buffered()) return false;
+  handle_read();
+  return !reading();
+}
+
 // One step of the handshake; returns the events the rest of on_events()
 // should act on: none while it runs, or both once it is done.
 template <class D>
-inline std::uint32_t BasicStreamState<D>::advance_transport(std::uint32_t events) {
+std::uint32_t BasicStreamState<D>::advance_transport(std::uint32_t events) {
   TransportStep step = transport_->advance();
   if (step == TransportStep::failed) {
     close_with_error(transport_->failure());

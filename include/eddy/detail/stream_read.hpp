@@ -97,12 +97,8 @@ inline void BasicStreamState<D>::proceed_read() {
     --inline_reads_left_;
     handle_read();
     if (!reading()) return;  // resolved, or failed by a close
-  } else if (!closed_ && transport_ != nullptr && transport_->buffered()) {
-    // Bytes a transport pulled in already (TLS records that came with
-    // others) are read like the stream's own buffer: the socket may never
-    // turn readable for them.
-    handle_read();
-    if (!reading()) return;
+  } else if (!closed_ && EDDY_UNLIKELY(transport_ != nullptr)) {
+    if (read_transport_buffered()) return;  // stream_handshake.hpp
   }
   if (closed_) return finish_read_on_close();
   want(IOLoop::READ);
@@ -350,7 +346,7 @@ inline void BasicStreamState<D>::read_socket() {
     }
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK) return close_for_errno(errno);
-      if (transport_ != nullptr && transport_->wants_write()) want(IOLoop::WRITE);
+      if (EDDY_UNLIKELY(transport_ != nullptr) && transport_->wants_write()) want(IOLoop::WRITE);
       return;
     }
     if (try_complete_read()) return;
@@ -363,8 +359,8 @@ inline void BasicStreamState<D>::read_socket() {
 template <class D>
 inline ssize_t BasicStreamState<D>::recv_into() {
   ssize_t n;
-  if (transport_ != nullptr) {
-    n = transport_->recv(read_.target + read_.filled, read_.n - read_.filled);
+  if (EDDY_UNLIKELY(transport_ != nullptr)) {
+    n = transport_recv(read_.target + read_.filled, read_.n - read_.filled);
   } else {
     do {
       n = ::recv(fd_, read_.target + read_.filled, read_.n - read_.filled, 0);
@@ -378,8 +374,8 @@ template <class D>
 inline ssize_t BasicStreamState<D>::recv_some(std::size_t& room) {
   char* into = buffer_.prepare(room);
   ssize_t n;
-  if (transport_ != nullptr) {
-    n = transport_->recv(into, room);
+  if (EDDY_UNLIKELY(transport_ != nullptr)) {
+    n = transport_recv(into, room);
   } else {
     do {
       n = ::recv(fd_, into, room, 0);

@@ -295,8 +295,14 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
   static Future<void> written_future(const IOLoop& loop);
   ssize_t send_some(std::string_view data);
   void handle_write();
-  // Transports (stream_handshake.hpp).
-  std::uint32_t advance_transport(std::uint32_t events);
+  // Transports (stream_handshake.hpp). Out of line, so that a plain
+  // stream's hot paths keep their size (and the compiler its inlining).
+  EDDY_NOINLINE EDDY_COLD std::uint32_t transport_events(std::uint32_t events);
+  EDDY_NOINLINE EDDY_COLD std::uint32_t advance_transport(std::uint32_t events);
+  EDDY_NOINLINE EDDY_COLD void transport_writable();
+  EDDY_NOINLINE EDDY_COLD bool read_transport_buffered();
+  EDDY_NOINLINE EDDY_COLD ssize_t transport_recv(char* into, std::size_t room) { return transport_->recv(into, room); }
+  EDDY_NOINLINE EDDY_COLD ssize_t transport_send(const iovec* iov, std::size_t count) { return transport_->send(iov, count); }
   void set_interest(std::uint32_t events) {
     if (interest_ == events || closed_) return;
     interest_ = events;

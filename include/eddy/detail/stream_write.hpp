@@ -58,9 +58,9 @@ inline Future<void> BasicStreamState<D>::written_future(const IOLoop& loop) {
 template <class D>
 inline ssize_t BasicStreamState<D>::send_some(std::string_view data) {
   ssize_t n;
-  if (transport_ != nullptr) {
+  if (EDDY_UNLIKELY(transport_ != nullptr)) {
     iovec one{const_cast<char*>(data.data()), data.size()};
-    n = transport_->send(&one, 1);
+    n = transport_send(&one, 1);
   } else {
     do {
       n = ::send(fd_, data.data(), data.size(), send_flags);
@@ -81,8 +81,9 @@ inline void BasicStreamState<D>::handle_write() {
     message.msg_iovlen = static_cast<decltype(message.msg_iovlen)>(writes_.gather(iov));
     std::size_t offered = 0;
     for (std::size_t i = 0; i < static_cast<std::size_t>(message.msg_iovlen); ++i) offered += iov[i].iov_len;
-    ssize_t n = transport_ == nullptr ? ::sendmsg(fd_, &message, send_flags)
-                                      : transport_->send(iov, static_cast<std::size_t>(message.msg_iovlen));
+    ssize_t n = EDDY_LIKELY(transport_ == nullptr)
+                    ? ::sendmsg(fd_, &message, send_flags)
+                    : transport_send(iov, static_cast<std::size_t>(message.msg_iovlen));
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) close_for_errno(errno);
