@@ -8,3 +8,10 @@ run(${CMAKE_COMMAND} -S ${EDDY_SOURCE_DIR}/tests/package/consumer -B ${WORK_DIR}
     -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DEDDY_WANTED_VERSION=${version})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer-build)
 run(${WORK_DIR}/consumer-build/consumer)
+# eddy::ssl came along when OpenSSL is installed here (the consumer builds
+# ssl_consumer when find_package(eddy) defined it).
+if(EXISTS ${WORK_DIR}/consumer-build/ssl_consumer)
+  run(${WORK_DIR}/consumer-build/ssl_consumer)
+elseif(EXISTS /usr/include/openssl/ssl.h)
+  message(FATAL_ERROR "OpenSSL is installed, but find_package(eddy) gave no eddy::ssl")
+endif()
