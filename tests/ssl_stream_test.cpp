@@ -255,3 +255,33 @@ TEST_CASE("an SSLIOStream still handshaking when its loop dies is closed with th
   CHECK(keep->loop() == nullptr);
   ::close(fds.first);
 }
+
+TEST_CASE("a handshake nobody holds the stream for still ends, and frees the stream", "[ssl][stream][lifetime]") {
+  eddy::IOLoop loop;
+  std::pair<int, int> fds = eddy_test::socket_pair();  // the server side never answers
+  eddy::SSLContext ctx = eddy_test::client_context();
+  ctx.set_handshake_timeout(50ms);
+  eddy::Future<void> handshake = eddy::SSLIOStream(fds.second, loop, ctx, false, "localhost").wait_for_handshake();
+  eddy::Future<eddy::SSLIOStream> upgraded = [&] {
+    std::pair<int, int> more = eddy_test::socket_pair();
+    ::close(more.first);  // the peer is gone: the handshake fails at once
+    eddy::IOStream plain(more.second, loop);
+    return plain.start_tls(false, ctx, "localhost");
+  }();
+  loop.run_sync([&]() -> eddy::Future<void> {
+    bool timed_out = false, failed = false;
+    try {
+      co_await handshake;
+    } catch (const eddy::SSLError&) {
+      timed_out = true;
+    }
+    try {
+      co_await upgraded;
+    } catch (const eddy::StreamClosedError&) {
+      failed = true;
+    }
+    CHECK(timed_out);
+    CHECK(failed);
+  }, 20s);
+  ::close(fds.first);  // LeakSanitizer checks that both streams were freed
+}

@@ -121,9 +121,11 @@ inline Future<SSLIOStream> detail::IOStreamImpl<D>::start_tls(bool server_side, 
   Future<SSLIOStream> result;
   detail::TLSTransport* t = dynamic_cast<detail::TLSTransport*>(state_->transport());
   Future<void> handshake = t != nullptr ? t->wait_for_handshake() : make_failed_future<void>(state_->error());
-  handshake.add_done_callback([result, state = state_](const Future<void>& done) mutable {
+  // A handle, not the bare state: dropping it (a failed handshake) lets a
+  // stream nobody else holds go, as any last handle does.
+  handshake.add_done_callback([result, stream = SSLIOStream(state_)](const Future<void>& done) mutable {
     if (std::exception_ptr error = done.exception()) return result.set_exception(error);
-    result.set_result(SSLIOStream(std::move(state)));
+    result.set_result(std::move(stream));
   });
   return result;
 }

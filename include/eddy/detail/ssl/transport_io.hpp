@@ -174,6 +174,7 @@ inline void TLSTransport::arm_timeout(IOLoop& loop, const std::shared_ptr<Stream
     if (!s) return;
     StreamTransport* t = s->transport();
     if (t != nullptr && t->handshaking()) s->close_with_error(TLSTransport::timeout_error());
+    StreamState::release_if_last(s);  // as a handle going: a stream nobody holds is freed
   });
 }
 
