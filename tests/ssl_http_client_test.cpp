@@ -150,6 +150,16 @@ TEST_CASE("AsyncHTTPClient against nginx with TLS: keep-alive, client certificat
   CHECK_THAT(fetch(loop, client, trusting(wrong.url("/hello"))), Catch::Contains("hostname mismatch"));
 }
 
+TEST_CASE("a ca_certs file that cannot be loaded fails the fetch with 599 naming it", "[ssl][http][client]") {
+  eddy::IOLoop loop;
+  loop.make_current();
+  eddy::AsyncHTTPClient client(loop);
+  eddy::HTTPRequest request("https://localhost:1/");
+  request.ca_certs = "/nonexistent/ca.pem";
+  std::string out = fetch(loop, client, request);
+  CHECK_THAT(out, Catch::StartsWith("599: ") && Catch::Contains("cannot load CA file '/nonexistent/ca.pem'"));
+}
+
 TEST_CASE("a redirect from http:// to https:// is followed", "[ssl][http][client]") {
   eddy::IOLoop loop;
   loop.make_current();

@@ -38,6 +38,7 @@
 #include "../ioloop.hpp"
 #include "../iostream.hpp"
 #include "../tcpclient.hpp"
+#include "http_client_connect.hpp"
 #include "http_client_connection.hpp"
 #include "http_client_pool.hpp"
 #include "http_client_request.hpp"
@@ -68,29 +69,31 @@ struct ClientShared {
   bool orphaned = false;                           // the AsyncHTTPClient is gone
   // TLS contexts made for https:// fetches, by their settings (tls_key):
   // made once, shared by every connection with those settings.
-  std::vector<std::pair<std::string, SSLContext>> tls_contexts;
+  std::vector<std::pair<std::string, Future<SSLContext>>> tls_contexts;
 
   void start_next();
-  // The context for `request`'s TLS settings (made by <eddy/ssl.hpp>'s
-  // hook on first use); throws SSLError if its files cannot be loaded.
-  const SSLContext& tls_context(const HTTPRequest& request);
+  // The context for `request`'s TLS settings, made by <eddy/ssl.hpp>'s hook
+  // on first use on the executor, since making one reads files (the CA
+  // store: /etc/ssl/certs/ca-certificates.crt is 200 KiB to parse); fails
+  // with SSLError if they cannot be loaded.
+  Future<SSLContext> tls_context(const HTTPRequest& request);
 };
 
-// What tells TLS connections apart in the pool and the context cache.
-inline std::string tls_key(const HTTPRequest& r) {
-  return std::string(r.validate_cert ? "v" : "-") + '\n' + r.ca_certs + '\n' + r.client_cert + '\n' + r.client_key;
-}
-
-inline const SSLContext& ClientShared::tls_context(const HTTPRequest& request) {
+inline Future<SSLContext> ClientShared::tls_context(const HTTPRequest& request) {
   std::string key = tls_key(request);
-  for (const auto& [k, ctx] : tls_contexts) {
-    if (k == key) return ctx;
+  for (auto it = tls_contexts.begin(); it != tls_contexts.end(); ++it) {
+    if (it->first != key) continue;
+    if (!it->second.done() || !it->second.exception()) return it->second;
+    tls_contexts.erase(it);  // it failed: a later fetch tries again (the file may be there by then)
+    break;
   }
   if (tls_contexts.size() >= 16) tls_contexts.erase(tls_contexts.begin());  // bounded: oldest out
   ClientTLSSettings settings{request.validate_cert, request.ca_certs, request.client_cert, request.client_key,
                              {"http/1.1"}};
-  tls_contexts.emplace_back(std::move(key), ssl_hooks.client_context(settings));
-  return tls_contexts.back().second;
+  auto make = ssl_hooks.client_context;
+  Future<SSLContext> made = loop->run_in_executor([make, settings] { return make(settings); });
+  tls_contexts.emplace_back(std::move(key), made);
+  return made;
 }
 
 inline Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_ptr<FetchState> f);
@@ -249,42 +252,6 @@ inline void ClientShared::start_next() {
   });
 }
 
-inline std::string error_text(std::exception_ptr error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "unknown error";
-  }
-}
-
-// TCPClient connects on IOLoop::current(); a fetch started before its loop
-// runs (or while another loop is current) must still connect on its own.
-// With `tls`, through <eddy/ssl.hpp>'s hook: TLS, resolved once the
-// handshake is done.
-inline Future<IOStream> connect_on(IOLoop& loop, const std::string& host, std::uint16_t port,
-                                   const SSLContext* tls) {
-  struct Restore {
-    IOLoop* previous;
-    explicit Restore(IOLoop* p) noexcept : previous(p) {}
-    Restore(const Restore&) = delete;
-    Restore& operator=(const Restore&) = delete;
-    ~Restore() {
-      if (previous != nullptr) previous->make_current();
-      else IOLoop::clear_current();
-    }
-  };
-  IOLoop* previous = IOLoop::current_or_null();
-  std::optional<Restore> restore;
-  if (previous != &loop) {
-    restore.emplace(previous);
-    loop.make_current();
-  }
-  if (tls != nullptr) return ssl_hooks.connect(loop, host, port, *tls);
-  return TCPClient().connect(host, port);
-}
-
 // The steps of one fetch (see the top of the file). Never throws.
 inline Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_ptr<FetchState> f) {
   while (true) {
@@ -302,8 +269,14 @@ inline Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_
         std::optional<IOStream> stream;
         std::exception_ptr error;
         try {
-          const SSLContext* tls = f->url.scheme == "https" ? &shared->tls_context(f->request) : nullptr;
-          Future<IOStream> connecting = connect_on(*shared->loop, f->url.host, f->url.port, tls);
+          std::optional<SSLContext> tls;
+          if (f->url.scheme == "https") {
+            Future<SSLContext> context = shared->tls_context(f->request);
+            tls.emplace(co_await context);
+          }
+          const SSLContext* use = nullptr;
+          if (tls) use = &*tls;
+          Future<IOStream> connecting = connect_on(*shared->loop, f->url.host, f->url.port, use);
           stream.emplace(co_await connecting);
         } catch (...) {
           error = std::current_exception();

@@ -48,13 +48,29 @@ void BasicStreamState<D>::transport_writable() {
 }
 
 // proceed_read() with a transport: bytes it pulled in already (TLS records
-// that came with others) are read like the stream's own buffer, since the
-// socket may never turn readable for them. True when that finished the read.
+// that came with the handshake's last flight, or with others) never make
+// the socket readable, so a job on the loop stands in for the poller: the
+// read completes from the loop, as one the socket served would (a
+// read_into callback runs from the handler's path, not a delivery job, and
+// nothing completes inside the call that started the read).
 template <class D>
-bool BasicStreamState<D>::read_transport_buffered() {
-  if (!transport_->buffered()) return false;
-  handle_read();
-  return !reading();
+void BasicStreamState<D>::wake_for_transport() {
+  IOLoop* l = loop();
+  if (l == nullptr || transport_->wake_scheduled || !transport_->buffered()) return;
+  transport_->wake_scheduled = true;
+  l->add_callback([weak = this->weak_from_this()] {
+    std::shared_ptr<BasicStreamState> s = weak.lock();
+    if (!s) return;
+    s->transport_wake();
+    release_if_last(s);  // as a handle going: a stream nobody holds is freed
+  });
+}
+
+template <class D>
+inline void BasicStreamState<D>::transport_wake() {
+  if (closed_ || transport_ == nullptr) return;
+  transport_->wake_scheduled = false;
+  if (reading() && !delivering_) on_events(IOLoop::READ);
 }
 
 // One step of the handshake; returns the events the rest of on_events()

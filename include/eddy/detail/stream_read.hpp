@@ -98,7 +98,7 @@ inline void BasicStreamState<D>::proceed_read() {
     handle_read();
     if (!reading()) return;  // resolved, or failed by a close
   } else if (!closed_ && EDDY_UNLIKELY(transport_ != nullptr)) {
-    if (read_transport_buffered()) return;  // stream_handshake.hpp
+    wake_for_transport();  // stream_handshake.hpp
   }
   if (closed_) return finish_read_on_close();
   want(IOLoop::READ);

@@ -300,7 +300,8 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
   EDDY_NOINLINE EDDY_COLD std::uint32_t transport_events(std::uint32_t events);
   EDDY_NOINLINE EDDY_COLD std::uint32_t advance_transport(std::uint32_t events);
   EDDY_NOINLINE EDDY_COLD void transport_writable();
-  EDDY_NOINLINE EDDY_COLD bool read_transport_buffered();
+  EDDY_NOINLINE EDDY_COLD void wake_for_transport();
+  void transport_wake();
   EDDY_NOINLINE EDDY_COLD ssize_t transport_recv(char* into, std::size_t room) { return transport_->recv(into, room); }
   EDDY_NOINLINE EDDY_COLD ssize_t transport_send(const iovec* iov, std::size_t count) { return transport_->send(iov, count); }
   void set_interest(std::uint32_t events) {

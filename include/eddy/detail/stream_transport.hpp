@@ -14,8 +14,9 @@
 //   alert, a record that does not decrypt, a peer that closed without
 //   close_notify): then failure() says why and the stream closes with it.
 // - buffered() is true when a recv would return bytes without the socket
-//   being readable (TLS records already pulled in): the stream reads them
-//   as it reads its own buffer, without waiting for the poller.
+//   being readable (TLS records already pulled in): the stream does not
+//   wait for the poller for them, but for a job it schedules on the loop,
+//   so the read completes from the loop as one the socket served would.
 // - wants_write() is true when the last recv stopped because the transport
 //   must write first; the stream then asks for WRITE too.
 // - retire() runs once, when the stream closes or is destroyed: send a
@@ -62,6 +63,10 @@ class StreamTransport {
   // Why the transport failed (after transport_errno, or advance() == failed).
   virtual std::exception_ptr failure() const = 0;
   virtual void retire(const std::exception_ptr& why, bool graceful) noexcept = 0;
+
+  // The stream scheduled a wake-up for bytes buffered() holds (see
+  // StreamState::wake_for_transport); set and cleared by the stream only.
+  bool wake_scheduled = false;
 
  protected:
   StreamTransport() = default;

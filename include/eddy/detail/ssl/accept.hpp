@@ -26,10 +26,6 @@
 
 namespace eddy::detail {
 
-// What a handshake that failed before the client sent a byte says: the one
-// failure not logged.
-inline constexpr const char* closed_before_handshake = "the peer closed the connection before the handshake";
-
 template <class Stream>
 class BasicTLSAcceptFilter final : public ServerState::AcceptFilter {
  public:

@@ -42,6 +42,10 @@ class SSLError : public StreamClosedError {
 
 namespace eddy::detail {
 
+// The reason of a handshake that failed before the peer sent a byte: the one
+// failure a server does not log (port scanners, health checks).
+inline constexpr const char* closed_before_handshake = "the peer closed the connection before the handshake";
+
 inline void clear_errors() noexcept { ERR_clear_error(); }
 
 // The reason of the oldest error in the queue (the one that started the

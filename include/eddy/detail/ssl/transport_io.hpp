@@ -45,8 +45,7 @@ inline std::exception_ptr TLSTransport::handshake_error(int code) {
   } else if (side_.eof && !queued_unexpected_eof() && ERR_peek_error() != 0) {
     reason = take_reason(ssl_);  // an alert the peer sent before leaving
   } else if (side_.eof || code == SSL_ERROR_SYSCALL) {
-    reason = side_.got_bytes ? "the peer closed the connection during the handshake"
-                             : "the peer closed the connection before the handshake";
+    reason = side_.got_bytes ? "the peer closed the connection during the handshake" : closed_before_handshake;
     clear_errors();
   } else {
     reason = take_reason(ssl_);
