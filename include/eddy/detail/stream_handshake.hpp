@@ -8,7 +8,8 @@
 //   counts as busy, as with a pending read). Reads and writes issued
 //   meanwhile are set up as usual and wait: recv/send answer EAGAIN.
 // - Once the handshake is done, the interest goes back to what is pending
-//   and the pending reads and writes are tried at once.
+//   (READ kept, to be dropped lazily as ever) and the pending reads and
+//   writes are tried at once.
 // - A handshake that fails closes the stream with the transport's failure;
 //   one that times out is closed by the transport's timer through
 //   close_with_error().
@@ -74,7 +75,8 @@ inline void BasicStreamState<D>::transport_wake() {
 }
 
 // One step of the handshake; returns the events the rest of on_events()
-// should act on: none while it runs, or both once it is done.
+// should act on: none while it runs; once it is done, those of the reads
+// and writes that wait (tried at once: TLS may hold their bytes already).
 template <class D>
 std::uint32_t BasicStreamState<D>::advance_transport(std::uint32_t events) {
   TransportStep step = transport_->advance();
@@ -90,8 +92,15 @@ std::uint32_t BasicStreamState<D>::advance_transport(std::uint32_t events) {
     if ((events & IOLoop::ERROR) != 0) handle_error();
     return IOLoop::NONE;
   }
-  set_interest((reading() ? IOLoop::READ : IOLoop::NONE) | (writing() ? IOLoop::WRITE : IOLoop::NONE));
-  return events | IOLoop::READ | IOLoop::WRITE;
+  // READ stays on, as the stream drops it lazily: the first read usually
+  // starts in a moment (a server's handle_stream), and dropping it now to
+  // take it back then would cost two epoll_ctl per connection. For the
+  // same reason the events the handshake consumed are not passed on (a
+  // READ with no read pending would drop it): only those of what waits.
+  std::uint32_t keep = (interest_ & IOLoop::READ) != 0 || reading() ? IOLoop::READ : IOLoop::NONE;
+  set_interest(keep | (writing() ? IOLoop::WRITE : IOLoop::NONE));
+  return (events & IOLoop::ERROR) | (reading() ? IOLoop::READ : IOLoop::NONE) |
+         (writing() ? IOLoop::WRITE : IOLoop::NONE);
 }
 
 // Whether the stream closed because its transport failed (a TLS truncation
