@@ -32,8 +32,7 @@ int main(int argc, char** argv) {
 #endif
   }
 
-  eddy::IOLoop loop;
-  loop.make_current();  // the server listens on IOLoop::current()
+  eddy::IOLoop loop;  // the first loop built becomes IOLoop::current(), where the server listens
 
   eddy::Application app;
   app.route("/", [](eddy::RequestHandler& handler) { handler.write("Hello, world"); });

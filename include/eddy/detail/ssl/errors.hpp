@@ -14,8 +14,8 @@
 #include <cstring>
 #include <string>
 
-#include "../stream_errors.hpp"
-#include "../stream_transport.hpp"
+#include "../stream/stream_errors.hpp"
+#include "../stream/stream_transport.hpp"
 
 namespace eddy {
 

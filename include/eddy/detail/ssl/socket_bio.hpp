@@ -26,7 +26,7 @@
 #include <memory>
 #include <string>
 
-#include "../socket_ops.hpp"
+#include "../stream/socket_ops.hpp"
 
 namespace eddy::detail {
 

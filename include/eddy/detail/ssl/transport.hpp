@@ -1,5 +1,5 @@
 // TLSTransport: a stream's TLS, on OpenSSL 3, behind the stream's transport
-// seam (../stream_transport.hpp, whose contract this follows).
+// seam (../stream/stream_transport.hpp, whose contract this follows).
 //
 // - The handshake: advance() runs SSL_do_handshake until it is done, wants
 //   the socket, or fails; a timer (the context's handshake_timeout) closes
@@ -35,9 +35,9 @@
 
 #include "../../future.hpp"
 #include "../../ioloop.hpp"
-#include "../socket_ops.hpp"
-#include "../stream_state.hpp"
-#include "../stream_transport.hpp"
+#include "../stream/socket_ops.hpp"
+#include "../stream/stream_state.hpp"
+#include "../stream/stream_transport.hpp"
 #include "context_state.hpp"
 #include "errors.hpp"
 #include "socket_bio.hpp"
