@@ -13,6 +13,12 @@ set(EDDY_INSTALL_PKGCONFIGDIR ${CMAKE_INSTALL_DATADIR}/pkgconfig CACHE STRING
 install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS eddy EXPORT eddyTargets)
 install(EXPORT eddyTargets NAMESPACE eddy:: DESTINATION ${EDDY_INSTALL_CMAKEDIR})
+# eddy::ssl in a file of its own, which eddyConfig.cmake loads only when it
+# finds OpenSSL: find_package(eddy) works without OpenSSL too.
+if(TARGET eddy_ssl)
+  install(TARGETS eddy_ssl EXPORT eddySSLTargets)
+  install(EXPORT eddySSLTargets NAMESPACE eddy:: DESTINATION ${EDDY_INSTALL_CMAKEDIR})
+endif()
 configure_package_config_file(cmake/eddyConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/eddyConfig.cmake
   INSTALL_DESTINATION ${EDDY_INSTALL_CMAKEDIR})
 # Before 1.0 a minor release may break the API, so 0.2 satisfies only 0.2.x.
@@ -23,24 +29,27 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/eddyConfig.cmake ${CMAKE_CURRENT_BINAR
 # The optional targets look for their libraries where eddy is used.
 install(FILES cmake/postgres.cmake DESTINATION ${EDDY_INSTALL_CMAKEDIR})
 
-# eddy.pc is written at install time, with the prefix the install really
-# goes to (`cmake --install --prefix` may differ from CMAKE_INSTALL_PREFIX):
-# plain absolute paths, so `pkg-config --cflags` prints a clean -I. The
-# template is configured now; install(CODE) fills in the prefix.
+# eddy.pc (and eddy-ssl.pc: eddy with TLS, `pkg-config --cflags --libs
+# eddy-ssl` adds OpenSSL's flags) are written at install time, with the prefix
+# the install really goes to (`cmake --install --prefix` may differ from
+# CMAKE_INSTALL_PREFIX): plain absolute paths, so `pkg-config --cflags` prints
+# a clean -I. The templates are configured now; install(CODE) fills in the prefix.
 set(EDDY_PC_INCLUDEDIR "__EDDY_PC_INCLUDEDIR__")
-configure_file(cmake/eddy.pc.in ${CMAKE_CURRENT_BINARY_DIR}/eddy.pc.template @ONLY)
-install(CODE "
-  set(eddy_pc_includedir \"${CMAKE_INSTALL_INCLUDEDIR}\")
-  if(NOT IS_ABSOLUTE \"\${eddy_pc_includedir}\")
-    set(eddy_pc_includedir \"\${CMAKE_INSTALL_PREFIX}/\${eddy_pc_includedir}\")
-  endif()
-  get_filename_component(eddy_pc_includedir \"\${eddy_pc_includedir}\" ABSOLUTE)
-  set(eddy_pc_dir \"${EDDY_INSTALL_PKGCONFIGDIR}\")
-  if(NOT IS_ABSOLUTE \"\${eddy_pc_dir}\")
-    set(eddy_pc_dir \"\${CMAKE_INSTALL_PREFIX}/\${eddy_pc_dir}\")
-  endif()
-  file(READ \"${CMAKE_CURRENT_BINARY_DIR}/eddy.pc.template\" eddy_pc)
-  string(REPLACE \"__EDDY_PC_INCLUDEDIR__\" \"\${eddy_pc_includedir}\" eddy_pc \"\${eddy_pc}\")
-  message(STATUS \"Installing: \$ENV{DESTDIR}\${eddy_pc_dir}/eddy.pc\")
-  file(WRITE \"\$ENV{DESTDIR}\${eddy_pc_dir}/eddy.pc\" \"\${eddy_pc}\")
-")
+foreach(eddy_pc_name eddy eddy-ssl)
+  configure_file(cmake/${eddy_pc_name}.pc.in ${CMAKE_CURRENT_BINARY_DIR}/${eddy_pc_name}.pc.template @ONLY)
+  install(CODE "
+    set(eddy_pc_includedir \"${CMAKE_INSTALL_INCLUDEDIR}\")
+    if(NOT IS_ABSOLUTE \"\${eddy_pc_includedir}\")
+      set(eddy_pc_includedir \"\${CMAKE_INSTALL_PREFIX}/\${eddy_pc_includedir}\")
+    endif()
+    get_filename_component(eddy_pc_includedir \"\${eddy_pc_includedir}\" ABSOLUTE)
+    set(eddy_pc_dir \"${EDDY_INSTALL_PKGCONFIGDIR}\")
+    if(NOT IS_ABSOLUTE \"\${eddy_pc_dir}\")
+      set(eddy_pc_dir \"\${CMAKE_INSTALL_PREFIX}/\${eddy_pc_dir}\")
+    endif()
+    file(READ \"${CMAKE_CURRENT_BINARY_DIR}/${eddy_pc_name}.pc.template\" eddy_pc)
+    string(REPLACE \"__EDDY_PC_INCLUDEDIR__\" \"\${eddy_pc_includedir}\" eddy_pc \"\${eddy_pc}\")
+    message(STATUS \"Installing: \$ENV{DESTDIR}\${eddy_pc_dir}/${eddy_pc_name}.pc\")
+    file(WRITE \"\$ENV{DESTDIR}\${eddy_pc_dir}/${eddy_pc_name}.pc\" \"\${eddy_pc}\")
+  ")
+endforeach()

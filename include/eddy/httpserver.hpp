@@ -37,6 +37,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -59,6 +60,7 @@ class HTTPServer {
   explicit HTTPServer(Application& app, HTTPServerOptions options = {})
       : shared_(std::make_shared<detail::ServerShared>(options)), tcp_(accept_into(shared_)) {
     shared_->app = &app;
+    use_tls();
   }
   /// Serves every request with one handler, void(RequestHandler&) or
   /// Future<void>(RequestHandler&), as a route that takes every path and method.
@@ -67,6 +69,7 @@ class HTTPServer {
   explicit HTTPServer(F&& handler, HTTPServerOptions options = {})
       : shared_(std::make_shared<detail::ServerShared>(options)), tcp_(accept_into(shared_)) {
     shared_->own_app.serve_everything(std::forward<F>(handler), SourceLocation::current());
+    use_tls();
   }
 
   HTTPServer(const HTTPServer&) = delete;
@@ -112,6 +115,13 @@ class HTTPServer {
     }
   };
   static Acceptor accept_into(const std::shared_ptr<detail::ServerShared>& shared) { return Acceptor{shared}; }
+  /// options.ssl: the TCP server shakes hands first (through <eddy/ssl.hpp>,
+  /// which any program that made the context includes).
+  void use_tls() {
+    if (!shared_->options.ssl) return;
+    if (detail::ssl_hooks.serve == nullptr) throw std::logic_error(std::string("eddy: HTTPServer: ") + detail::ssl_missing);
+    detail::ssl_hooks.serve(tcp_, *shared_->options.ssl);
+  }
 
   std::shared_ptr<detail::ServerShared> shared_;
   TCPServer tcp_;

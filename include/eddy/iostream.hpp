@@ -62,6 +62,9 @@
 
 namespace eddy {
 
+class SSLContext;
+class SSLIOStream;
+
 /// @cond EDDY_DETAIL
 namespace detail {
 /// @endcond
@@ -194,10 +197,27 @@ class IOStreamImpl {
     return state_->fd() >= 0 && ::setsockopt(state_->fd(), IPPROTO_TCP, TCP_NODELAY, &value, sizeof value) == 0;
   }
 
+  /// STARTTLS: upgrades this plain, idle stream to TLS in place (PostgreSQL's
+  /// SSLRequest, SMTP's STARTTLS): every handle of it speaks TLS from now on.
+  /// The future resolves with the stream as an SSLIOStream once the handshake
+  /// is done, or fails with SSLError (the stream closes). Bytes already
+  /// received and not read are taken as the peer's first TLS bytes. With a
+  /// read or write pending, or on a stream already speaking TLS, throws
+  /// std::logic_error; on a closed stream the future fails with error().
+  /// Defined in <eddy/ssl.hpp> (include it, and link eddy::ssl, to call it).
+  Future<SSLIOStream> start_tls(bool server_side, const SSLContext& ctx, std::string server_hostname = "");
+
   /// True when both handles name the same stream.
   friend bool operator==(const IOStreamImpl& a, const IOStreamImpl& b) noexcept { return a.state_ == b.state_; }
   /// The negation of ==.
   friend bool operator!=(const IOStreamImpl& a, const IOStreamImpl& b) noexcept { return a.state_ != b.state_; }
+
+ protected:
+  /// @cond EDDY_DETAIL
+  // For SSLIOStream (<eddy/ssl.hpp>): a handle to an existing state, and the state.
+  explicit IOStreamImpl(std::shared_ptr<detail::StreamState> state) noexcept : state_(std::move(state)) {}
+  const std::shared_ptr<detail::StreamState>& stream_state() const noexcept { return state_; }
+  /// @endcond
 
  private:
   std::shared_ptr<detail::StreamState> state_;

@@ -29,6 +29,10 @@
 #include "iostream.hpp"
 
 namespace eddy {
+class SSLContext;
+}  // namespace eddy
+
+namespace eddy {
 
 /// @cond EDDY_DETAIL
 namespace detail {
@@ -81,6 +85,12 @@ class TCPClientImpl {
     }
     return result;
   }
+
+  /// connect(host, port), then TLS with `ctx` (a client context): SNI and
+  /// the certificate's host check use `host`. Resolves once the handshake is
+  /// done, with an SSLIOStream as IOStream; fails as connect(host, port) or
+  /// with SSLError (the connection closes). Defined in <eddy/ssl.hpp>.
+  Future<IOStream> connect(const std::string& host, std::uint16_t port, const SSLContext& ctx);
 };
 /// @cond EDDY_DETAIL
 }  // namespace detail

@@ -12,3 +12,10 @@ run(${WORK_DIR}/consumer-build/consumer)
 if(EXISTS ${WORK_DIR}/consumer-build/consumer_postgres)
   run(${WORK_DIR}/consumer-build/consumer_postgres)
 endif()
+# eddy::ssl came along when OpenSSL is installed here (the consumer builds
+# ssl_consumer when find_package(eddy) defined it).
+if(EXISTS ${WORK_DIR}/consumer-build/ssl_consumer)
+  run(${WORK_DIR}/consumer-build/ssl_consumer)
+elseif(EXISTS /usr/include/openssl/ssl.h)
+  message(FATAL_ERROR "OpenSSL is installed, but find_package(eddy) gave no eddy::ssl")
+endif()

@@ -97,6 +97,8 @@ inline void BasicStreamState<D>::proceed_read() {
     --inline_reads_left_;
     handle_read();
     if (!reading()) return;  // resolved, or failed by a close
+  } else if (!closed_ && EDDY_UNLIKELY(transport_ != nullptr)) {
+    wake_for_transport();  // stream_handshake.hpp
   }
   if (closed_) return finish_read_on_close();
   want(IOLoop::READ);
@@ -215,7 +217,7 @@ inline void BasicStreamState<D>::finish_read_on_close() {
     future_ = std::monostate{};
     read_.kind = ReadKind::none;
     future.set_exception(failure());
-  } else if (read_.kind == ReadKind::until_close) {
+  } else if (read_.kind == ReadKind::until_close && !transport_truncated()) {
     std::string data = buffer_.take(buffer_.size());
     take_read_future().set_result(std::move(data));
   } else {
@@ -319,7 +321,8 @@ inline void BasicStreamState<D>::handle_read() {
 }
 
 // A short recv means the kernel had no more for now; level-triggered polling
-// will call again.
+// will call again. (A transport's recv keeps to that: short only when it
+// holds nothing more.)
 template <class D>
 inline void BasicStreamState<D>::read_socket() {
   while (reading() && !closed_) {
@@ -342,7 +345,8 @@ inline void BasicStreamState<D>::read_socket() {
       return close_with("eddy: stream closed: peer closed the connection", 0);
     }
     if (n < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK) close_for_errno(errno);
+      if (errno != EAGAIN && errno != EWOULDBLOCK) return close_for_errno(errno);
+      if (EDDY_UNLIKELY(transport_ != nullptr) && transport_->wants_write()) want(IOLoop::WRITE);
       return;
     }
     if (try_complete_read()) return;
@@ -350,11 +354,12 @@ inline void BasicStreamState<D>::read_socket() {
   }
 }
 
-// read_into with an empty buffer: the kernel copies straight into the
-// caller's memory.
+// read_into with an empty buffer: the kernel (or the transport) copies
+// straight into the caller's memory.
 template <class D>
 inline ssize_t BasicStreamState<D>::recv_into() {
-  ssize_t n = receive(read_.target + read_.filled, read_.n - read_.filled);
+  ssize_t n = EDDY_UNLIKELY(transport_ != nullptr) ? transport_recv(read_.target + read_.filled, read_.n - read_.filled)
+                                                  : receive(read_.target + read_.filled, read_.n - read_.filled);
   if (n > 0) read_.filled += static_cast<std::size_t>(n);
   return n;
 }
@@ -362,7 +367,7 @@ inline ssize_t BasicStreamState<D>::recv_into() {
 template <class D>
 inline ssize_t BasicStreamState<D>::recv_some(std::size_t& room) {
   char* into = buffer_.prepare(room);
-  ssize_t n = receive(into, room);
+  ssize_t n = EDDY_UNLIKELY(transport_ != nullptr) ? transport_recv(into, room) : receive(into, room);
   if (n > 0) buffer_.commit(static_cast<std::size_t>(n));
   return n;
 }

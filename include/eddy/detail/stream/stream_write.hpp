@@ -60,12 +60,17 @@ inline Future<void> BasicStreamState<D>::written_future(const IOLoop& loop) {
 template <class D>
 inline ssize_t BasicStreamState<D>::send_some(std::string_view data) noexcept {
   ssize_t n;
-  do {
-    n = ::send(fd_, data.data(), data.size(), send_flags);
-  } while (n == -1 && errno == EINTR);
-  if (n == -1 && errno == ENOTSOCK) {
-    iovec iov{const_cast<char*>(data.data()), data.size()};
-    n = writev_plain(fd_, &iov, 1);
+  if (EDDY_UNLIKELY(transport_ != nullptr)) {
+    iovec one{const_cast<char*>(data.data()), data.size()};
+    n = transport_send(&one, 1);
+  } else {
+    do {
+      n = ::send(fd_, data.data(), data.size(), send_flags);
+    } while (n == -1 && errno == EINTR);
+    if (n == -1 && errno == ENOTSOCK) {
+      iovec iov{const_cast<char*>(data.data()), data.size()};
+      n = writev_plain(fd_, &iov, 1);
+    }
   }
   if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
   return n;
@@ -93,7 +98,8 @@ inline void BasicStreamState<D>::handle_write() {
     int count = writes_.gather(iov);
     std::size_t offered = 0;
     for (int i = 0; i < count; ++i) offered += iov[i].iov_len;
-    ssize_t n = send_gathered(iov, count);
+    ssize_t n = EDDY_LIKELY(transport_ == nullptr) ? send_gathered(iov, count)
+                                                   : transport_send(iov, static_cast<std::size_t>(count));
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) close_for_errno(errno);
