@@ -104,6 +104,8 @@ class HTTP1Connection final : public ResponseChannel,
   void abort_response() noexcept override { close_now(); }
   void close_when_idle() override;
   void close_now() noexcept override { stream_.close(); }
+  bool upgrade(RequestHandler& h, std::string_view head, std::optional<IOStream>& stream,
+               std::string& unread) override;  // http1_connection_upgrade.hpp
 
  private:
   enum class Phase : std::uint8_t { head, body, ready, refused };
@@ -402,3 +404,4 @@ inline void HTTP1Connection::refuse(int status) {
 // A request's head and body; responses, closing and timeouts.
 #include "http1_connection_request.hpp"
 #include "http1_connection_respond.hpp"
+#include "http1_connection_upgrade.hpp"
