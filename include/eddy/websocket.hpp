@@ -243,6 +243,7 @@ namespace detail::ws {
 // What the library does with handles that users may not.
 struct Access {
   static WebSocket make(Connection* c) noexcept { return WebSocket(WebSocket::owning(c)); }
+  static Connection* get(const WebSocket& w) noexcept { return w.get(); }
   static void bind(WebSocketHandler& h, Connection* c) noexcept {
     h.connection_ = WebSocket(reinterpret_cast<std::uintptr_t>(c) | 1);
   }

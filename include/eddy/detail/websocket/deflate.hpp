@@ -114,12 +114,15 @@ class Inflater {
     // when the room given was filled).
     do {
       InflateStatus s = step(out, limit, in.size());
-      if (s != InflateStatus::ok) return s;
+      if (s != InflateStatus::ok) {
+        reset();  // a failed stream starts afresh
+        return s;
+      }
     } while (z_.avail_in != 0 || drain_pending_);
     return InflateStatus::ok;
   }
   // The message's end: the 00 00 FF FF the sender removed. With `reset`
-  // (or after a failure) the next message starts afresh.
+  // (and after any failure, in feed too) the next message starts afresh.
   InflateStatus finish(std::string& out, std::size_t limit, bool reset) {
     static const unsigned char tail[4] = {0x00, 0x00, 0xFF, 0xFF};
     InflateStatus s = feed(std::string_view(reinterpret_cast<const char*>(tail), 4), out, limit);
