@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--deflate") == 0) {
       options.compression = true;
-    } else {
+    } else if (argv[i][0] != '-') {
       port = static_cast<std::uint16_t>(std::strtoul(argv[i], nullptr, 10));
     }
   }

@@ -237,3 +237,49 @@ TEST_CASE("close() refuses invalid codes and reasons", "[websocket][close]") {
   for (int code : {999, 1004, 1005, 1006, 1015, 2000, 5000}) REQUIRE(log.has("refused " + std::to_string(code)));
   REQUIRE(log.has("long reason refused"));
 }
+
+namespace {
+struct Idle : eddy::WebSocketHandler {
+  void on_message(const eddy::WebSocketMessage&) override {}
+};
+}  // namespace
+
+TEST_CASE("a loop destroyed with connections open, timers armed and closes pending frees them all",
+          "[websocket][close][teardown]") {
+  for (int variant = 0; variant < 3; ++variant) {
+    auto loop = std::make_unique<eddy::IOLoop>();
+    loop->make_current();
+    auto app = std::make_unique<eddy::Application>();
+    eddy::WebSocketOptions o;
+    o.ping_interval = 50ms;  // a timer armed on every connection
+    o.compression = variant == 2;
+    app->websocket("/co", [](eddy::WebSocket ws) -> eddy::Future<void> {
+      while (co_await ws.read_message()) {
+      }
+    }, o);
+    app->websocket<Idle>("/class", o);
+    auto server = std::make_unique<eddy::HTTPServer>(*app);
+    std::uint16_t port = server->listen(0, "127.0.0.1");
+    std::vector<eddy::WebSocket> clients;
+    loop->run_sync([&]() -> eddy::Future<void> {
+      for (const char* path : {"/co", "/class", "/co", "/class"}) {
+        eddy::Future<eddy::WebSocket> connecting =
+            eddy::websocket_connect("ws://127.0.0.1:" + std::to_string(port) + path, o);
+        eddy::WebSocket ws = co_await connecting;
+        eddy::Future<void> w = ws.write_message("hello, enough to compress: aaaaaaaaaaaaaaaaaaaaaaaaa");
+        co_await w;
+        clients.push_back(ws);
+      }
+      if (variant == 1) clients[0].close();  // a close waiting for its answer
+      eddy::Future<void> nap = eddy::sleep(20ms);
+      co_await nap;
+    });
+    // The server goes first, as documented; then the loop, with every
+    // connection still open on both sides.
+    server.reset();
+    loop.reset();
+    clients.clear();  // handles outliving the loop: released without touching it
+    app.reset();
+    eddy::IOLoop::clear_current();
+  }
+}

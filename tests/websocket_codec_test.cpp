@@ -144,6 +144,35 @@ TEST_CASE("UTF-8 validation fails on the first impossible byte, across pieces", 
   }
 }
 
+TEST_CASE("UTF-8 validation finds a bad byte anywhere in long ASCII runs", "[websocket][codec]") {
+  for (std::size_t at = 0; at < 300; ++at) {
+    std::string text(300, 'x');
+    text[at] = '\xFF';
+    INFO(at);
+    REQUIRE_FALSE(ws::is_valid_utf8(text));
+    text[at] = '\xC3';  // a lead byte whose continuation is missing: an ASCII byte follows, or the end
+    REQUIRE_FALSE(ws::is_valid_utf8(text));
+    text.insert(at + 1, 1, '\xA9');
+    REQUIRE(ws::is_valid_utf8(text));
+  }
+}
+
+TEST_CASE("masking long payloads at every offset matches byte-wise XOR", "[websocket][codec]") {
+  const unsigned char key[4] = {0xa1, 0xb2, 0xc3, 0xd4};
+  std::string data;
+  for (int i = 0; i < 300; ++i) data += static_cast<char>(i * 13 + 7);
+  for (std::size_t offset = 0; offset < 4; ++offset) {
+    for (std::size_t n : {0, 1, 7, 8, 31, 32, 63, 64, 65, 127, 128, 200, 300}) {
+      std::string masked = data.substr(0, n);
+      ws::apply_mask(masked.data(), masked.size(), key, offset);
+      for (std::size_t i = 0; i < n; ++i) {
+        REQUIRE(static_cast<unsigned char>(masked[i]) ==
+                (static_cast<unsigned char>(data[i]) ^ key[(offset + i) & 3]));
+      }
+    }
+  }
+}
+
 TEST_CASE("a frame is incomplete at every prefix and complete at its end", "[websocket][codec]") {
   for (std::size_t n : {0, 1, 125, 126, 127, 65535, 65536}) {
     std::string payload(n, 'x');

@@ -254,7 +254,7 @@ inline void bind_handler(WebSocketHandler& h, Connection* c) noexcept { Access::
 // The class handler's callbacks: an exception goes to the loop's handler
 // and closes the connection with 1011.
 inline void Connection::notify_open() {
-  if (handler_ == nullptr) return;
+  if (!has_handler_) return;
   try {
     handler_->open();
   } catch (...) {
@@ -273,7 +273,7 @@ inline void Connection::notify_message(const WebSocketMessage& message) {
 }
 
 inline void Connection::notify_close() {
-  if (handler_ == nullptr) return;
+  if (!has_handler_) return;
   try {
     handler_->on_close();
   } catch (...) {

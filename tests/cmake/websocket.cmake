@@ -17,6 +17,10 @@ set(EDDY_WEBSOCKET_TESTS
 eddy_add_test_binary(eddy_websocket_tests 20 eddy::eddy ${EDDY_WEBSOCKET_TESTS})
 target_compile_definitions(eddy_websocket_tests PRIVATE
   EDDY_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}/tests")
+# The codec once more with its portable loops (EDDY_WEBSOCKET_NO_SIMD: the
+# 64-bit word loops non-x86 targets use), so the fallback stays tested.
+eddy_add_test_binary(eddy_websocket_codec_nosimd 20 eddy::eddy main.cpp websocket_codec_test.cpp)
+target_compile_definitions(eddy_websocket_codec_nosimd PRIVATE EDDY_WEBSOCKET_NO_SIMD=1)
 if(TARGET eddy::deflate)
   eddy_add_test_binary(eddy_websocket_deflate_tests 20 eddy::deflate main.cpp websocket_deflate_test.cpp)
 endif()

@@ -196,7 +196,7 @@ inline void ClientHandshake::succeed(const http::ResponseHead& head) {
   if (wrong != nullptr) {
     return fail(std::make_exception_ptr(HTTPConnectionError("eddy: websocket_connect to " + where() + ": " + wrong)));
   }
-  auto* raw = new Connection(Connection::Role::client, settings_);
+  auto* raw = Connection::make<Connection>(nullptr, Connection::Role::client, settings_);
   Ref conn(raw);
   raw->release();
   raw->set_subprotocol(subprotocol);

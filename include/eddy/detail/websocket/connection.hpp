@@ -60,7 +60,7 @@
 #include "extensions.hpp"
 #include "frame.hpp"
 #include "options.hpp"
-#include "request_store.hpp"
+#include "request_blob.hpp"
 #include "utf8.hpp"
 
 namespace eddy {
@@ -129,7 +129,7 @@ struct Side {
   std::unique_ptr<Deflater> deflater;     // own (context takeover on our side)
   std::deque<PendingPing> pings;
   std::optional<Future<void>> close_written;  // the close frame's write
-  const HTTPServerRequest* live_request = nullptr;  // the upgrade request, while the handshake runs
+  std::unique_ptr<HTTPServerRequest> full_request;  // rebuilt for request()
   std::uint64_t compressed_in = 0;        // a compressed message's payload so far
   Timeout timer;                          // the ping or close timer
   Clock::time_point ping_sent{};          // the liveness ping waiting for an answer, or {}
@@ -137,7 +137,7 @@ struct Side {
 
   bool unused() const noexcept {
     return message.empty() && leftover.empty() && rescued.empty() && close_reason.empty() && !inflater &&
-           !deflater && pings.empty() && !close_written && !timer && compressed_in == 0 && live_request == nullptr;
+           !deflater && pings.empty() && !close_written && !timer && compressed_in == 0 && !full_request;
   }
 };
 
@@ -146,10 +146,20 @@ class Connection {
   enum class Role : std::uint8_t { server, client };
   using ReadResult = std::optional<WebSocketMessage>;
 
-  Connection(Role role, Settings* settings) noexcept : settings_(settings), role_(role) { settings_->add_ref(); }
+  Connection(Role role, Settings* settings) noexcept : settings_(settings), handler_(nullptr), role_(role) {
+    settings_->add_ref();
+  }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   virtual ~Connection();
+
+  // A new C (Connection, or ConnectionWith<H>) counted once, with the
+  // compact copy of `req` (server side; nullptr: client) in the same
+  // allocation, right after the object.
+  template <class C, class... Args>
+  static C* make(const HTTPServerRequest* req, Args&&... args);
+  // What make() allocated goes back the same way.
+  static void operator delete(void* p) noexcept { ::operator delete(p); }
 
   void add_ref() noexcept { ++refs_; }
   void release() noexcept {
@@ -157,8 +167,10 @@ class Connection {
   }
 
   // ---- setup (server.hpp, client.hpp) ------------------------------------
-  void set_request(RequestStore* request) noexcept { request_ = request; }
-  void set_handler(WebSocketHandler* handler) noexcept { handler_ = handler; }
+  void set_handler(WebSocketHandler* handler) noexcept {
+    handler_ = handler;
+    has_handler_ = handler != nullptr;
+  }
   void set_subprotocol(int index) noexcept { subprotocol_ = static_cast<std::int8_t>(index); }
   void set_deflate(const DeflateAgreement& a) noexcept;
   // The upgraded stream, and the bytes read past the handshake: kept until
@@ -168,7 +180,7 @@ class Connection {
   const Settings& settings() const noexcept { return *settings_; }
   const WebSocketOptions& options() const noexcept { return settings_->options; }
   Role role() const noexcept { return role_; }
-  WebSocketHandler* handler() const noexcept { return handler_; }
+  WebSocketHandler* handler() const noexcept { return has_handler_ ? handler_ : nullptr; }
 
   // ---- the WebSocket API ---------------------------------------------------
   Future<ReadResult> read_message();
@@ -185,19 +197,28 @@ class Connection {
   }
   // While the handshake runs (check_origin, open(), a handler function's
   // first step) the HTTP request itself; later a copy rebuilt from the
-  // compact store on first use.
-  const HTTPServerRequest* request() const {
-    if (side_ && side_->live_request != nullptr) return side_->live_request;
-    return request_ != nullptr ? &request_->request() : nullptr;
-  }
-  void set_live_request(const HTTPServerRequest* r) {
-    if (r != nullptr) {
-      side().live_request = r;
-    } else if (side_) {
-      side_->live_request = nullptr;
-      drop_side_if_unused();
+  // compact one on first use (request_blob.hpp). Client side: nullptr.
+  const HTTPServerRequest* request() const;
+  // Makes request() the HTTP request itself while it lives (a scope).
+  class LiveRequest {
+   public:
+    LiveRequest(const Connection& c, const HTTPServerRequest& r) noexcept : saved_(current()) { current() = {&c, &r}; }
+    LiveRequest(const LiveRequest&) = delete;
+    LiveRequest& operator=(const LiveRequest&) = delete;
+    ~LiveRequest() { current() = saved_; }
+
+   private:
+    friend class Connection;
+    struct Pair {
+      const Connection* owner = nullptr;
+      const HTTPServerRequest* request = nullptr;
+    };
+    static Pair& current() noexcept {
+      static thread_local Pair pair;
+      return pair;
     }
-  }
+    Pair saved_;
+  };
   // True once the handler learned the end (read_message gives nullopt).
   bool finished() const noexcept { return finished_; }
   // True while messages may be written.
@@ -219,7 +240,7 @@ class Connection {
 
   IOStream& stream() noexcept { return *std::launder(reinterpret_cast<IOStream*>(stream_storage_)); }
   const IOStream& stream() const noexcept { return *std::launder(reinterpret_cast<const IOStream*>(stream_storage_)); }
-  Side& side() {
+  Side& side() const {
     if (!side_) side_ = std::make_unique<Side>();
     return *side_;
   }
@@ -252,7 +273,20 @@ class Connection {
   void keep_rest(const char* data, std::size_t size);
   std::size_t next_frame(char* data, std::size_t size);
   FrameRules rules() const noexcept;
-  bool wants_message() const noexcept { return handler_ != nullptr || read_waiter_.has_value() || messages_done_; }
+  bool wants_message() const noexcept { return has_handler_ || has_waiter_ || messages_done_; }
+  // The pending read_message's future (only without a class handler: the
+  // two share their storage).
+  void set_waiter(Future<ReadResult> f) {
+    new (&waiter_) Future<ReadResult>(std::move(f));
+    has_waiter_ = true;
+  }
+  Future<ReadResult> take_waiter() {
+    Future<ReadResult> f = std::move(waiter_);
+    waiter_.~Future<ReadResult>();
+    has_waiter_ = false;
+    handler_ = nullptr;
+    return f;
+  }
   void begin_data_frame(const FrameHeader& h);
   std::size_t take_payload(char* data, std::size_t size);
   bool add_to_message(std::string_view bytes);
@@ -285,12 +319,15 @@ class Connection {
   // Ordered for size: the 8-byte members, then the small ones.
   alignas(IOStream) unsigned char stream_storage_[sizeof(IOStream)];
   Settings* settings_;
-  WebSocketHandler* handler_ = nullptr;  // a class handler (same allocation), or null
-  std::optional<Future<ReadResult>> read_waiter_;
-  std::unique_ptr<Side> side_;
-  RequestStore* request_ = nullptr;      // server side
+  union {
+    WebSocketHandler* handler_;   // a class handler (same allocation): has_handler_
+    Future<ReadResult> waiter_;   // a pending read_message: has_waiter_
+  };
+  mutable std::unique_ptr<Side> side_;
   std::uint64_t frame_left_ = 0;         // payload bytes of the current data frame still to come
   std::uint32_t refs_ = 1;
+  std::uint32_t blob_size_ = 0;          // the compact request after the object (server side)
+  std::uint16_t object_size_ = 0;        // where it starts: sizeof the most derived object
   unsigned char mask_[4] = {0, 0, 0, 0};
   Utf8Validator utf8_;
   std::uint16_t peer_code_ = 0;          // the peer's close code, 0: none
@@ -300,6 +337,8 @@ class Connection {
   std::uint8_t compress_window_ = 15;
   Role role_;
   bool has_stream_ : 1 = false;
+  bool has_handler_ : 1 = false;
+  bool has_waiter_ : 1 = false;
   bool reading_ : 1 = false;          // a read is pending on the stream
   bool read_scheduled_ : 1 = false;   // ... or about to be started (schedule_read)
   bool paused_ : 1 = false;           // stopped at a data frame nobody reads yet
@@ -343,8 +382,39 @@ inline Connection::~Connection() {
   }
   side_.reset();  // zlib streams are freed, not pooled: the pools may be gone at thread exit
   if (has_stream_) stream().~IOStream();
-  RequestStore::destroy(request_);
+  if (has_waiter_) waiter_.~Future<ReadResult>();
   settings_->release();
+}
+
+template <class C, class... Args>
+C* Connection::make(const HTTPServerRequest* req, Args&&... args) {
+  std::size_t extra = req != nullptr ? request_blob_size(*req) : 0;
+  void* raw = ::operator new(sizeof(C) + extra);
+  C* c = nullptr;
+  try {
+    c = new (raw) C(std::forward<Args>(args)...);
+  } catch (...) {
+    ::operator delete(raw);
+    throw;
+  }
+  if (req != nullptr) {
+    write_request_blob(*req, static_cast<char*>(raw) + sizeof(C));
+    c->object_size_ = static_cast<std::uint16_t>(sizeof(C));
+    c->blob_size_ = static_cast<std::uint32_t>(extra);
+  }
+  return c;
+}
+
+inline const HTTPServerRequest* Connection::request() const {
+  const LiveRequest::Pair& live = LiveRequest::current();
+  if (live.owner == this) return live.request;
+  if (object_size_ == 0) return nullptr;  // client side
+  Side& s = side();
+  if (!s.full_request) {
+    const char* blob = reinterpret_cast<const char*>(this) + object_size_;
+    s.full_request = rebuild_request(std::string_view(blob, blob_size_));
+  }
+  return s.full_request.get();
 }
 
 inline void Connection::set_deflate(const DeflateAgreement& a) noexcept {

@@ -49,17 +49,17 @@ inline void observe(Future<void>& written) {
 }  // namespace read_detail
 
 inline Future<Connection::ReadResult> Connection::read_message() {
-  if (handler_ != nullptr) {
+  if (has_handler_) {
     return make_failed_future<ReadResult>(std::make_exception_ptr(
         std::logic_error("eddy: WebSocket::read_message: a WebSocketHandler gets its messages in on_message")));
   }
-  if (read_waiter_) {
+  if (has_waiter_) {
     return make_failed_future<ReadResult>(std::make_exception_ptr(
         std::logic_error("eddy: WebSocket::read_message: a read is already pending (one at a time)")));
   }
   if (messages_done_ || !has_stream_) return make_ready_future(ReadResult());
   Future<ReadResult> future;
-  read_waiter_.emplace(future);
+  set_waiter(future);
   if (paused_) resume();  // the message that paused the connection is read now
   return future;
 }
@@ -306,21 +306,20 @@ inline void Connection::end_data_frame() {
 
 // A whole message to its reader: the class handler, or the pending read.
 inline void Connection::deliver(std::string&& data, bool binary) {
-  if (handler_ != nullptr) {
+  if (has_handler_) {
     WebSocketMessage message{std::move(data), binary};
     notify_message(message);
     return;
   }
-  if (!read_waiter_) return;  // close() ended reading meanwhile
-  Future<ReadResult> waiter = std::move(*read_waiter_);
-  read_waiter_.reset();
+  if (!has_waiter_) return;  // close() ended reading meanwhile
+  Future<ReadResult> waiter = take_waiter();
   waiter.set_result(ReadResult(WebSocketMessage{std::move(data), binary}));
 }
 
 // A message that arrived whole in one read, still in the read's buffer.
 inline void Connection::deliver_view(std::string_view data, bool binary) {
   if (!binary && !is_valid_utf8(data)) return fail(close_code::invalid_data, "text is not UTF-8");
-  if (handler_ == nullptr) return deliver(std::string(data), binary);
+  if (!has_handler_) return deliver(std::string(data), binary);
   // A class handler gets a message whose storage the thread reuses, so a
   // message that fits an earlier one's allocates nothing.
   static thread_local WebSocketMessage reused;

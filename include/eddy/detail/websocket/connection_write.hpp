@@ -149,9 +149,8 @@ inline void Connection::close(int code, std::string_view reason) {
 // No more messages for the handler: the pending read gives nullopt.
 inline void Connection::end_messages() {
   messages_done_ = true;
-  if (!read_waiter_) return;
-  Future<ReadResult> waiter = std::move(*read_waiter_);
-  read_waiter_.reset();
+  if (!has_waiter_) return;
+  Future<ReadResult> waiter = take_waiter();
   waiter.set_result(ReadResult());
 }
 

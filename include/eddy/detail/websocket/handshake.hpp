@@ -125,10 +125,10 @@ inline int pick_subprotocol(const HTTPHeaders& headers, const std::vector<std::s
   return chosen;
 }
 
-// The server's 101 answer.
-inline std::string switching_protocols(std::string_view key, std::string_view subprotocol,
-                                       std::string_view extensions) {
-  std::string out = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
+// The server's 101 answer, appended to `out`.
+inline void switching_protocols(std::string& out, std::string_view key, std::string_view subprotocol,
+                                std::string_view extensions) {
+  out += "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
   out += "Sec-WebSocket-Accept: ";
   out += accept_key(key);
   out += "\r\n";
@@ -143,7 +143,6 @@ inline std::string switching_protocols(std::string_view key, std::string_view su
     out += "\r\n";
   }
   out += "\r\n";
-  return out;
 }
 
 // The client's request. `host` is the Host field's value and `target` the
