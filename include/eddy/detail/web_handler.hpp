@@ -68,9 +68,9 @@ class ResponseChannel {
   /// connection, and gives the caller the stream and the bytes received
   /// past the request. Only from the route's handler, before it returns;
   /// false (nothing done) when the connection cannot be handed over.
-  virtual bool upgrade(RequestHandler& handler, std::string_view head, std::optional<IOStream>& stream,
-                       std::string& unread) {
-    (void)handler, (void)head, (void)stream, (void)unread;
+  /// (IOStream may be incomplete here: the parameters stay unnamed and unused.)
+  virtual bool upgrade(RequestHandler& /*handler*/, std::string_view /*head*/, std::optional<IOStream>& /*stream*/,
+                       std::string& /*unread*/) {
     return false;
   }
 
