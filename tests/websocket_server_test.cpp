@@ -291,3 +291,26 @@ TEST_CASE("compression is negotiated when on, and compressed messages echo", "[w
   RawWebSocket bad(server.port());
   REQUIRE(bad.handshake("/ws", "Sec-WebSocket-Extensions: permessage-deflate; =\r\n").status == 400);
 }
+
+namespace {
+EventLog* text_log = nullptr;
+struct TextChecker : eddy::WebSocketHandler {
+  void on_message(const eddy::WebSocketMessage& m) override {
+    eddy::Future<void> echo = write_message(m.data);  // the same bytes: known to be UTF-8
+    eddy::Future<void> bad = write_message(std::string_view(m.data).substr(0, 1));  // half a character
+    text_log->add(std::string(echo.done() && echo.exception() ? "echo failed" : "echo ok") + " " +
+                  (bad.done() && bad.exception() ? "bad refused" : "bad sent"));
+  }
+};
+}  // namespace
+
+TEST_CASE("text written from on_message is checked for UTF-8, unless it is the message itself", "[websocket][server]") {
+  EventLog log;
+  text_log = &log;
+  HTTPTestServer server([](eddy::Application& app, eddy::IOLoop&) { app.websocket<TextChecker>("/t"); });
+  RawWebSocket c(server.port());
+  REQUIRE(c.handshake("/t").status == 101);
+  c.send_frame(0x81, "\xC3\xA9t\xC3\xA9");
+  REQUIRE(c.read_frame().payload == "\xC3\xA9t\xC3\xA9");
+  REQUIRE(log.wait_for("echo ok bad refused"));
+}

@@ -264,6 +264,7 @@ inline void Connection::notify_open() {
 }
 
 inline void Connection::notify_message(const WebSocketMessage& message) {
+  KnownText known(message);  // an echo of it needs no second UTF-8 check
   try {
     handler_->on_message(message);
   } catch (...) {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "../../future.hpp"
@@ -95,6 +96,33 @@ struct Side {
     return message.empty() && leftover.empty() && rescued.empty() && close_reason.empty() && !inflater &&
            !deflater && pings.empty() && !close_written && !timer && compressed_in == 0 && !full_request;
   }
+};
+
+// The text of the message a class handler's on_message is running for,
+// already checked for UTF-8 on arrival: writing exactly those bytes back
+// (an echo, a relay to other connections) skips the second check. The
+// message is const and lives for the call, so the same pointer and size
+// mean the same bytes.
+class KnownText {
+ public:
+  explicit KnownText(const WebSocketMessage& m) noexcept : saved_(current()) {
+    if (!m.binary) current() = std::string_view(m.data);
+  }
+  KnownText(const KnownText&) = delete;
+  KnownText& operator=(const KnownText&) = delete;
+  ~KnownText() { current() = saved_; }
+
+  static bool is(std::string_view text) noexcept {
+    std::string_view known = current();
+    return !text.empty() && text.data() == known.data() && text.size() == known.size();
+  }
+
+ private:
+  static std::string_view& current() noexcept {
+    static thread_local std::string_view text;
+    return text;
+  }
+  std::string_view saved_;
 };
 
 }  // namespace eddy::detail::ws

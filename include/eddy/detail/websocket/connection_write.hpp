@@ -48,7 +48,7 @@ inline std::exception_ptr Connection::refuse_write() {
 }
 
 inline Future<void> Connection::write_message(std::string_view data, bool binary) {
-  if (!binary && !is_valid_utf8(data)) {
+  if (!binary && !KnownText::is(data) && !is_valid_utf8(data)) {
     return make_failed_future<void>(std::make_exception_ptr(
         std::invalid_argument("eddy: WebSocket::write_message: text is not UTF-8 (send it as binary)")));
   }
