@@ -27,24 +27,24 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/eddyConfigVersion.c
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/eddyConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/eddyConfigVersion.cmake
   DESTINATION ${EDDY_INSTALL_CMAKEDIR})
 
-# eddy.pc names its directories relative to its own location (${pcfiledir}),
-# so the installed tree can be moved, or installed with `cmake --install
-# --prefix` somewhere else than CMAKE_INSTALL_PREFIX, and still be right.
-# An absolute directory (a distribution's layout) is written as it is.
-function(eddy_pc_path out dir)
-  if(IS_ABSOLUTE "${dir}")
-    set(${out} "${dir}" PARENT_SCOPE)
-  else()
-    set(${out} "\${prefix}/${dir}" PARENT_SCOPE)
+# eddy.pc is written at install time, with the prefix the install really
+# goes to (`cmake --install --prefix` may differ from CMAKE_INSTALL_PREFIX):
+# plain absolute paths, so `pkg-config --cflags` prints a clean -I. The
+# template is configured now; install(CODE) fills in the prefix.
+set(EDDY_PC_INCLUDEDIR "__EDDY_PC_INCLUDEDIR__")
+configure_file(cmake/eddy.pc.in ${CMAKE_CURRENT_BINARY_DIR}/eddy.pc.template @ONLY)
+install(CODE "
+  set(eddy_pc_includedir \"${CMAKE_INSTALL_INCLUDEDIR}\")
+  if(NOT IS_ABSOLUTE \"\${eddy_pc_includedir}\")
+    set(eddy_pc_includedir \"\${CMAKE_INSTALL_PREFIX}/\${eddy_pc_includedir}\")
   endif()
-endfunction()
-if(IS_ABSOLUTE "${EDDY_INSTALL_PKGCONFIGDIR}")
-  set(EDDY_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
-else()
-  file(RELATIVE_PATH up "/root/${EDDY_INSTALL_PKGCONFIGDIR}" "/root")
-  string(REGEX REPLACE "/$" "" up "${up}")
-  set(EDDY_PC_PREFIX "\${pcfiledir}/${up}")
-endif()
-eddy_pc_path(EDDY_PC_INCLUDEDIR "${CMAKE_INSTALL_INCLUDEDIR}")
-configure_file(cmake/eddy.pc.in ${CMAKE_CURRENT_BINARY_DIR}/eddy.pc @ONLY)
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/eddy.pc DESTINATION ${EDDY_INSTALL_PKGCONFIGDIR})
+  get_filename_component(eddy_pc_includedir \"\${eddy_pc_includedir}\" ABSOLUTE)
+  set(eddy_pc_dir \"${EDDY_INSTALL_PKGCONFIGDIR}\")
+  if(NOT IS_ABSOLUTE \"\${eddy_pc_dir}\")
+    set(eddy_pc_dir \"\${CMAKE_INSTALL_PREFIX}/\${eddy_pc_dir}\")
+  endif()
+  file(READ \"${CMAKE_CURRENT_BINARY_DIR}/eddy.pc.template\" eddy_pc)
+  string(REPLACE \"__EDDY_PC_INCLUDEDIR__\" \"\${eddy_pc_includedir}\" eddy_pc \"\${eddy_pc}\")
+  message(STATUS \"Installing: \$ENV{DESTDIR}\${eddy_pc_dir}/eddy.pc\")
+  file(WRITE \"\$ENV{DESTDIR}\${eddy_pc_dir}/eddy.pc\" \"\${eddy_pc}\")
+")

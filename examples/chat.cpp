@@ -124,8 +124,7 @@ struct MessageBuffer {
 
 int main(int argc, char** argv) {
   auto port = static_cast<std::uint16_t>(argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 8888);
-  eddy::IOLoop loop;
-  loop.make_current();
+  eddy::IOLoop loop;  // the first loop built becomes IOLoop::current(), where the server listens
   MessageBuffer room;
 
   eddy::Application app;

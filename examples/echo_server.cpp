@@ -32,8 +32,7 @@ int main(int argc, char** argv) {
   auto port = static_cast<std::uint16_t>(argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 0);
   std::string address = argc > 2 ? argv[2] : "127.0.0.1";
 
-  eddy::IOLoop loop;
-  loop.make_current();  // listen() and the streams use IOLoop::current()
+  eddy::IOLoop loop;  // the first loop built becomes IOLoop::current(): listen() and the streams use it
   eddy::TCPServer server(echo);
   std::uint16_t bound = server.listen(port, address);
   std::printf("listening on port %u\n", static_cast<unsigned>(bound));

@@ -15,8 +15,7 @@
 int main(int argc, char** argv) {
   auto port = static_cast<std::uint16_t>(argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 8888);
 
-  eddy::IOLoop loop;
-  loop.make_current();  // the server listens on IOLoop::current()
+  eddy::IOLoop loop;  // the first loop built becomes IOLoop::current(), where the server listens
 
   eddy::Application app;
   app.route("/", [](eddy::RequestHandler& handler) { handler.write("Hello, world"); });

@@ -10,14 +10,20 @@
 //   and without the scanned hint) give the same outcome;
 // - the chunked decoder gives the same body, status and consumed count
 //   whether the bytes come at once or in two pieces.
+// - a complete request goes through the web layer: an Application with
+//   regex routes (the README's, greedy and lazy groups, alternation, named
+//   groups) routes its path, however long, in linear time, and the handler
+//   reads the query's and a form body's arguments; every outcome is one of
+//   200, 400, 404, 405 and 414, and the handler is finished.
 // The first input byte picks the header size limit, so the 431 path is
 // reached on small inputs too.
 //
 // Built by scripts/fuzz with clang++ -fsanitize=fuzzer,address,undefined;
 // replayed over fuzz/corpus/ in every build by replay_main.cpp (ctest).
-#include <eddy/detail/http_chunked.hpp>
-#include <eddy/detail/http_framing.hpp>
-#include <eddy/detail/http_parser.hpp>
+#include <eddy/detail/http/http_chunked.hpp>
+#include <eddy/detail/http/http_framing.hpp>
+#include <eddy/detail/http/http_parser.hpp>
+#include <eddy/web.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -132,6 +138,53 @@ void check_response(std::string_view in, std::size_t limit) {
   if (!get.ok()) EDDY_FUZZ_CHECK(get.error_status == 502 && !get.keep_alive);
 }
 
+// A route's handler: reads arguments (a malformed query or form body
+// throws HTTPError(400), which becomes the answer) and echoes the groups.
+void read_arguments(eddy::RequestHandler& h) {
+  for (const std::string& arg : h.path_args()) EDDY_FUZZ_CHECK(arg.size() <= h.request().path.size());
+  h.write(h.get_argument("a", "none"));
+  for (const std::string& v : h.get_arguments("b")) h.write(v);
+}
+
+// The routes every input is tried against, made once. The path bound is
+// raised to the head limit, so the longest paths reach the matcher.
+eddy::Application& fuzz_application() {
+  static eddy::Application app = [] {
+    eddy::Application a;
+    a.set_max_path_length(64 * 1024);
+    a.route("/", read_arguments);
+    a.route("/user/([0-9]+)", {"GET"}, read_arguments);
+    a.route("/files/(.*)", read_arguments);
+    a.route("/(?P<name>[a-z0-9_-]+)/(\\d{1,8})(?:/(.*?))?(?:\\.(html|json))?$", read_arguments);
+    a.route("/((?:a|b)*)c", read_arguments);
+    a.route("^/static/([^/]+)/(.+?)/?$", read_arguments);
+    return a;
+  }();
+  return app;
+}
+
+// Routes a complete request (its body: the bytes after the head) through
+// the Application, as the server does, without a connection: the response
+// goes nowhere, its status is checked.
+void check_routing(const RequestHead& head, std::string_view body) {
+  using eddy::detail::HandlerAccess;
+  eddy::RequestHandler& h = HandlerAccess::acquire();
+  HandlerAccess::retain(h);
+  eddy::HTTPServerRequest& req = HandlerAccess::request(h);
+  req.method.assign(head.method);
+  req.uri.assign(head.target);
+  std::size_t q = head.target.find('?');
+  req.path.assign(head.target.substr(0, q));
+  if (q != std::string_view::npos) req.query.assign(head.target.substr(q + 1));
+  for (const HeaderField& field : head.headers) req.headers.add(field.name, field.value);
+  req.body.assign(body);
+  fuzz_application().dispatch(h);
+  EDDY_FUZZ_CHECK(h.finished());
+  int status = h.get_status();
+  EDDY_FUZZ_CHECK(status == 200 || status == 400 || status == 404 || status == 405 || status == 414);
+  HandlerAccess::release(h);
+}
+
 struct Chunked {
   std::string body;
   ChunkStatus status = ChunkStatus::incomplete;
@@ -202,5 +255,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ParseResult r = parse_request_head(in, head, limit);
   std::string_view body = r.complete() ? in.substr(r.consumed) : in;
   check_chunked(body, split < body.size() ? split : body.size() / 2);
+  if (r.complete()) check_routing(head, body);
   return 0;
 }

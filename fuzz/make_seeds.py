@@ -94,6 +94,29 @@ seeds = {
     "err_smuggle_dummy": b"GET / HTTP/1.1\r\nConnection: close\r\nHost: a\r\n\rZGET /evil: HTTP/1.1\r\nHost: a\r\n\r\n",
 }
 
+# Long paths against the harness's regex routes (std::regex overflowed the
+# stack on them), each under the 64 KiB head limit, and many arguments in a
+# query and in a form body (parsing them was quadratic).
+def get(target):
+    return b"GET " + target + b" HTTP/1.1\r\nHost: a\r\n\r\n"
+FORM = b"&".join(b"n%d=%d" % (i, i % 10) for i in range(6000)) + b"&a=last"
+seeds.update({
+    "long_path_user_digits": get(b"/user/" + b"7" * 60000),
+    "long_path_files": get(b"/files/" + b"f" * 60000),
+    "long_path_alternation": get(b"/" + b"ab" * 30000 + b"c"),
+    "long_path_no_match": get(b"/" + b"ab" * 30000 + b"d"),
+    "long_path_slashes": get(b"/" * 60000),
+    "long_path_named_lazy": get(b"/page-1/12345678/" + b"x/" * 20000 + b"y.html"),
+    "many_query_arguments": get(b"/?" + b"&".join(b"q%d=v" % i for i in range(5000)) + b"&b=1&b=2"),
+    "many_form_arguments": (b"POST /files/form HTTP/1.1\r\nHost: a\r\n"
+                            b"Content-Type: application/x-www-form-urlencoded\r\n"
+                            b"Content-Length: %d\r\n\r\n" % len(FORM)) + FORM,
+    "bad_form_escape": (b"POST / HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                        b"Content-Length: 7\r\n\r\na=%zz&b"),
+    "path_bad_escape": get(b"/files/%zz"),
+    "static_route": get(b"/static/css/site/main.css/"),
+})
+
 here = os.path.dirname(os.path.abspath(__file__))
 out = os.path.join(here, "corpus", "http_request")
 os.makedirs(out, exist_ok=True)

@@ -1,6 +1,6 @@
 // detail::Function: the small-buffer, move-only callable behind every queued
 // callback, timeout and handler.
-#include <eddy/detail/function.hpp>
+#include <eddy/detail/base/function.hpp>
 
 #include <memory>
 #include <string>

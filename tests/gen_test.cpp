@@ -115,7 +115,7 @@ TEST_CASE("gather() combines futures of different types, monostate for void", "[
   }), "g");
 }
 
-TEST_CASE("a second failure in multi() is reported as never retrieved, not lost", "[gen][multi][errors]") {
+TEST_CASE("a later failure in multi() is retrieved quietly, as asyncio's gather does", "[gen][multi][errors]") {
   eddy::IOLoop loop;
   eddy_test::ExceptionLog reported_log(loop);
   auto& reported = reported_log.messages;
@@ -130,5 +130,5 @@ TEST_CASE("a second failure in multi() is reported as never retrieved, not lost"
     return eddy::multi(std::vector<Future<int>>{fail_later("one", 1ms), fail_later("two", 5ms)});
   }), "one");
   loop.run_sync([] { return eddy::sleep(20ms); });  // let "two" fail and be dropped
-  CHECK(reported == std::vector<std::string>{"two"});
+  CHECK(reported.empty());
 }

@@ -1,6 +1,6 @@
 // The chunked transfer-coding decoder: framing, extensions, trailers,
 // errors, limits at limit - 1, limit and limit + 1, and every split point.
-#include <eddy/detail/http_chunked.hpp>
+#include <eddy/detail/http/http_chunked.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -9,7 +9,7 @@
 
 #include <catch2/catch.hpp>
 
-#include <eddy/detail/url.hpp>
+#include <eddy/detail/http/url.hpp>
 #include <eddy/http.hpp>
 
 #include "support/http_client_servers.hpp"
@@ -761,6 +761,21 @@ TEST_CASE("fetches from eddy's HTTPServer: GET, POST, 404, concurrency over the 
   for (int i = 0; i < 50; ++i) many.push_back(client.fetch(base + "/echo"));
   for (const eddy::HTTPResponse& r : loop.run_sync([&] { return eddy::multi(many); }, 60s)) CHECK(r.body == "GET:");
   CHECK(client.idle_connections() <= 10);
+}
+
+TEST_CASE("set_form sends a form eddy's server reads as arguments", "[http][client][servers]") {
+  eddy_test::HTTPTestServer server([](eddy::Application& app, eddy::IOLoop&) {
+    app.route("/form", {"POST"}, [](eddy::RequestHandler& h) {
+      h.write(h.get_argument("name") + "|" + h.get_argument("note") + "|" + h.request().headers.get("Content-Type"));
+    });
+  });
+  eddy::IOLoop loop;
+  eddy::AsyncHTTPClient client(loop);
+  eddy::HTTPRequest post("http://127.0.0.1:" + std::to_string(server.port()) + "/form", "POST");
+  post.set_form({{"name", "Ada L"}, {"note", "a&b=c/d%"}});
+  CHECK(post.body == "name=Ada+L&note=a%26b%3Dc%2Fd%25");
+  CHECK(loop.run_sync([&] { return client.fetch(post); }).body ==
+        "Ada L|a&b=c/d%|application/x-www-form-urlencoded");
 }
 
 TEST_CASE("fetches from nginx: a small body over keep-alive, a 200 kB file, a redirect", "[http][client][servers]") {

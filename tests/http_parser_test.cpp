@@ -1,8 +1,8 @@
 // The HTTP/1.x head parser and the framing rules, pinned by input bytes and
 // expected outcome (after llhttp's test/request cases), with every split
 // point of a request and every size limit at limit - 1, limit and limit + 1.
-#include <eddy/detail/http_framing.hpp>
-#include <eddy/detail/http_parser.hpp>
+#include <eddy/detail/http/http_framing.hpp>
+#include <eddy/detail/http/http_parser.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,9 +1,9 @@
 // The response-head serializer and the Date cache: exact bytes, appending
 // for pipelined responses, no allocation with capacity, and a round trip
 // through the response parser.
-#include <eddy/detail/http_framing.hpp>
-#include <eddy/detail/http_parser.hpp>
-#include <eddy/detail/http_serialize.hpp>
+#include <eddy/detail/http/http_framing.hpp>
+#include <eddy/detail/http/http_parser.hpp>
+#include <eddy/detail/http/http_serialize.hpp>
 
 #include <catch2/catch.hpp>
 

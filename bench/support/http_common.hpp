@@ -1,4 +1,4 @@
-// Shared by the HTTP benchmark servers (bench/*_http.cpp): the command line
+// Shared by the HTTP benchmark servers (bench/http/*.cpp): the command line
 // (argv[1] = port, 0 for a free one), the "PORT <n>" line the runner
 // (bench/http-bench) reads to find the server, and the one response every
 // server gives to GET /plaintext.

@@ -1,4 +1,4 @@
-// The idle-connection memory workload (bench/*_idle.cpp): what a standing
+// The idle-connection memory workload (bench/idle/): what a standing
 // connection costs a server that has run for a while.
 //
 //   <impl>_idle [connections] [burst_bytes]

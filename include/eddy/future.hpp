@@ -13,22 +13,32 @@
 /// IOLoop::add_callback (run_in_executor does exactly that).
 #pragma once
 
-#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
+#include "detail/base/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
-#include "detail/future_state.hpp"
-#include "detail/thread_pool.hpp"
+#include "detail/future/future_state.hpp"
+#include "detail/loop/thread_pool.hpp"
 #include "ioloop.hpp"
 
 namespace eddy {
 
 /// What run_sync and with_timeout raise when time runs out.
 class TimeoutError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// What the futures of waiters still pending fail with when their lock,
+/// semaphore, condition, event or queue is destroyed. Nobody did anything
+/// wrong: a future (or a coroutine's, which the failure unwound) that fails
+/// with it and is never looked at is not reported as "never retrieved".
+class AbandonedError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
@@ -195,6 +205,14 @@ namespace detail {
 
 template <class>
 inline void report_unretrieved(std::exception_ptr error) noexcept {
+  // An abandoned wait is nobody's error (a worker left waiting on a queue
+  // that is destroyed at exit, say): asyncio does not log a cancelled task.
+  try {
+    std::rethrow_exception(error);
+  } catch (const AbandonedError&) {
+    return;
+  } catch (...) {
+  }
   IOLoop* loop = IOLoop::current_or_null();
   if (loop != nullptr) {
     loop->handle_exception(std::move(error), "a future (exception never retrieved)");
@@ -336,24 +354,28 @@ void detail::IOLoopImpl<D>::add_future(Future<T> future, F&& callback) {
 }
 
 template <class D>
-template <class F>
-auto detail::IOLoopImpl<D>::run_in_executor(F&& func) {
-  using R = std::invoke_result_t<std::decay_t<F>&>;
+template <class F, class... Args>
+auto detail::IOLoopImpl<D>::run_in_executor(F&& func, Args&&... args) {
+  using R = std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>;
   assert_loop_thread();
   Future<R> future;
   // The worker only ever *moves* the handle (never copies or drops a live
   // one), so the non-atomic reference count is touched on the loop thread
   // alone; the result comes back through add_callback, the thread-safe door.
-  executor().submit([this, fn = std::decay_t<F>(std::forward<F>(func)), future = future]() mutable {
+  // The arguments are copied (or moved) into the job here, on the loop
+  // thread, so the caller's objects may go away at once.
+  executor().submit([this, fn = std::decay_t<F>(std::forward<F>(func)),
+                     bound = std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...),
+                     future = future]() mutable {
     std::exception_ptr error;
     try {
       if constexpr (std::is_void_v<R>) {
-        fn();
+        std::apply(fn, bound);
         add_callback([future = std::move(future)]() mutable { future.set_result(); });
       } else {
         /// Computed before the capture below, so a throw leaves `future` in
         /// place for the error path.
-        R value = fn();
+        R value = std::apply(fn, bound);
         add_callback([future = std::move(future), value = std::move(value)]() mutable {
           future.set_result(std::move(value));
         });
@@ -380,5 +402,5 @@ inline detail::ThreadPool& detail::IOLoopImpl<D>::executor() {
 }  // namespace eddy
 
 #if defined(__cpp_impl_coroutine)
-#include "detail/coroutine.hpp"
+#include "detail/future/coroutine.hpp"
 #endif

@@ -11,7 +11,7 @@
 /// Thread contract: the loop thread only, like Future.
 #pragma once
 
-#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
+#include "detail/base/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -21,7 +21,7 @@
 #include <variant>
 #include <vector>
 
-#include "detail/invoke.hpp"
+#include "detail/base/invoke.hpp"
 #include "future.hpp"
 #include "ioloop.hpp"
 
@@ -43,7 +43,7 @@ struct TaskCallback {
 template <>
 struct TaskCallback<void> {
   Future<void> future;
-  // A template so that it is compiled only where used (see detail/deferred.hpp).
+  // A template so that it is compiled only where used (see detail/base/deferred.hpp).
   template <class = void>
   void operator()() const {
     if (!future.done()) Future<void>(future).set_result();
@@ -123,8 +123,9 @@ GatherSlot<T> take_value(Future<T>& f) {
 // Shared bookkeeping of multi() and gather(). Values are stored as they
 // arrive, so the inputs' callbacks never reference the inputs themselves (no
 // cycle keeps a never-resolved input alive). The first failure fails the
-// combined future; later failures stay unobserved, so they are reported as
-// never retrieved rather than silently dropped.
+// combined future; later ones are retrieved here and dropped, as asyncio's
+// gather does: the caller asked for one outcome and got the first failure,
+// and logging the others as "never retrieved" would be noise.
 template <class Combined, class Slots>
 struct Gathering {
   Future<Combined> result;
@@ -136,7 +137,10 @@ struct Gathering {
   // resolved with the slots.
   template <class T, class Store>
   bool absorb(Future<T>& done, Store&& store) {
-    if (result.done()) return false;
+    if (result.done()) {
+      (void)done.exception();  // a later failure: retrieved, not reported
+      return false;
+    }
     if (done.failed_unobserved()) {
       result.set_exception(done.exception());
       return false;

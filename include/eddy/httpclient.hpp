@@ -34,9 +34,9 @@
 /// final response. header_callback and streaming_callback see only the final
 /// response.
 ///
-/// The pool: see detail/http_client_pool.hpp. Requests send Host, User-Agent,
+/// The pool: see detail/http/http_client_pool.hpp. Requests send Host, User-Agent,
 /// Accept and, with a body or for POST/PUT/PATCH, Content-Length (see
-/// detail/http_client_request.hpp); TCP_NODELAY is on.
+/// detail/http/http_client_request.hpp); TCP_NODELAY is on.
 ///
 /// Lifetime: destroy an AsyncHTTPClient before its loop. Destroying it lets
 /// the fetches in flight finish (they keep what they need) and then closes
@@ -56,9 +56,9 @@
 #include <string>
 #include <utility>
 
-#include "detail/http_client_fetch.hpp"
-#include "detail/http_client_types.hpp"
-#include "detail/url.hpp"
+#include "detail/http/http_client_fetch.hpp"
+#include "detail/http/http_client_types.hpp"
+#include "detail/http/url.hpp"
 #include "future.hpp"
 #include "gen.hpp"
 #include "httputil.hpp"

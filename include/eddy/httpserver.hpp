@@ -10,18 +10,27 @@
 /// - Keep-alive: HTTP/1.1 by default, HTTP/1.0 with "Connection: keep-alive";
 ///   "Connection: close" (or options.no_keep_alive) closes after the response.
 /// - Pipelining: requests are answered in order, one at a time; the
-///   responses finished together go out in one write.
+///   responses finished together go out in one write. Past
+///   options.max_queued_response_bytes of responses the client has not read,
+///   the next request waits until they have gone (docs/http.md).
 /// - Bodies: Content-Length or chunked (extensions ignored, trailers
 ///   dropped); "Expect: 100-continue" is answered "100 Continue" before the
 ///   body is read. HEAD runs the handler and sends no body.
 /// - Bad input never reaches a handler: the client gets 400, 413, 431, 501
-///   or 505 and the connection closes (see detail/http1_connection.hpp).
-/// - Limits and timeouts: HTTPServerOptions (detail/http_server_shared.hpp).
+///   or 505 and the connection closes (see detail/http/http1_connection.hpp).
+/// - Limits and timeouts: HTTPServerOptions (detail/http/http_server_shared.hpp);
+///   queued output that makes no progress for options.send_timeout closes
+///   the connection. A handler's own Content-Length must match its body
+///   (HTTPOutputError, then the connection closes).
+/// - Once a connection is closed, by anyone, nothing more of its input is
+///   parsed or dispatched; a client that leaves is nobody's error (nothing
+///   reaches the loop's exception handler).
 ///
 /// Lifetime: destroy a server before its loop. Destroying it closes every
-/// connection at once; close_all_connections() first lets the requests in
-/// flight finish. The Application given by reference must outlive the
-/// server's connections.
+/// connection at once and detaches the Application: nothing is dispatched
+/// after, not even bytes already read. close_all_connections() first lets
+/// the requests in flight finish and their responses go out. The
+/// Application given by reference must outlive the handlers still running.
 ///
 /// Thread contract: the thread of the loop that was current at listen().
 #pragma once
@@ -31,8 +40,8 @@
 #include <string>
 #include <utility>
 
-#include "detail/http1_connection.hpp"
-#include "detail/http_server_shared.hpp"
+#include "detail/http/http1_connection.hpp"
+#include "detail/http/http_server_shared.hpp"
 #include "future.hpp"
 #include "iostream.hpp"
 #include "tcpserver.hpp"
@@ -76,8 +85,10 @@ class HTTPServer {
   /// Stops accepting; connections already accepted go on.
   void stop() noexcept { tcp_.stop(); }
   /// Closes idle connections now and the others once their response is
-  /// finished (they answer with "Connection: close"); resolves when none is
-  /// left. New connections accepted meanwhile close at once.
+  /// finished (they answer with "Connection: close") and sent whole: queued
+  /// output goes out first (within options.send_timeout), then the close,
+  /// then the future resolves, when none is left. New connections accepted
+  /// meanwhile close at once.
   Future<void> close_all_connections() { return shared_->close_all(); }
 
   /// The options given at construction.

@@ -19,6 +19,10 @@
 #include <utility>
 #include <vector>
 
+#include "detail/http/http_date.hpp"
+#include "detail/http/http_reason.hpp"
+#include "detail/http/name_index.hpp"
+
 namespace eddy {
 
 namespace detail {
@@ -264,9 +268,50 @@ inline std::string url_unescape(std::string_view in, bool plus_as_space = false)
   return out;
 }
 
+/// The percent-encoding of `in` for a query string or a form body (Tornado's
+/// url_escape, Python's quote_plus): letters, digits and "-._~" stay, a space
+/// becomes '+' (with plus, the default; else "%20"), every other byte %XX.
+inline std::string url_escape(std::string_view in, bool plus = true) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(in.size());
+  for (char c : in) {
+    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                c == '.' || c == '_' || c == '~';
+    if (keep) {
+      out += c;
+    } else if (c == ' ' && plus) {
+      out += '+';
+    } else {
+      auto b = static_cast<unsigned char>(c);
+      out += '%';
+      out += hex[b >> 4];
+      out += hex[b & 15];
+    }
+  }
+  return out;
+}
+
+/// "name=value&name=value", each part url_escape()d: an
+/// application/x-www-form-urlencoded body or a query string (Python's
+/// urlencode). HTTPRequest::set_form() sends one with its Content-Type.
+inline std::string form_urlencode(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (!out.empty()) out += '&';
+    out += url_escape(name);
+    out += '=';
+    out += url_escape(value);
+  }
+  return out;
+}
+
 /// Arguments from a query string or a form-urlencoded body: names in the
 /// order they first appeared, each with all its values in order (Tornado's
-/// request.arguments, a dict of lists). Names are case-sensitive.
+/// request.arguments, a dict of lists). Names are case-sensitive. add and
+/// find take O(1) on average whatever the number of names (a hash index,
+/// keyed per process against chosen collisions, beside the ordered entries;
+/// see detail/http/name_index.hpp), so parsing a body is linear in its size.
 class HTTPArguments {
  public:
   /// One name with every value it was given, in order.
@@ -276,22 +321,25 @@ class HTTPArguments {
 
   /// Appends `value` to the values of `name` (a new name goes at the end).
   void add(std::string name, std::string value) {
-    for (auto& entry : entries_) {
-      if (entry.first == name) {
-        entry.second.push_back(std::move(value));
-        return;
-      }
+    std::size_t at = locate(name);
+    if (at != detail::NameIndex::npos) {
+      entries_[at].second.push_back(std::move(value));
+      return;
     }
     entries_.emplace_back(std::move(name), std::vector<std::string>{std::move(value)});
+    try {
+      index_last();
+    } catch (...) {
+      entries_.pop_back();
+      throw;
+    }
   }
 
   /// Every value of `name`, or nullptr when it is absent.
   const std::vector<std::string>* find(std::string_view name) const noexcept {
-    for (auto& entry : entries_)
-      if (entry.first == name) return &entry.second;
-    return nullptr;
+    std::size_t at = locate(name);
+    return at == detail::NameIndex::npos ? nullptr : &entries_[at].second;
   }
-
   /// A copy of every value of `name`; empty when it is absent.
   std::vector<std::string> get_list(std::string_view name) const {
     auto* values = find(name);
@@ -304,15 +352,48 @@ class HTTPArguments {
   std::size_t size() const noexcept { return entries_.size(); }
   /// True when there is no name.
   bool empty() const noexcept { return entries_.empty(); }
-  /// Removes every name.
-  void clear() noexcept { entries_.clear(); }
+  /// Removes every name. Keeps the storage for reuse unless it grew past a
+  /// few dozen names (a pooled request must not hold a huge form's memory).
+  void clear() noexcept {
+    if (entries_.capacity() > 64) {
+      std::vector<value_type>().swap(entries_);
+    } else {
+      entries_.clear();
+    }
+    index_.clear();
+  }
   /// The first (name, values) entry, in first-appearance order.
   const_iterator begin() const noexcept { return entries_.begin(); }
   /// Past the last entry.
   const_iterator end() const noexcept { return entries_.end(); }
 
  private:
+  // Up to this many names a scan beats hashing, and no index is allocated.
+  static constexpr std::size_t scan_limit = 8;
+
+  std::size_t locate(std::string_view name) const noexcept {
+    if (entries_.size() > scan_limit) {
+      return index_.find(name, [this](std::size_t i) -> std::string_view { return entries_[i].first; });
+    }
+    for (std::size_t i = 0; i < entries_.size(); ++i)
+      if (entries_[i].first == name) return i;
+    return detail::NameIndex::npos;
+  }
+  // Indexes the entry just appended (and, when the scan limit is passed,
+  // the ones before it).
+  void index_last() {
+    std::size_t n = entries_.size();
+    if (n <= scan_limit) return;
+    std::size_t from = n - 1;
+    if (n == scan_limit + 1) {
+      from = 0;
+      index_.clear();
+    }
+    for (std::size_t i = from; i < n; ++i) index_.insert(entries_[i].first, i, i + 1);
+  }
+
   std::vector<value_type> entries_;
+  detail::NameIndex index_;
 };
 
 /// Parses "a=1&b=2&a=3" (a query string without '?', or a form-urlencoded
@@ -339,148 +420,6 @@ inline HTTPArguments parse_query(std::string_view query) {
   HTTPArguments out;
   parse_query(query, out);
   return out;
-}
-
-// ---- the HTTP date (RFC 9110 §5.6.7, IMF-fixdate) ---------------------------
-
-/// The length of an IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
-inline constexpr std::size_t http_date_size = 29;
-
-/// Writes the IMF-fixdate of `t` (seconds since the epoch, UTC) into out[0,
-/// 29); no terminating NUL. No locale, no allocation, no gmtime: the civil
-/// date comes from the day count (proleptic Gregorian). std::out_of_range
-/// for a year outside 0..9999, which the format cannot carry.
-inline void format_http_date(std::int64_t t, char* out) {
-  static constexpr char days[] = "ThuFriSatSunMonTueWed";  // 1970-01-01 was a Thursday
-  static constexpr char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  std::int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-  std::int64_t secs = t - day * 86400;
-  /// Days since 1970-01-01 to year/month/day, shifting the year to start in
-  /// March so the leap day falls at its end; eras are 400-year cycles.
-  std::int64_t z = day + 719468;
-  std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  std::int64_t doe = z - era * 146097;
-  std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  std::int64_t mp = (5 * doy + 2) / 153;
-  std::int64_t mday = doy - (153 * mp + 2) / 5 + 1;
-  std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  if (year < 0 || year > 9999) throw std::out_of_range("eddy: year outside 0..9999 in format_http_date");
-  std::int64_t wday = ((day % 7) + 7) % 7;
-  auto two = [](char* p, std::int64_t v) {
-    p[0] = static_cast<char>('0' + v / 10);
-    p[1] = static_cast<char>('0' + v % 10);
-  };
-  out[0] = days[wday * 3];
-  out[1] = days[wday * 3 + 1];
-  out[2] = days[wday * 3 + 2];
-  out[3] = ',';
-  out[4] = ' ';
-  two(out + 5, mday);
-  out[7] = ' ';
-  out[8] = months[(month - 1) * 3];
-  out[9] = months[(month - 1) * 3 + 1];
-  out[10] = months[(month - 1) * 3 + 2];
-  out[11] = ' ';
-  two(out + 12, year / 100);
-  two(out + 14, year % 100);
-  out[16] = ' ';
-  two(out + 17, secs / 3600);
-  out[19] = ':';
-  two(out + 20, secs / 60 % 60);
-  out[22] = ':';
-  two(out + 23, secs % 60);
-  out[25] = ' ';
-  out[26] = 'G';
-  out[27] = 'M';
-  out[28] = 'T';
-}
-
-/// The IMF-fixdate of `t` (seconds since the epoch), e.g.
-/// "Sun, 06 Nov 1994 08:49:37 GMT"; std::out_of_range as above.
-inline std::string format_http_date(std::int64_t t) {
-  std::string out(http_date_size, '\0');
-  format_http_date(t, out.data());
-  return out;
-}
-
-/// The IMF-fixdate of `when`, truncated to the second.
-inline std::string format_http_date(std::chrono::system_clock::time_point when) {
-  auto secs = std::chrono::floor<std::chrono::seconds>(when.time_since_epoch());
-  return format_http_date(static_cast<std::int64_t>(secs.count()));
-}
-
-// ---- reason phrases (RFC 9110 §15, plus the common extensions) ---------------
-
-/// The reason phrase of `code` ("Not Found"), or "Unknown" for a code without
-/// one (Tornado's httputil.responses). The view is of static storage.
-constexpr std::string_view http_reason(int code) noexcept {
-  switch (code) {
-    case 100: return "Continue";
-    case 101: return "Switching Protocols";
-    case 102: return "Processing";
-    case 103: return "Early Hints";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 203: return "Non-Authoritative Information";
-    case 204: return "No Content";
-    case 205: return "Reset Content";
-    case 206: return "Partial Content";
-    case 207: return "Multi-Status";
-    case 208: return "Already Reported";
-    case 226: return "IM Used";
-    case 300: return "Multiple Choices";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 305: return "Use Proxy";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 402: return "Payment Required";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 407: return "Proxy Authentication Required";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 411: return "Length Required";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 416: return "Range Not Satisfiable";
-    case 417: return "Expectation Failed";
-    case 418: return "I'm a teapot";
-    case 421: return "Misdirected Request";
-    case 422: return "Unprocessable Content";
-    case 423: return "Locked";
-    case 424: return "Failed Dependency";
-    case 425: return "Too Early";
-    case 426: return "Upgrade Required";
-    case 428: return "Precondition Required";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 451: return "Unavailable For Legal Reasons";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    case 506: return "Variant Also Negotiates";
-    case 507: return "Insufficient Storage";
-    case 508: return "Loop Detected";
-    case 510: return "Not Extended";
-    case 511: return "Network Authentication Required";
-    default: return "Unknown";
-  }
 }
 
 }  // namespace eddy

@@ -49,7 +49,7 @@
 #include <string_view>
 #include <utility>
 
-#include "detail/stream_state.hpp"
+#include "detail/stream/stream_state.hpp"
 #include "future.hpp"
 #include "ioloop.hpp"
 

@@ -3,13 +3,13 @@
 /// report, the statistics snapshot and the construction options.
 #pragma once
 
-#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
+#include "detail/base/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <cstddef>
 #include <cstdint>
 
-#include "detail/poller.hpp"
-#include "detail/source_location.hpp"
-#include "detail/timer_queue.hpp"
+#include "detail/loop/poller.hpp"
+#include "detail/base/source_location.hpp"
+#include "detail/loop/timer_queue.hpp"
 
 namespace eddy {
 

@@ -18,14 +18,14 @@
 /// PeriodicCallback; state shared with the scheduled timeout keeps that safe.
 #pragma once
 
-#include "detail/chrono.hpp"  // <chrono> without the calendar and its I/O
+#include "detail/base/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <utility>
 
-#include "detail/floor.hpp"
-#include "detail/splitmix64.hpp"
+#include "detail/base/floor.hpp"
+#include "detail/base/splitmix64.hpp"
 #include "ioloop.hpp"
 
 namespace eddy {

@@ -37,8 +37,8 @@
 #include <system_error>
 #include <vector>
 
-#include "detail/deferred.hpp"
-#include "detail/thread.hpp"  // std::thread::hardware_concurrency
+#include "detail/base/deferred.hpp"
+#include "detail/base/thread.hpp"  // std::thread::hardware_concurrency
 #include "ioloop.hpp"
 
 namespace eddy {

@@ -18,7 +18,7 @@
 /// - task_done()/join() count items as Tornado does: every item put is one
 ///   unfinished task until task_done() is called for it.
 /// - Destroying a queue with waiters fails their futures with AbandonedError
-///   (see detail/waiter_list.hpp); items still queued are destroyed.
+///   (see detail/future/waiter_list.hpp); items still queued are destroyed.
 /// - T needs only to be move-constructible: move-only types work.
 ///
 /// Thread contract: the loop thread only, for every member.
@@ -41,8 +41,8 @@
 #include <utility>
 #include <vector>
 
-#include "detail/ring.hpp"
-#include "detail/waiter_list.hpp"
+#include "detail/base/ring.hpp"
+#include "detail/future/waiter_list.hpp"
 #include "future.hpp"
 #include "ioloop.hpp"
 

@@ -9,7 +9,7 @@
 ///   eddy::HTTPServer server(app);
 ///   server.listen(8888);
 ///
-/// Routing and error rules: see detail/web_routing.hpp. A handler is
+/// Routing and error rules: see detail/http/web_routing.hpp. A handler is
 /// void(RequestHandler&), finished when it returns, or
 /// Future<void>(RequestHandler&), finished when the future resolves (a
 /// coroutine that co_awaits, for long polling or upstream calls).
@@ -22,8 +22,8 @@
 /// Thread contract: the loop thread of the servers that use it.
 #pragma once
 
+#include <cstddef>
 #include <memory>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -31,10 +31,10 @@
 #include <utility>
 #include <vector>
 
-#include "detail/source_location.hpp"
-#include "detail/web_handler.hpp"
-#include "detail/web_handler_access.hpp"
-#include "detail/web_routing.hpp"
+#include "detail/base/source_location.hpp"
+#include "detail/http/web_handler.hpp"
+#include "detail/http/web_handler_access.hpp"
+#include "detail/http/web_routing.hpp"
 #include "future.hpp"
 #include "httputil.hpp"
 
@@ -60,8 +60,10 @@ class Application {
   /// either Application).
   Application& operator=(Application&&) noexcept = default;
 
-  /// Adds a route for every method. A pattern that is not a valid regex
-  /// throws std::regex_error here, not at request time.
+  /// Adds a route for every method. A pattern that is not a valid regex, or
+  /// uses what routing does not support (backreferences, lookaround; see
+  /// detail/http/route_pattern_program.hpp), throws std::regex_error here, not at
+  /// request time.
   template <class F>
   Application& route(std::string pattern, F&& handler, SourceLocation where = SourceLocation::current()) {
     return add(std::move(pattern), {}, detail::make_route_target(std::forward<F>(handler)), where);
@@ -91,7 +93,22 @@ class Application {
   template <class H, class Options = WebSocketOptions>
   Application& websocket(std::string pattern, Options options = {}, SourceLocation where = SourceLocation::current());
 
-  /// Serves one request: finds its route and runs it, or answers 404/405.
+  /// The longest path (in bytes, as received: percent-encoded, without the
+  /// query) that is routed; a longer one is answered 414 URI Too Long before
+  /// any route is tried. Default 8 KiB (nginx's and Apache's request-line
+  /// bound); at most the server's max_header_size reaches a handler anyway.
+  /// Matching costs time in proportion to the path's length and the
+  /// patterns' sizes, so this bounds a request's routing cost. An
+  /// HTTPServer made with a single handler does no routing and has no such
+  /// bound. Set it before serving.
+  Application& set_max_path_length(std::size_t bytes) noexcept {
+    max_path_length_ = bytes;
+    return *this;
+  }
+  /// The bound set_max_path_length sets (8192 unless set).
+  std::size_t max_path_length() const noexcept { return max_path_length_; }
+
+  /// Serves one request: finds its route and runs it, or answers 404/405/414.
   /// What the server calls; the handler carries the request.
   void dispatch(RequestHandler& h);
 
@@ -102,7 +119,7 @@ class Application {
                    SourceLocation where) {
     auto route = std::make_unique<detail::Route>();
     route->literal = !detail::has_regex_metacharacters(pattern);
-    if (!route->literal) route->regex.emplace(pattern, std::regex::ECMAScript);
+    if (!route->literal) route->regex.emplace(pattern);
     route->kind = "HTTP handler for " + pattern;
     route->pattern = std::move(pattern);
     route->methods = std::move(methods);
@@ -122,33 +139,34 @@ class Application {
   detail::Route* match(RequestHandler& h) const;
 
   std::vector<std::unique_ptr<detail::Route>> routes_;
+  std::size_t max_path_length_ = 8192;
 };
 
 /// First route whose pattern matches the whole path; its groups go to
-/// path_args, percent-decoded (a bad escape: HTTPError 400).
+/// path_args, percent-decoded (a bad escape: HTTPError 400). A path over
+/// max_path_length: HTTPError 414.
 inline detail::Route* Application::match(RequestHandler& h) const {
   const std::string& path = h.request().path;
+  bool single_handler = !routes_.empty() && routes_.front()->any_path;  // HTTPServer(handler): no routing
+  if (path.size() > max_path_length_ && !single_handler) {
+    throw HTTPError(414, "eddy: the path is longer than max_path_length");
+  }
   for (const std::unique_ptr<detail::Route>& route : routes_) {
     if (route->any_path) return route.get();
     if (route->literal) {
       if (route->pattern == path) return route.get();
       continue;
     }
-    std::smatch groups;
-    if (!std::regex_match(path, groups, *route->regex)) continue;
+    const std::vector<detail::RouteSpan>* groups = route->regex->match(path);
+    if (groups == nullptr) continue;
     std::vector<std::string>& args = detail::HandlerAccess::path_args(h);
-    args.clear();
-    for (std::size_t i = 1; i < groups.size(); ++i) {
-      std::string decoded;
+    args.resize(groups->size());
+    for (std::size_t i = 0; i < groups->size(); ++i) {
+      const detail::RouteSpan& g = (*groups)[i];
       std::string_view raw;
-      if (groups[i].matched) {
-        raw = std::string_view(path).substr(static_cast<std::size_t>(groups[i].first - path.begin()),
-                                            static_cast<std::size_t>(groups[i].length()));
-      }
-      if (!url_unescape_to(raw, decoded)) {
-        throw HTTPError(400, "eddy: bad percent-escape in the path");
-      }
-      args.push_back(std::move(decoded));
+      if (g.matched()) raw = std::string_view(path).substr(g.begin, g.end - g.begin);
+      args[i].clear();
+      if (!url_unescape_to(raw, args[i])) throw HTTPError(400, "eddy: bad percent-escape in the path");
     }
     return route.get();
   }

@@ -54,7 +54,14 @@
 #include "detail/websocket/options.hpp"
 #include "detail/websocket/prepared.hpp"
 #include "future.hpp"
-#include "http.hpp"
+// What it needs of <eddy/http.hpp> (an umbrella, which no header includes):
+// the server, the web layer, and the client's errors that websocket_connect
+// reports.
+#include "httpclient.hpp"
+#include "httpserver.hpp"
+#include "httputil.hpp"
+#include "ioloop.hpp"
+#include "web.hpp"
 
 namespace eddy {
 

@@ -45,6 +45,12 @@ endforeach()
 if(NOT include_found OR NOT "-pthread" IN_LIST flags)
   message(FATAL_ERROR "pkg-config's flags lack -I${wanted_include} or -pthread: ${flags}")
 endif()
+# Each flag once, and the include directory as a plain path (no "/../").
+set(unique_flags ${flags})
+list(REMOVE_DUPLICATES unique_flags)
+if(NOT unique_flags STREQUAL flags OR flags MATCHES "/\\.\\./")
+  message(FATAL_ERROR "pkg-config's flags repeat a flag or are not normalised: ${flags}")
+endif()
 run(${CXX_COMPILER} -std=c++17 -Wall -Wextra -Werror ${EDDY_SOURCE_DIR}/tests/package/consumer/main.cpp
     ${flags} -o ${WORK_DIR}/consumer)
 run(${WORK_DIR}/consumer)

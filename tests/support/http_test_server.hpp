@@ -30,9 +30,9 @@
 #include <thread>
 #include <vector>
 
-#include <eddy/detail/http_chunked.hpp>
-#include <eddy/detail/http_framing.hpp>
-#include <eddy/detail/http_parser.hpp>
+#include <eddy/detail/http/http_chunked.hpp>
+#include <eddy/detail/http/http_framing.hpp>
+#include <eddy/detail/http/http_parser.hpp>
 #include <eddy/http.hpp>
 
 namespace eddy_test {

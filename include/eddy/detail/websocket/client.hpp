@@ -29,9 +29,9 @@
 #include "../../tcpclient.hpp"
 #include "../base/base64.hpp"
 #include "../base/os_random.hpp"
-#include "../http_client_types.hpp"
-#include "../http_parser.hpp"
-#include "../url.hpp"
+#include "../http/http_client_types.hpp"
+#include "../http/http_parser.hpp"
+#include "../http/url.hpp"
 #include "connection.hpp"
 #include "handshake.hpp"
 

@@ -55,7 +55,7 @@
 #include "../../ioloop.hpp"
 #include "../../iostream.hpp"
 #include "../base/os_random.hpp"
-#include "../stream_errors.hpp"
+#include "../stream/stream_errors.hpp"
 #include "connection_parts.hpp"
 #include "deflate.hpp"
 #include "extensions.hpp"

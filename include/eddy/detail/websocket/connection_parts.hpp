@@ -20,7 +20,7 @@
 
 #include "../../future.hpp"
 #include "../../loop_types.hpp"
-#include "../http_server_request.hpp"
+#include "../http/http_server_request.hpp"
 #include "deflate.hpp"
 #include "options.hpp"
 

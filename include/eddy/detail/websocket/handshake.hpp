@@ -23,7 +23,7 @@
 #include "../../httputil.hpp"
 #include "../base/base64.hpp"
 #include "../base/sha1.hpp"
-#include "../http_server_request.hpp"
+#include "../http/http_server_request.hpp"
 
 namespace eddy::detail::ws {
 

@@ -6,7 +6,7 @@
 /// Thread contract: plain values; one thread at a time.
 #pragma once
 
-#include "../chrono.hpp"  // <chrono> without the calendar and its I/O
+#include "../base/chrono.hpp"  // <chrono> without the calendar and its I/O
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -14,7 +14,7 @@
 
 #include "../../httputil.hpp"
 #include "../../loop_types.hpp"
-#include "../http_server_request.hpp"
+#include "../http/http_server_request.hpp"
 
 namespace eddy {
 

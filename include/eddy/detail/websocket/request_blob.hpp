@@ -22,7 +22,7 @@
 #include <string_view>
 
 #include "../../httputil.hpp"
-#include "../http_server_request.hpp"
+#include "../http/http_server_request.hpp"
 
 namespace eddy::detail::ws {
 

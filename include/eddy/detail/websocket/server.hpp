@@ -33,7 +33,7 @@
 #include <string_view>
 #include <utility>
 
-#include "../web_routing.hpp"
+#include "../http/web_routing.hpp"
 #include "connection.hpp"
 #include "handshake.hpp"
 

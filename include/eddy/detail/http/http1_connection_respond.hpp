@@ -1,0 +1,98 @@
+// HTTP1Connection's second half: framing a handler's response into the
+// batch's buffer, taking up pipelined requests after a response finished
+// outside a batch, and the stream's close. Writing the buffer out and
+// closing after the last response: http1_connection_output.hpp. See
+// http1_connection.hpp.
+//
+// Thread contract: the loop thread.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <memory>
+#include <string>
+
+#include "http1_connection.hpp"
+
+namespace eddy::detail {
+
+// ---- responses ---------------------------------------------------------------
+
+inline Future<void> HTTP1Connection::send_response(RequestHandler& h, bool last) {
+  if (&h != current_ || gone()) return make_ready_future();
+  std::string& body = HandlerAccess::body(h);
+  if (!HandlerAccess::headers_sent(h)) {
+    HeadSpec spec;
+    spec.status = HandlerAccess::status(h);
+    spec.headers = &HandlerAccess::headers(h);
+    spec.finished = last;
+    spec.body_size = body.size();
+    spec.request_http10 = http10_;
+    spec.keep_alive = keep_alive_ && !shared_->closing_all;
+    framing_ = append_head(out(), spec);
+    keep_alive_ = spec.keep_alive;
+    HandlerAccess::mark_headers_sent(h);
+  }
+  if (!HandlerAccess::head_only(h)) append_body(out(), framing_, body, last);
+  body.clear();
+  if (last) {
+    current_ = nullptr;
+    HandlerAccess::attach(h, nullptr);
+    HandlerAccess::release(h);  // the connection's hold
+    if (!keep_alive_) closing_ = true;
+    if (!closing_) arm_idle();
+  }
+  // Inside a batch the batch writes; a flush() must reach the kernel now.
+  if (processing_ && last) return make_ready_future();
+  Future<void> written = flush_out();
+  if (last && !closing_ && unparsed() > 0) resume_later();
+  if (last && unparsed() == 0) drop_parsed();
+  if (written.done()) {
+    (void)written.exception();  // a client that left is not the handler's error
+    return make_ready_future();
+  }
+  Future<void> outcome;
+  written.add_done_callback([outcome](const Future<void>& w) mutable {
+    (void)w.exception();
+    outcome.set_result();
+  });
+  return outcome;
+}
+
+// Pipelined requests waiting behind a response finished outside a batch
+// are taken up from a fresh loop step, not inside the handler's finish().
+inline void HTTP1Connection::resume_later() {
+  if (resume_scheduled_) return;
+  resume_scheduled_ = true;
+  std::shared_ptr<HTTP1Connection> self = shared_from_this();
+  loop().add_callback([self = std::move(self)] {
+    self->resume_scheduled_ = false;
+    self->process();
+  });
+}
+
+// The stream closed (the peer left, an error, a timeout, close_now): the
+// handler in flight learns it, the server forgets the connection.
+inline void HTTP1Connection::on_closed() noexcept {
+  if (closed_) return;
+  closed_ = true;
+  if (current_ != nullptr) {
+    RequestHandler* h = current_;
+    current_ = nullptr;
+    try {
+      HandlerAccess::client_gone(*h);
+    } catch (...) {
+      loop().handle_exception(std::current_exception(), "HTTP on_connection_close");
+    }
+    HandlerAccess::release(*h);
+  }
+  drop_input();
+  pending_.reset();
+  if (out_owner() == this) {
+    shared_out().clear();
+    out_owner() = nullptr;
+  }
+  shared_->unlink(*this, true);
+}
+
+}  // namespace eddy::detail
