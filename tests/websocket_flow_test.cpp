@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -181,4 +183,31 @@ TEST_CASE("a prepared message goes to every connection, compressed once for thos
     sockets.clear();
     return 0;
   });
+}
+
+TEST_CASE("an upgraded connection outlives the HTTP server's idle and send timeouts", "[websocket][flow]") {
+  // The WebSocket has its own liveness rules: once upgraded, the connection
+  // is off the HTTP server's deadline lists.
+  eddy::HTTPServerOptions options;
+  options.idle_connection_timeout = 200ms;
+  options.send_timeout = 200ms;
+  HTTPTestServer server(
+      [](eddy::Application& app, eddy::IOLoop&) {
+        app.websocket("/ws", [](eddy::WebSocket ws) -> eddy::Future<void> {
+          for (;;) {
+            std::optional<eddy::WebSocketMessage> m = co_await ws.read_message();
+            if (!m) break;
+            eddy::Future<void> w = ws.write_message(m->data, m->binary);
+            co_await w;
+          }
+        });
+      },
+      options);
+  RawWebSocket c(server.port());
+  REQUIRE(c.handshake().status == 101);
+  std::this_thread::sleep_for(800ms);  // four idle and send timeouts
+  c.send_frame(0x81, "still here");
+  RawFrame f = c.read_frame();
+  REQUIRE(f.opcode == 1);
+  REQUIRE(f.payload == "still here");
 }
