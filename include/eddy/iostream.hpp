@@ -1,6 +1,7 @@
 /// @file
-/// IOStream: a buffered, non-blocking stream over a connected socket, after
-/// Tornado's IOStream. Reads and writes return futures; none of them blocks.
+/// IOStream: a buffered, non-blocking stream over a connected socket or a
+/// pipe, after Tornado's IOStream and PipeIOStream. Reads and writes return
+/// futures; none of them blocks.
 ///
 ///   eddy::IOStream stream(fd);                        // on IOLoop::current()
 ///   std::string line = co_await stream.read_until("\n");
@@ -27,6 +28,12 @@
 ///   StreamClosedError (what() says why) and runs the close callback once.
 ///   Sends use MSG_NOSIGNAL (SO_NOSIGPIPE on macOS/BSD): SIGPIPE never fires.
 ///   read_until_close() resolves with everything received instead.
+/// - Pipes, FIFOs and ttys work as sockets do (Tornado's PipeIOStream): a
+///   stream over one end reads or writes with read(2)/writev(2); a write to a
+///   pipe whose reader is gone fails with "broken pipe" (EPIPE), with SIGPIPE
+///   blocked in this thread for the write and never left pending; a hang-up
+///   keeps what the writer wrote for later reads. Sockets pay nothing for
+///   this (the fallback sits behind recv's ENOTSOCK).
 ///
 /// Lifetime: IOStream is a copyable handle; copies share one stream. The fd is
 /// closed by close(), when the stream fails, or when the last handle goes with
@@ -62,8 +69,8 @@ namespace detail {
 template <class Dummy>
 class IOStreamImpl {
  public:
-  /// Takes ownership of a connected socket (or socketpair end), sets
-  /// O_NONBLOCK and registers it with IOLoop::current(). Throws
+  /// Takes ownership of a connected socket (or socketpair end, or a pipe
+  /// end), sets O_NONBLOCK and registers it with IOLoop::current(). Throws
   /// std::invalid_argument for a negative fd and std::system_error if the
   /// loop refuses it; then the caller still owns the fd.
   explicit IOStreamImpl(int fd) : IOStreamImpl(fd, IOLoop::current()) {}

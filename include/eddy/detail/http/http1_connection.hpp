@@ -303,10 +303,10 @@ static_assert(sizeof(HTTP1Connection) <= 152, "an idle HTTP connection must fit 
 
 inline void HTTP1Connection::serve(const std::shared_ptr<ServerShared>& shared, IOStream stream,
                                    const std::string& address) {
-  std::string ip = address;
+  std::string ip = address;  // "host:port", or a Unix-domain peer's "" or path (kept as it is)
   if (!ip.empty() && ip.front() == '[') {
     ip = ip.substr(1, ip.find(']') == std::string::npos ? std::string::npos : ip.find(']') - 1);
-  } else if (std::size_t colon = ip.rfind(':'); colon != std::string::npos) {
+  } else if (std::size_t colon = ip.rfind(':'); colon != std::string::npos && ip.front() != '/') {
     ip.resize(colon);
   }
   stream.set_nodelay(true);

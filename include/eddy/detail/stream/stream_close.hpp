@@ -57,12 +57,14 @@ inline void BasicStreamState<D>::on_handler_destroyed() noexcept {
 
 // ---- errors and closing ---------------------------------------------------
 
-// The socket hung up or failed with nothing pending to notice. What the peer
-// sent before is kept (within max_buffer_size) for later reads; then the
-// stream closes with the socket's error, or as closed by the peer.
+// The socket hung up or failed with nothing pending to notice (on a pipe: the
+// writer left or, on the write end, the reader did). What the peer sent
+// before is kept (within max_buffer_size) for later reads; then the stream
+// closes with the socket's error, or as closed by the peer.
 template <class D>
 inline void BasicStreamState<D>::handle_error() {
   int error = socket_error(fd_);
+  if (error == ENOTSOCK) error = plain_fd_error(fd_);
   if (error == 0) error = reported_error_;
   while (error == 0 && buffer_.size() <= max_buffer_size_) {
     std::size_t room = 0;

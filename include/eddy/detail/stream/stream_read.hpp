@@ -354,10 +354,7 @@ inline void BasicStreamState<D>::read_socket() {
 // caller's memory.
 template <class D>
 inline ssize_t BasicStreamState<D>::recv_into() {
-  ssize_t n;
-  do {
-    n = ::recv(fd_, read_.target + read_.filled, read_.n - read_.filled, 0);
-  } while (n == -1 && errno == EINTR);
+  ssize_t n = receive(read_.target + read_.filled, read_.n - read_.filled);
   if (n > 0) read_.filled += static_cast<std::size_t>(n);
   return n;
 }
@@ -365,11 +362,26 @@ inline ssize_t BasicStreamState<D>::recv_into() {
 template <class D>
 inline ssize_t BasicStreamState<D>::recv_some(std::size_t& room) {
   char* into = buffer_.prepare(room);
+  ssize_t n = receive(into, room);
+  if (n > 0) buffer_.commit(static_cast<std::size_t>(n));
+  return n;
+}
+
+// recv(2), EINTR retried. On anything but a socket recv fails at once with
+// ENOTSOCK and read(2) does the work: sockets, the hot path, pay nothing for
+// pipes (not even a branch on a flag), and a pipe pays one failed system
+// call per read, small beside the read itself.
+template <class D>
+inline ssize_t BasicStreamState<D>::receive(char* into, std::size_t room) noexcept {
   ssize_t n;
   do {
     n = ::recv(fd_, into, room, 0);
   } while (n == -1 && errno == EINTR);
-  if (n > 0) buffer_.commit(static_cast<std::size_t>(n));
+  if (n == -1 && errno == ENOTSOCK) {
+    do {
+      n = ::read(fd_, into, room);
+    } while (n == -1 && errno == EINTR);
+  }
   return n;
 }
 

@@ -28,6 +28,12 @@
 // unresolved (their coroutines went with the loop) and frees its buffers.
 // Any later operation fails with StreamClosedError saying the loop is gone.
 //
+// Not only sockets. A pipe, FIFO or tty works too: a recv, send or sendmsg
+// that fails with ENOTSOCK is redone with read(2) or writev(2) (SIGPIPE held
+// off: plain_fd_ops.hpp), and an ERROR event there means a hang-up or, on a
+// write-only end, EPIPE. Sockets pay nothing for this: the fallback sits on
+// the failure path (a pipe pays one failed system call per read or write).
+//
 // Memory. An idle stream holds no receive buffer (see stream_buffer.hpp) and
 // no write queue (stream_write_queue.hpp); what is left is this object,
 // 216 bytes with its shared_ptr control block (x86-64, libstdc++). State
@@ -54,6 +60,7 @@
 #include <variant>
 
 #include "../../ioloop.hpp"
+#include "plain_fd_ops.hpp"
 #include "socket_ops.hpp"
 #include "stream_buffer.hpp"
 #include "stream_errors.hpp"
@@ -261,9 +268,11 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
   void read_socket();
   ssize_t recv_into();
   ssize_t recv_some(std::size_t& room);
+  ssize_t receive(char* into, std::size_t room) noexcept;
   // Write path (stream_write.hpp).
   static Future<void> written_future(const IOLoop& loop);
   ssize_t send_some(std::string_view data) noexcept;
+  ssize_t send_gathered(const iovec* iov, int count) noexcept;
   void handle_write();
   // Errors and closing (below).
   void handle_error();
