@@ -19,6 +19,12 @@ if(TARGET eddy_ssl)
   install(TARGETS eddy_ssl EXPORT eddySSLTargets)
   install(EXPORT eddySSLTargets NAMESPACE eddy:: DESTINATION ${EDDY_INSTALL_CMAKEDIR})
 endif()
+# eddy::deflate in a file of its own, loaded by eddyConfig only where zlib is
+# found, so that find_package(eddy) never needs zlib.
+if(TARGET eddy_deflate)
+  install(TARGETS eddy_deflate EXPORT eddyDeflateTargets)
+  install(EXPORT eddyDeflateTargets NAMESPACE eddy:: DESTINATION ${EDDY_INSTALL_CMAKEDIR})
+endif()
 configure_package_config_file(cmake/eddyConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/eddyConfig.cmake
   INSTALL_DESTINATION ${EDDY_INSTALL_CMAKEDIR})
 # Before 1.0 a minor release may break the API, so 0.2 satisfies only 0.2.x.

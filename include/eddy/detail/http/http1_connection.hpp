@@ -115,6 +115,8 @@ class HTTP1Connection final : public ResponseChannel,
   void close_when_idle() override;
   void close_now() noexcept override { stream_.close(); }
   bool output_moved() noexcept override;
+  bool upgrade(RequestHandler& h, std::string_view head, std::optional<IOStream>& stream,
+               std::string& unread) override;  // http1_connection_upgrade.hpp
 
  private:
   enum class Phase : std::uint8_t { head, body, ready, refused };
@@ -393,3 +395,4 @@ inline void HTTP1Connection::refuse(int status) {
 #include "http1_connection_request.hpp"
 #include "http1_connection_respond.hpp"
 #include "http1_connection_output.hpp"
+#include "http1_connection_upgrade.hpp"
