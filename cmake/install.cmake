@@ -18,6 +18,18 @@ if(TARGET eddy_compiled)
   install(TARGETS eddy_compiled EXPORT eddyTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()
 install(EXPORT eddyTargets NAMESPACE eddy:: DESTINATION ${EDDY_INSTALL_CMAKEDIR})
+# eddy::ssl in a file of its own, which eddyConfig.cmake loads only when it
+# finds OpenSSL: find_package(eddy) works without OpenSSL too.
+if(TARGET eddy_ssl)
+  install(TARGETS eddy_ssl EXPORT eddySSLTargets)
+  install(EXPORT eddySSLTargets NAMESPACE eddy:: DESTINATION ${EDDY_INSTALL_CMAKEDIR})
+endif()
+# eddy::deflate in a file of its own, loaded by eddyConfig only where zlib is
+# found, so that find_package(eddy) never needs zlib.
+if(TARGET eddy_deflate)
+  install(TARGETS eddy_deflate EXPORT eddyDeflateTargets)
+  install(EXPORT eddyDeflateTargets NAMESPACE eddy:: DESTINATION ${EDDY_INSTALL_CMAKEDIR})
+endif()
 configure_package_config_file(cmake/eddyConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/eddyConfig.cmake
   INSTALL_DESTINATION ${EDDY_INSTALL_CMAKEDIR})
 # Before 1.0 a minor release may break the API, so 0.2 satisfies only 0.2.x.
@@ -31,15 +43,20 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/eddyConfigVersion.c
   COMPATIBILITY SameMinorVersion ${eddy_arch_independent})
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/eddyConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/eddyConfigVersion.cmake
   DESTINATION ${EDDY_INSTALL_CMAKEDIR})
+# The optional targets look for their libraries where eddy is used.
+install(FILES cmake/postgres.cmake DESTINATION ${EDDY_INSTALL_CMAKEDIR})
 
-# eddy.pc is written at install time, with the prefix the install really
-# goes to (`cmake --install --prefix` may differ from CMAKE_INSTALL_PREFIX):
-# plain absolute paths, so `pkg-config --cflags` prints a clean -I. The
-# template is configured now; install(CODE) fills in the prefix.
+# eddy.pc (and eddy-ssl.pc: eddy with TLS, `pkg-config --cflags --libs
+# eddy-ssl` adds OpenSSL's flags) are written at install time, with the prefix
+# the install really goes to (`cmake --install --prefix` may differ from
+# CMAKE_INSTALL_PREFIX): plain absolute paths, so `pkg-config --cflags` prints
+# a clean -I. The templates are configured now; install(CODE) fills in the prefix.
 set(EDDY_PC_INCLUDEDIR "__EDDY_PC_INCLUDEDIR__")
 set(EDDY_PC_LIBDIR "__EDDY_PC_LIBDIR__")
-set(eddy_pc_files eddy)
-configure_file(cmake/eddy.pc.in ${CMAKE_CURRENT_BINARY_DIR}/eddy.pc.template @ONLY)
+set(eddy_pc_files eddy eddy-ssl)
+foreach(eddy_pc_name ${eddy_pc_files})
+  configure_file(cmake/${eddy_pc_name}.pc.in ${CMAKE_CURRENT_BINARY_DIR}/${eddy_pc_name}.pc.template @ONLY)
+endforeach()
 # eddy-compiled.pc: the separately compiled mode (eddy::compiled), when built.
 if(TARGET eddy_compiled)
   list(APPEND eddy_pc_files eddy-compiled)

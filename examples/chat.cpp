@@ -1,13 +1,21 @@
-// Tornado's long-polling chat demo, in eddy. Every browser holds a standing
-// request, POST /a/message/updates, that is answered only when a message
-// arrives; POST /a/message/new adds one and answers everybody waiting. One
-// thread holds thousands of such requests, because a waiting handler is a
-// suspended coroutine, not a blocked thread.
+// Tornado's chat demo, in eddy, real-time: a browser opens a WebSocket,
+// /a/message/socket, and every new message is pushed down all of them at
+// once. Without WebSocket (an old proxy, a script), it falls back to
+// Tornado's long polling: a standing request, POST /a/message/updates,
+// answered only when a message arrives. POST /a/message/new, or a message
+// sent on a WebSocket, adds one. One thread holds thousands of either kind
+// of connection, because a waiting handler is a suspended coroutine, not a
+// blocked thread.
+//
+// A new message is framed once for all the WebSockets (a
+// PreparedWebSocketMessage, written with websocket_broadcast), however many
+// there are.
 //
 //   chat [port]        then open http://127.0.0.1:8888/ in two browsers
 //
+//   python3 -m websockets ws://127.0.0.1:8888/a/message/socket         (pushed)
 //   curl -d 'cursor=0' http://127.0.0.1:8888/a/message/updates     (waits)
-//   curl -d 'body=hi' http://127.0.0.1:8888/a/message/new          (wakes it)
+//   curl -d 'body=hi' http://127.0.0.1:8888/a/message/new          (wakes both)
 //
 // Prints the port it listens on (0 picks a free one) and stops cleanly on
 // Ctrl-C (SIGINT) or SIGTERM.
@@ -15,12 +23,15 @@
 // Build: g++ -std=c++20 -Iinclude examples/chat.cpp -pthread
 #include <eddy/http.hpp>
 #include <eddy/locks.hpp>
+#include <eddy/websocket.hpp>
 
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -29,18 +40,33 @@ const char* const page = R"HTML(<!DOCTYPE html>
 <div id="inbox"></div>
 <form id="f"><input id="m" autocomplete="off"><button>Post</button></form>
 <script>
-let cursor = 0;
-async function poll() {
-  for (;;) {
-    const r = await fetch('/a/message/updates', {method: 'POST', body: new URLSearchParams({cursor})});
-    for (const m of (await r.json()).messages) {
-      cursor = m.id;
-      const p = document.createElement('p'); p.textContent = m.body; inbox.appendChild(p);
-    }
+let cursor = 0, socket = null;
+function show(messages) {
+  for (const m of messages) {
+    if (m.id <= cursor) continue;
+    cursor = m.id;
+    const p = document.createElement('p'); p.textContent = m.body; inbox.appendChild(p);
   }
 }
-f.onsubmit = e => { e.preventDefault(); fetch('/a/message/new', {method: 'POST', body: new URLSearchParams({body: m.value})}); m.value = ''; };
-poll();
+async function poll() {  // the fallback: long polling
+  for (;;) {
+    const r = await fetch('/a/message/updates', {method: 'POST', body: new URLSearchParams({cursor})});
+    show((await r.json()).messages);
+  }
+}
+function connect() {
+  const ws = new WebSocket(`ws://${location.host}/a/message/socket?cursor=${cursor}`);
+  ws.onopen = () => { socket = ws; };
+  ws.onmessage = e => show(JSON.parse(e.data).messages);
+  ws.onclose = () => { if (socket) { socket = null; connect(); } else { poll(); } };  // never opened: poll
+}
+f.onsubmit = e => {
+  e.preventDefault();
+  if (socket) socket.send(m.value);
+  else fetch('/a/message/new', {method: 'POST', body: new URLSearchParams({body: m.value})});
+  m.value = '';
+};
+if (window.WebSocket) connect(); else poll();
 </script></body></html>
 )HTML";
 
@@ -61,7 +87,8 @@ std::string json_string(const std::string& s) {
   return out + "\"";
 }
 
-// The room: the last 200 messages, and a Condition every waiting poll sleeps on.
+// The room: the last 200 messages, a Condition every waiting poll sleeps on,
+// and the open WebSockets, to which each new message is pushed.
 struct MessageBuffer {
   struct Message {
     long id;
@@ -70,11 +97,16 @@ struct MessageBuffer {
   std::deque<Message> cache;
   long next_id = 1;
   eddy::Condition arrived;
+  std::vector<eddy::WebSocket> sockets;
 
   void add(std::string body) {
     cache.push_back(Message{next_id++, std::move(body)});
     if (cache.size() > 200) cache.pop_front();
     arrived.notify_all();
+    // Framed once, written to every socket (a slow reader past
+    // max_write_buffer_size is closed, not waited for).
+    eddy::PreparedWebSocketMessage news(since(cache.back().id - 1));
+    eddy::websocket_broadcast(sockets, news);
   }
   // The messages after `cursor`, as {"messages": [...]}, or "" if none.
   std::string since(long cursor) const {
@@ -114,6 +146,29 @@ int main(int argc, char** argv) {
     }
     h.set_header("Content-Type", "application/json");
     h.write(news);
+  });
+
+  // The real-time path: the backlog after the client's cursor, then every new
+  // message pushed as it arrives; what the client sends is posted.
+  app.websocket("/a/message/socket", [&room](eddy::WebSocket ws) -> eddy::Future<void> {
+    eddy::HTTPArguments args = eddy::parse_query(ws.request()->query);
+    const std::vector<std::string>* cursor = args.find("cursor");
+    std::string backlog = room.since(cursor != nullptr ? std::strtol(cursor->back().c_str(), nullptr, 10) : 0);
+    if (!backlog.empty()) {
+      eddy::Future<void> sent = ws.write_message(backlog);
+      try {
+        co_await sent;
+      } catch (const eddy::StreamClosedError&) {
+        co_return;  // the client left already
+      }
+    }
+    room.sockets.push_back(ws);
+    for (;;) {
+      std::optional<eddy::WebSocketMessage> message = co_await ws.read_message();
+      if (!message) break;
+      room.add(std::move(message->data));
+    }
+    std::erase(room.sockets, ws);
   });
 
   eddy::HTTPServer server(app);

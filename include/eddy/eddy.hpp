@@ -7,6 +7,7 @@
 #include "ioloop.hpp"
 #include "iostream.hpp"
 #include "locks.hpp"
+#include "netutil.hpp"
 #include "periodic.hpp"
 #include "process.hpp"
 #include "queues.hpp"

@@ -78,14 +78,22 @@ inline Future<void> sleep(Clock::duration delay) {
 }
 
 /// `future`'s outcome, or eddy::TimeoutError if it takes longer than
-/// `timeout`. The original future is not cancelled (futures cannot be); if it
-/// fails after the timeout, its exception is reported as never retrieved.
+/// `timeout`. On the timeout, when this was `future`'s only waiter (no other
+/// done-callback, no coroutine suspended on it), `future.cancel()` is called
+/// so that its producer can stop the work (see Future::set_cancel_callback);
+/// `future`'s later outcome is then dropped unreported. With other waiters,
+/// `future` runs on for them.
 template <class T>
 Future<T> with_timeout(Clock::duration timeout, Future<T> future) {
   IOLoop& loop = IOLoop::current();
   Future<T> result;
-  Timeout timer = loop.call_later(timeout, [result]() mutable {
-    if (!result.done()) result.set_exception(std::make_exception_ptr(TimeoutError("eddy: with_timeout: timed out")));
+  // The timer holds `future` only to cancel it; the done-callback below
+  // removes the timer (and so that hold) when `future` resolves first.
+  Timeout timer = loop.call_later(timeout, [result, future]() mutable {
+    if (result.done()) return;
+    result.set_exception(std::make_exception_ptr(TimeoutError("eddy: with_timeout: timed out")));
+    // The one waiter left is this call's own done-callback.
+    if (future.waiter_count() == 1) future.cancel();
   });
   // The anchor, not the loop: `future` may resolve after the loop is gone.
   future.add_done_callback([result, timer, anchor = loop.anchor()](Future<T> done) mutable {

@@ -17,8 +17,23 @@
 ///   a response that breaks HTTP/1.1 or a limit): HTTPConnectionError (code
 ///   599, what() names host and port), whatever raise_error says;
 /// - connect_timeout or request_timeout: HTTPTimeoutError (code 599);
-/// - a malformed URL, an https:// URL (no TLS yet), a bad method or header:
-///   a future failed at once with std::invalid_argument.
+/// - a malformed URL, a bad method or header: a future failed at once with
+///   std::invalid_argument; an https:// URL in a program without
+///   <eddy/ssl.hpp>: HTTPClientError 599 at once, saying to include it and
+///   link eddy::ssl (OpenSSL);
+/// - the future cancelled (Future::cancel; with_timeout or a destroyed
+///   coroutine that was its only waiter): CancelledError, and the fetch's
+///   connection is closed, never returned to the pool.
+///
+/// https://: TLS 1.2 or later, the server's certificate verified against the
+/// system store (or HTTPRequest::ca_certs) and the URL's host, SNI for
+/// names, ALPN "http/1.1" offered, a client certificate when
+/// client_cert is set; validate_cert = false accepts any certificate. A
+/// failed handshake is an HTTPConnectionError (599) carrying OpenSSL's
+/// reason ("certificate verify failed: hostname mismatch"); connect_timeout
+/// covers the handshake. Pooled connections are keyed by scheme, host, port
+/// and these TLS settings, so a fetch never gets a connection made with
+/// others.
 ///
 /// Framing: Content-Length, chunked (extensions ignored, trailers checked and
 /// dropped), close-delimited; 1xx interim responses are skipped; HEAD, 204
@@ -58,6 +73,7 @@
 
 #include "detail/http/http_client_fetch.hpp"
 #include "detail/http/http_client_types.hpp"
+#include "detail/ssl/context.hpp"
 #include "detail/http/url.hpp"
 #include "future.hpp"
 #include "gen.hpp"
@@ -104,8 +120,8 @@ class AsyncHTTPClientImpl {
     try {
       if (shared_->closed) throw std::logic_error("eddy: AsyncHTTPClient::fetch after close()");
       url = detail::parse_url(request.url);
-      if (url.scheme == "https") {
-        throw std::invalid_argument("eddy: " + request.url + ": https:// is not supported yet (eddy has no TLS)");
+      if (url.scheme == "https" && detail::ssl_hooks.connect == nullptr) {
+        throw HTTPClientError(599, "eddy: " + request.url + ": https:// needs TLS: " + detail::ssl_missing);
       }
       detail::check_request(request);
     } catch (...) {
@@ -113,6 +129,15 @@ class AsyncHTTPClientImpl {
     }
     auto f = std::make_shared<detail::FetchState>(shared_, std::move(request), std::move(url), raise_error);
     Future<HTTPResponse> result = f->result;
+    // A waiter that gives up (with_timeout, a destroyed coroutine) aborts
+    // the fetch: its connection is closed, never pooled. Weak: the callback
+    // is destroyed inside FetchState::finish.
+    result.set_cancel_callback([weak = std::weak_ptr<detail::FetchState>(f)] {
+      if (std::shared_ptr<detail::FetchState> fetch = weak.lock()) {
+        fetch->abort(std::make_exception_ptr(
+            CancelledError("eddy: the fetch of " + fetch->request.url + " was cancelled by its waiter")));
+      }
+    });
     f->link();
     f->arm_request_timer();
     if (shared_->queue.empty() && shared_->active < shared_->options.max_clients) {

@@ -37,6 +37,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -68,6 +69,7 @@ class HTTPServerImpl {
   explicit HTTPServerImpl(F&& handler, HTTPServerOptions options = {})
       : shared_(std::make_shared<detail::ServerShared>(options)), tcp_(accept_into(shared_)) {
     shared_->own_app.serve_everything(std::forward<F>(handler), SourceLocation::current());
+    use_tls();
   }
 
   HTTPServerImpl(const HTTPServerImpl&) = delete;
@@ -110,6 +112,13 @@ class HTTPServerImpl {
     }
   };
   static Acceptor accept_into(const std::shared_ptr<detail::ServerShared>& shared) { return Acceptor{shared}; }
+  /// options.ssl: the TCP server shakes hands first (through <eddy/ssl.hpp>,
+  /// which any program that made the context includes).
+  void use_tls() {
+    if (!shared_->options.ssl) return;
+    if (detail::ssl_hooks.serve == nullptr) throw std::logic_error(std::string("eddy: HTTPServer: ") + detail::ssl_missing);
+    detail::ssl_hooks.serve(tcp_, *shared_->options.ssl);
+  }
 
   std::shared_ptr<detail::ServerShared> shared_;
   TCPServer tcp_;
@@ -121,6 +130,7 @@ template <class D>
 HTTPServerImpl<D>::HTTPServerImpl(Application& app, HTTPServerOptions options)
     : shared_(std::make_shared<detail::ServerShared>(options)), tcp_(accept_into(shared_)) {
   shared_->app = &app;
+  use_tls();
 }
 template <class D>
 HTTPServerImpl<D>::~HTTPServerImpl() {

@@ -53,7 +53,8 @@ class IOLoop : public detail::IOLoopImpl<void> {
 #include "detail/loop/ioloop_teardown.hpp"
 
 // The futures half of the API (run_sync, add_future, run_in_executor) lives
-// in future.hpp; including it here makes <eddy/ioloop.hpp> complete alone.
+// in future.hpp and detail/future/ioloop_futures.hpp; including it here makes
+// <eddy/ioloop.hpp> complete alone.
 #include "future.hpp"
 
 // EDDY_SEPARATE_COMPILATION (the eddy::compiled target): the members of the

@@ -1,6 +1,7 @@
 /// @file
-/// IOStream: a buffered, non-blocking stream over a connected socket, after
-/// Tornado's IOStream. Reads and writes return futures; none of them blocks.
+/// IOStream: a buffered, non-blocking stream over a connected socket or a
+/// pipe, after Tornado's IOStream and PipeIOStream. Reads and writes return
+/// futures; none of them blocks.
 ///
 ///   eddy::IOStream stream(fd);                        // on IOLoop::current()
 ///   std::string line = co_await stream.read_until("\n");
@@ -27,6 +28,12 @@
 ///   StreamClosedError (what() says why) and runs the close callback once.
 ///   Sends use MSG_NOSIGNAL (SO_NOSIGPIPE on macOS/BSD): SIGPIPE never fires.
 ///   read_until_close() resolves with everything received instead.
+/// - Pipes, FIFOs and ttys work as sockets do (Tornado's PipeIOStream): a
+///   stream over one end reads or writes with read(2)/writev(2); a write to a
+///   pipe whose reader is gone fails with "broken pipe" (EPIPE), with SIGPIPE
+///   blocked in this thread for the write and never left pending; a hang-up
+///   keeps what the writer wrote for later reads. Sockets pay nothing for
+///   this (the fallback sits behind recv's ENOTSOCK).
 ///
 /// Lifetime: IOStream is a copyable handle; copies share one stream. The fd is
 /// closed by close(), when the stream fails, or when the last handle goes with
@@ -55,6 +62,9 @@
 
 namespace eddy {
 
+class SSLContext;
+class SSLIOStream;
+
 /// @cond EDDY_DETAIL
 namespace detail {
 /// @endcond
@@ -62,8 +72,8 @@ namespace detail {
 template <class Dummy>
 class IOStreamImpl {
  public:
-  /// Takes ownership of a connected socket (or socketpair end), sets
-  /// O_NONBLOCK and registers it with IOLoop::current(). Throws
+  /// Takes ownership of a connected socket (or socketpair end, or a pipe
+  /// end), sets O_NONBLOCK and registers it with IOLoop::current(). Throws
   /// std::invalid_argument for a negative fd and std::system_error if the
   /// loop refuses it; then the caller still owns the fd.
   explicit IOStreamImpl(int fd) : IOStreamImpl(fd, IOLoop::current()) {}
@@ -187,10 +197,27 @@ class IOStreamImpl {
     return state_->fd() >= 0 && ::setsockopt(state_->fd(), IPPROTO_TCP, TCP_NODELAY, &value, sizeof value) == 0;
   }
 
+  /// STARTTLS: upgrades this plain, idle stream to TLS in place (PostgreSQL's
+  /// SSLRequest, SMTP's STARTTLS): every handle of it speaks TLS from now on.
+  /// The future resolves with the stream as an SSLIOStream once the handshake
+  /// is done, or fails with SSLError (the stream closes). Bytes already
+  /// received and not read are taken as the peer's first TLS bytes. With a
+  /// read or write pending, or on a stream already speaking TLS, throws
+  /// std::logic_error; on a closed stream the future fails with error().
+  /// Defined in <eddy/ssl.hpp> (include it, and link eddy::ssl, to call it).
+  Future<SSLIOStream> start_tls(bool server_side, const SSLContext& ctx, std::string server_hostname = "");
+
   /// True when both handles name the same stream.
   friend bool operator==(const IOStreamImpl& a, const IOStreamImpl& b) noexcept { return a.state_ == b.state_; }
   /// The negation of ==.
   friend bool operator!=(const IOStreamImpl& a, const IOStreamImpl& b) noexcept { return a.state_ != b.state_; }
+
+ protected:
+  /// @cond EDDY_DETAIL
+  // For SSLIOStream (<eddy/ssl.hpp>): a handle to an existing state, and the state.
+  explicit IOStreamImpl(std::shared_ptr<detail::StreamState> state) noexcept : state_(std::move(state)) {}
+  const std::shared_ptr<detail::StreamState>& stream_state() const noexcept { return state_; }
+  /// @endcond
 
  private:
   std::shared_ptr<detail::StreamState> state_;

@@ -2,6 +2,7 @@
 /// TCPClient: opens connections as IOStreams, after Tornado's TCPClient.
 ///
 ///   eddy::IOStream stream = co_await eddy::TCPClient().connect("localhost", 8888);
+///   eddy::IOStream local = co_await eddy::TCPClient().connect_unix("/run/app.sock");
 ///
 /// Host names are resolved with getaddrinfo on the loop's executor
 /// (run_in_executor), so a slow DNS server never blocks the loop; IP literals
@@ -26,6 +27,10 @@
 #include "future.hpp"
 #include "ioloop.hpp"
 #include "iostream.hpp"
+
+namespace eddy {
+class SSLContext;
+}  // namespace eddy
 
 namespace eddy {
 
@@ -59,6 +64,33 @@ class TCPClientImpl {
     });
     return result;
   }
+
+  /// A connected IOStream to the Unix-domain socket file `path` (a server's
+  /// bind_unix_socket, nginx's or any other), on IOLoop::current(). Fails
+  /// with std::system_error naming the path: ENOENT when no file is there,
+  /// ECONNREFUSED when nobody listens on it (a stale file), EAGAIN when the
+  /// server's backlog is full (Linux refuses at once rather than waiting);
+  /// std::invalid_argument for an empty path, ENAMETOOLONG for one over 107
+  /// bytes.
+  Future<IOStream> connect_unix(std::string path) {
+    IOLoop& loop = IOLoop::current();
+    std::string context = "eddy: connect to unix:" + path;
+    auto connector = std::make_shared<detail::Connector>(loop, context);
+    Future<IOStream> result = connector->future;
+    try {
+      std::vector<detail::ResolvedAddress> addresses{detail::unix_address(path, context)};
+      connector->start(std::move(addresses));
+    } catch (...) {
+      connector->fail(std::current_exception());
+    }
+    return result;
+  }
+
+  /// connect(host, port), then TLS with `ctx` (a client context): SNI and
+  /// the certificate's host check use `host`. Resolves once the handshake is
+  /// done, with an SSLIOStream as IOStream; fails as connect(host, port) or
+  /// with SSLError (the connection closes). Defined in <eddy/ssl.hpp>.
+  Future<IOStream> connect(const std::string& host, std::uint16_t port, const SSLContext& ctx);
 };
 /// @cond EDDY_DETAIL
 }  // namespace detail

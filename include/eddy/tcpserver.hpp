@@ -42,6 +42,10 @@
 #include "iostream.hpp"
 
 namespace eddy {
+class SSLContext;
+}  // namespace eddy
+
+namespace eddy {
 
 /// @cond EDDY_DETAIL
 namespace detail {
@@ -84,6 +88,16 @@ class TCPServerImpl {
   void set_accept_batch(std::size_t n) noexcept { state_->accept_batch = n == 0 ? 1 : n; }
   /// The most connections accepted per readiness event.
   std::size_t accept_batch() const noexcept { return state_->accept_batch; }
+
+  /// TLS (Tornado's ssl_options), before listen(): each accepted connection
+  /// does its handshake with `ctx` (a server context) first, and
+  /// handle_stream receives it as an SSLIOStream (passed as IOStream; it
+  /// speaks TLS) once the handshake is done. A handshake that fails or times
+  /// out (ctx.set_handshake_timeout, 10 s by default) closes the connection:
+  /// one line through the loop's exception handler for a hostile or broken
+  /// client, none for one that left without a word. Defined in
+  /// <eddy/ssl.hpp>.
+  void set_ssl_context(SSLContext ctx);
 
  private:
   template <class H>

@@ -27,6 +27,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -40,6 +41,8 @@
 namespace eddy {
 
 class HTTPServer;
+struct WebSocketOptions;  // <eddy/websocket.hpp>
+class WebSocketHandler;   // <eddy/websocket.hpp>
 /// @cond EDDY_DETAIL
 namespace detail {
 template <class D>
@@ -81,6 +84,20 @@ class Application {
     }
     return add(std::move(pattern), std::move(methods), detail::make_route_target(std::forward<F>(handler)), where);
   }
+
+  /// A route that upgrades GET requests to WebSocket connections (RFC
+  /// 6455) and calls `handler(WebSocket)` for each, a function returning
+  /// Future<void>; the connection closes (1000) when that future resolves,
+  /// if still open. Any other method is answered as HTTP. Needs
+  /// <eddy/websocket.hpp>, which defines it (see docs/websocket.md).
+  template <class F, class Options = WebSocketOptions>
+    requires(!std::is_base_of_v<WebSocketHandler, std::remove_cvref_t<F>>)
+  Application& websocket(std::string pattern, F&& handler, Options options = {},
+                         SourceLocation where = SourceLocation::current());
+  /// As above, with one H (derived from WebSocketHandler, default
+  /// constructible) per connection: Tornado's class style.
+  template <class H, class Options = WebSocketOptions>
+  Application& websocket(std::string pattern, Options options = {}, SourceLocation where = SourceLocation::current());
 
   /// The longest path (in bytes, as received: percent-encoded, without the
   /// query) that is routed; a longer one is answered 414 URI Too Long before

@@ -9,4 +9,15 @@ run(${CMAKE_COMMAND} -S ${EDDY_SOURCE_DIR}/tests/package/consumer -B ${WORK_DIR}
     -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix -DEDDY_WANTED_VERSION=${version})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer-build)
 run(${WORK_DIR}/consumer-build/consumer)
+# The optional PostgreSQL target, when libpq was found by the consumer.
+if(EXISTS ${WORK_DIR}/consumer-build/consumer_postgres)
+  run(${WORK_DIR}/consumer-build/consumer_postgres)
+endif()
+# eddy::ssl came along when OpenSSL is installed here (the consumer builds
+# ssl_consumer when find_package(eddy) defined it).
+if(EXISTS ${WORK_DIR}/consumer-build/ssl_consumer)
+  run(${WORK_DIR}/consumer-build/ssl_consumer)
+elseif(EXISTS /usr/include/openssl/ssl.h)
+  message(FATAL_ERROR "OpenSSL is installed, but find_package(eddy) gave no eddy::ssl")
+endif()
 run(${WORK_DIR}/consumer-build/consumer_compiled)

@@ -20,3 +20,20 @@ foreach(header ioloop eddy)
   list(LENGTH eddy_headers count)
   message(STATUS "<eddy/${header}.hpp>: ${count} eddy headers, none of them HTTP")
 endforeach()
+
+# Nor does TLS cost what does not use it: neither <eddy/eddy.hpp> nor
+# <eddy/http.hpp> includes an OpenSSL header (only <eddy/ssl.hpp> does).
+foreach(header eddy http)
+  set(source ${WORK_DIR}/${header}_tls.cpp)
+  file(WRITE ${source} "#include <eddy/${header}.hpp>\n")
+  execute_process(COMMAND ${CXX_COMPILER} -std=c++20 -I${EDDY_SOURCE_DIR}/include -M ${source}
+                  RESULT_VARIABLE result OUTPUT_VARIABLE deps ERROR_VARIABLE errors)
+  if(NOT result EQUAL 0)
+    message(FATAL_ERROR "listing the headers of <eddy/${header}.hpp> failed:\n${errors}")
+  endif()
+  string(REGEX MATCHALL "[^ \t\r\n\\\\]*openssl/[^ \t\r\n\\\\]*" ssl "${deps}")
+  if(ssl)
+    message(FATAL_ERROR "<eddy/${header}.hpp> includes OpenSSL headers: ${ssl}")
+  endif()
+  message(STATUS "<eddy/${header}.hpp>: no OpenSSL header")
+endforeach()

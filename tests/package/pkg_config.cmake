@@ -56,6 +56,19 @@ run(${CXX_COMPILER} -std=c++17 -Wall -Wextra -Werror ${EDDY_SOURCE_DIR}/tests/pa
     ${flags} -o ${WORK_DIR}/consumer)
 run(${WORK_DIR}/consumer)
 
+# eddy-ssl: eddy's flags plus OpenSSL's, for a program that includes <eddy/ssl.hpp>.
+execute_process(COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${prefix}/share/pkgconfig
+                        ${PKG_CONFIG} --cflags --libs eddy-ssl
+                RESULT_VARIABLE ssl_result OUTPUT_VARIABLE ssl_flags OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+if(ssl_result EQUAL 0)
+  message(STATUS "pkg-config --cflags --libs eddy-ssl: ${ssl_flags}")
+  separate_arguments(ssl_flags UNIX_COMMAND "${ssl_flags}")
+  run(${CXX_COMPILER} -std=c++17 -Wall -Wextra -Werror ${EDDY_SOURCE_DIR}/tests/package/consumer/ssl_main.cpp
+      ${ssl_flags} -o ${WORK_DIR}/ssl_consumer)
+  run(${WORK_DIR}/ssl_consumer)
+else()
+  message(STATUS "no OpenSSL for pkg-config: eddy-ssl not checked")
+endif()
 # The separately compiled mode: eddy-compiled.pc gives the macro and the library.
 execute_process(COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${prefix}/share/pkgconfig
                         ${PKG_CONFIG} --cflags --libs eddy-compiled

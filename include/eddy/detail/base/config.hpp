@@ -61,11 +61,13 @@ namespace eddy::detail {
 
 #if defined(__GNUC__)
 #define EDDY_NOINLINE __attribute__((noinline))
+#define EDDY_COLD __attribute__((cold))
 #define EDDY_ALWAYS_INLINE __attribute__((always_inline))
 #define EDDY_LIKELY(x) __builtin_expect(!!(x), 1)
 #define EDDY_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define EDDY_NOINLINE
+#define EDDY_COLD
 #define EDDY_ALWAYS_INLINE
 #define EDDY_LIKELY(x) (x)
 #define EDDY_UNLIKELY(x) (x)

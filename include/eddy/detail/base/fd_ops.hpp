@@ -39,6 +39,25 @@ inline void set_cloexec_nonblock(int fd) {
   if (fd_flags == -1 || ::fcntl(fd, F_SETFD, fd_flags | FD_CLOEXEC) == -1) throw_errno("fcntl");
 }
 
+// A pipe, both ends non-blocking and close-on-exec. pipe2 sets both flags
+// atomically, so a child spawned meanwhile by another thread can never
+// inherit the ends (Subprocess promises that of every fd eddy owns).
+inline void open_pipe_cloexec_nonblock(int fds[2]) {
+#if defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__)
+  if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) == -1) throw_errno("pipe2");
+#else
+  if (::pipe(fds) == -1) throw_errno("pipe");
+  try {
+    set_cloexec_nonblock(fds[0]);
+    set_cloexec_nonblock(fds[1]);
+  } catch (...) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    throw;
+  }
+#endif
+}
+
 // Milliseconds for APIs that only take those, rounded up so that a wait never
 // ends before the deadline (an early wake-up would make the loop spin).
 inline int timeout_ms_ceil(std::int64_t timeout_ns) noexcept {

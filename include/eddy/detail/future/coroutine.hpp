@@ -11,7 +11,9 @@
 // - While suspended, the frame is listed on the loop (IOLoop::current() at
 //   suspension); destroying the loop destroys the frame, which nothing else
 //   owns. The awaiter, destroyed with it, cancels its done-callback, so a
-//   future that outlives the loop and resolves later resumes nothing.
+//   future that outlives the loop and resolves later resumes nothing; when
+//   that left the future with no waiter, it calls Future::cancel() so the
+//   producer can stop (see Future::set_cancel_callback).
 // - A coroutine whose own future was resolved from outside before it
 //   returns (or throws) keeps the first outcome; the late one is reported
 //   through the loop's exception handler, as Tornado logs it.
@@ -64,9 +66,12 @@ class FutureAwaiter {
   FutureAwaiter(const FutureAwaiter&) = delete;
   FutureAwaiter& operator=(const FutureAwaiter&) = delete;
   // Destroyed while its callback waits: the frame is being destroyed (its
-  // loop is), and the future may outlive it.
+  // loop is), and the future may outlive it. Nobody else waiting means
+  // nobody wants the result: the future is cancelled.
   ~FutureAwaiter() {
-    if (waiting_) future_.state_->cancel_callback(position_);
+    if (!waiting_) return;
+    future_.state_->cancel_callback(position_);
+    future_.state_->cancel_if_unwaited();
   }
 
   bool await_ready() const noexcept { return future_.done(); }

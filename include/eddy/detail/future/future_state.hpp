@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "block_cache.hpp"
+#include "../base/config.hpp"
 #include "../base/function.hpp"
 
 namespace eddy {
@@ -72,6 +73,13 @@ using StoredValue = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 // The part of a future's state that does not depend on its value type.
 // Lifetime: counted references (Future handles, a queued RunJob); the last
 // release() destroys the whole FutureState<T> through destroy_.
+//
+// What few futures use lives in a side block (Rare), allocated the first
+// time it is needed: callbacks beyond the first, the anchor
+// IOLoop::add_future sets, and the producer's cancel callback. A future
+// that is resolved and awaited once (the common case) never allocates it,
+// and the state stays small (72 bytes before the value) so it fits a
+// smaller pooled block.
 template <class = void>
 class BasicFutureStateBase {
  public:
@@ -86,9 +94,11 @@ class BasicFutureStateBase {
   // Drops a reference; the last one frees the state, reporting an exception
   // that nobody ever looked at (Tornado's "Future exception was never
   // retrieved").
+  // A cancelled future's exception is expected (CancelledError, or the
+  // producer's own) and is not reported.
   static void release(BasicFutureStateBase* state) noexcept {
     if (--state->refs_ != 0) return;
-    if (state->error_ && !state->retrieved_) report_unretrieved(state->error_);
+    if (state->error_ && !state->retrieved_ && !state->cancelled_) report_unretrieved(state->error_);
     state->destroy_(state);
   }
 
@@ -99,7 +109,7 @@ class BasicFutureStateBase {
   void mark_taken() noexcept { taken_ = true; }
   // Done-callbacks are scheduled on this loop (IOLoop::add_future) while it
   // lives, instead of on the resolving thread's current loop.
-  void schedule_on(std::shared_ptr<const LoopAnchor> anchor) noexcept { anchor_ = std::move(anchor); }
+  void schedule_on(std::shared_ptr<const LoopAnchor> anchor) { rare().anchor = std::move(anchor); }
   bool failed() const noexcept { return static_cast<bool>(error_); }
   void mark_retrieved() noexcept { retrieved_ = true; }
   const std::exception_ptr& error() const noexcept { return error_; }
@@ -114,11 +124,10 @@ class BasicFutureStateBase {
   // cancel emptied it.
   std::size_t add_callback(Callback&& callback) {
     std::size_t position = 0;
-    if (!first_ && more_.empty()) {
+    if (!first_ && !has_more()) {
       first_ = std::move(callback);
     } else {
-      more_.push_back(std::move(callback));
-      position = more_.size();
+      position = add_more(std::move(callback));
     }
     if (done_) schedule();
     return position;
@@ -130,8 +139,58 @@ class BasicFutureStateBase {
     Callback dead;
     if (position == 0) {
       dead = std::move(first_);
-    } else if (position <= more_.size()) {
-      dead = std::move(more_[position - 1]);
+    } else if (rare_ && position <= rare_->more.size()) {
+      dead = std::move(rare_->more[position - 1]);
+    }
+  }
+
+  // The callbacks waiting now: done-callbacks and suspended coroutines
+  // (cancelled ones no longer count).
+  std::size_t waiters() const noexcept {
+    std::size_t n = first_ ? 1 : 0;
+    if (rare_) {
+      for (const Callback& callback : rare_->more) n += callback ? 1 : 0;
+    }
+    return n;
+  }
+
+  // ---- cancellation (see Future::cancel) ----
+  bool cancelled() const noexcept { return cancelled_; }
+
+  // Keeps `callback` until the future resolves or is cancelled. A pending
+  // future already cancelled runs it at once: the producer learns the news
+  // however late it asks.
+  void set_cancel_callback(Function<void()>&& callback) {
+    if (done_) return;
+    if (cancelled_) {
+      run_cancel_callback(callback);
+      return;
+    }
+    rare().on_cancel = std::move(callback);
+  }
+
+  // Marks a pending future cancelled and runs the producer's callback, once.
+  bool cancel() {
+    if (done_) return false;
+    cancelled_ = true;
+    if (rare_ && rare_->on_cancel) {
+      // Moved out first: the callback usually resolves the future, which
+      // drops rare_->on_cancel while it runs.
+      Function<void()> callback = std::move(rare_->on_cancel);
+      run_cancel_callback(callback);
+    }
+    return true;
+  }
+
+  // For a waiter that goes away (a coroutine frame destroyed while
+  // suspended): cancels the future if nobody else waits for it. Never throws
+  // (it runs in destructors); a failure is reported as a callback's would be.
+  void cancel_if_unwaited() noexcept {
+    if (done_ || waiters() != 0) return;
+    try {
+      cancel();
+    } catch (...) {
+      // Only the report itself can get here (out of memory): nothing more to do.
     }
   }
 
@@ -143,16 +202,16 @@ class BasicFutureStateBase {
     // Held for the whole run: a callback may drop the last handle.
     add_ref();
     // The first callback runs in place (no move of the callable). One that
-    // it adds lands in more_ (first_ is occupied) with a job of its own,
+    // it adds lands in the side list (first_ is occupied) with a job of its own,
     // which runs after first_ is cleared below, so nothing runs twice.
     // An empty callback was cancelled (see cancel_callback).
     if (first_) {
       call(first_);
       first_.reset();
     }
-    if (!more_.empty()) {
+    if (has_more()) {
       std::vector<Callback> more;
-      more.swap(more_);
+      more.swap(rare_->more);
       for (Callback& callback : more) {
         if (callback) call(callback);
       }
@@ -162,12 +221,20 @@ class BasicFutureStateBase {
 
  protected:
   using Destroy = void (*)(BasicFutureStateBase*) noexcept;
-  explicit BasicFutureStateBase(Destroy destroy) noexcept : destroy_(destroy) {}
+  explicit BasicFutureStateBase(Destroy destroy) noexcept
+      : taken_(false), cancelled_(false), destroy_(destroy) {}
   ~BasicFutureStateBase() = default;
 
+  // The cancel callback is dropped here, inside set_result(): a producer's
+  // callback should hold weak references (or none) to what resolves it.
   void finish() {
     done_ = true;
-    if (first_ || !more_.empty()) schedule();
+    if (rare_) {
+      rare_->on_cancel = nullptr;
+      if (first_ || !rare_->more.empty()) schedule();
+    } else if (first_) {
+      schedule();
+    }
   }
 
  private:
@@ -193,6 +260,33 @@ class BasicFutureStateBase {
     BasicFutureStateBase* state_;
   };
 
+  // What few futures need (see the class comment).
+  // Recycled through the thread's BlockCache, as the states are: a producer
+  // that sets a cancel callback on every future (a database query) pays no
+  // malloc for it in the steady state.
+  struct Rare {
+    std::vector<Callback> more;                // callbacks after the first
+    std::shared_ptr<const LoopAnchor> anchor;  // set by IOLoop::add_future
+    Function<void()> on_cancel;                // the producer's, until resolved or cancelled
+
+    static void* operator new(std::size_t) { return BlockCache<(sizeof(Rare) + 15) / 16 * 16>::allocate(); }
+    static void operator delete(void* block) noexcept {
+      BlockCache<(sizeof(Rare) + 15) / 16 * 16>::deallocate(block);
+    }
+  };
+
+  Rare& rare() {
+    if (!rare_) rare_.reset(new Rare());
+    return *rare_;
+  }
+  // Out of line, so that add_callback's common path stays small.
+  EDDY_NOINLINE std::size_t add_more(Callback&& callback) {
+    std::vector<Callback>& more = rare().more;
+    more.push_back(std::move(callback));
+    return more.size();
+  }
+  bool has_more() const noexcept { return rare_ && !rare_->more.empty(); }
+
   // A throwing callback must not keep the others from running.
   void call(Callback& callback) {
     try {
@@ -201,23 +295,37 @@ class BasicFutureStateBase {
       report_callback_error(std::current_exception());
     }
   }
+  // Runs a cancel callback with its own reference held (it may drop the
+  // last handle); its exception goes to the loop's handler, as a
+  // done-callback's, so cancel() never throws the producer's error.
+  void run_cancel_callback(Function<void()>& callback) {
+    add_ref();
+    try {
+      callback();
+    } catch (...) {
+      report_callback_error(std::current_exception());
+    }
+    release(this);
+  }
 
   void schedule() {
     if (scheduled_) return;
     scheduled_ = true;
-    schedule_job(anchor_.get(), RunJob(this));
+    schedule_job(rare_ ? rare_->anchor.get() : nullptr, RunJob(this));
   }
 
+  // The flags read or written on every resolution are whole bytes; the two
+  // rare ones share the fourth, which keeps the header at 8 bytes.
   std::uint32_t refs_ = 1;
   bool done_ = false;
-  bool retrieved_ = false;
   bool scheduled_ = false;  // a run_callbacks job is queued
-  bool taken_ = false;      // a move-only value was moved out
-  Destroy destroy_;         // deletes the FutureState<T> this is the base of
+  bool retrieved_ = false;
+  bool taken_ : 1;          // a move-only value was moved out
+  bool cancelled_ : 1;      // cancel() was called while pending
+  Destroy destroy_;     // deletes the FutureState<T> this is the base of
   std::exception_ptr error_;
   Callback first_;
-  std::vector<Callback> more_;
-  std::shared_ptr<const LoopAnchor> anchor_;  // set by IOLoop::add_future
+  std::unique_ptr<Rare> rare_;
 };
 using FutureStateBase = BasicFutureStateBase<>;
 

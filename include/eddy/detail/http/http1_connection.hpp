@@ -118,6 +118,8 @@ class HTTP1Connection final : public ResponseChannel,
   inline void close_when_idle() override;
   void close_now() noexcept override { stream_.close(); }
   inline bool output_moved() noexcept override;
+  inline bool upgrade(RequestHandler& h, std::string_view head, std::optional<IOStream>& stream,
+                      std::string& unread) override;  // http1_connection_upgrade.hpp
 
  private:
   enum class Phase : std::uint8_t { head, body, ready, refused };
@@ -304,10 +306,10 @@ static_assert(sizeof(HTTP1Connection) <= 152, "an idle HTTP connection must fit 
 
 inline void HTTP1Connection::serve(const std::shared_ptr<ServerShared>& shared, IOStream stream,
                                    const std::string& address) {
-  std::string ip = address;
+  std::string ip = address;  // "host:port", or a Unix-domain peer's "" or path (kept as it is)
   if (!ip.empty() && ip.front() == '[') {
     ip = ip.substr(1, ip.find(']') == std::string::npos ? std::string::npos : ip.find(']') - 1);
-  } else if (std::size_t colon = ip.rfind(':'); colon != std::string::npos) {
+  } else if (std::size_t colon = ip.rfind(':'); colon != std::string::npos && ip.front() != '/') {
     ip.resize(colon);
   }
   stream.set_nodelay(true);
@@ -396,3 +398,4 @@ inline void HTTP1Connection::refuse(int status) {
 #include "http1_connection_request.hpp"
 #include "http1_connection_respond.hpp"
 #include "http1_connection_output.hpp"
+#include "http1_connection_upgrade.hpp"

@@ -115,7 +115,7 @@ inline void HTTP1Connection::start_request(const http::RequestHead& head, const 
   for (const http::HeaderField& field : head.headers) req.headers.add(field.name, field.value);
   req.host.assign(info.host);
   remote_ip_.copy_to(req.remote_ip);
-  req.protocol = "http";
+  req.protocol = shared_->options.ssl ? "https" : "http";
   if (shared_->options.xheaders) {
     // Tornado's rules: the last X-Forwarded-For hop, X-Real-Ip over it; the
     // scheme from X-Scheme or X-Forwarded-Proto when it is http or https.

@@ -282,7 +282,9 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
   // close-delimited body, else the response was cut short.
   void on_eof() {
     keep_alive_ = false;
-    if (state_ == State::until_close) return finish();
+    // A close-delimited body ends with the connection, unless TLS says the
+    // end was not the server's (no close_notify): a truncation is an error.
+    if (state_ == State::until_close && !transport_failed(eof_)) return finish();
     std::string why = "connection closed";
     try {
       std::rethrow_exception(eof_);
@@ -297,6 +299,16 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
     } else {
       fail("connection closed before the response body ended (" + why + ")");
     }
+  }
+
+  static bool transport_failed(const std::exception_ptr& error) noexcept {
+    try {
+      std::rethrow_exception(error);
+    } catch (const StreamClosedError& e) {
+      return e.error() == transport_errno;
+    } catch (...) {
+    }
+    return false;
   }
 
   void over_body_limit() {

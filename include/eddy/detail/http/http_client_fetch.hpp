@@ -7,6 +7,8 @@
 // redirect or finish. The coroutine never throws; every outcome goes
 // through FetchState::finish, which resolves the future exactly once.
 //
+// - A cancelled future (see AsyncHTTPClient::fetch) aborts as a timeout
+//   does, with CancelledError.
 // - request_timeout runs from fetch() (queue wait included, as Tornado);
 //   connect_timeout from the start of each connect. When one fires the fetch
 //   fails with HTTPTimeoutError and its connection is closed, which wakes
@@ -32,11 +34,14 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "../../future.hpp"
 #include "../../ioloop.hpp"
 #include "../../iostream.hpp"
 #include "../../tcpclient.hpp"
+#include "../ssl/context.hpp"
+#include "http_client_connect.hpp"
 #include "http_client_connection.hpp"
 #include "http_client_pool.hpp"
 #include "http_client_request.hpp"
@@ -66,9 +71,34 @@ struct ClientShared {
   bool orphaned = false;                           // the AsyncHTTPClient is gone
   // run_fetch<>, set by AsyncHTTPClient's constructor (see run_fetch).
   Future<void> (*run)(std::shared_ptr<ClientShared>, std::shared_ptr<FetchState>) = nullptr;
+  // TLS contexts made for https:// fetches, by their settings (tls_key):
+  // made once, shared by every connection with those settings.
+  std::vector<std::pair<std::string, Future<SSLContext>>> tls_contexts;
 
   void start_next();
+  // The context for `request`'s TLS settings, made by <eddy/ssl.hpp>'s hook
+  // on first use on the executor, since making one reads files (the CA
+  // store: /etc/ssl/certs/ca-certificates.crt is 200 KiB to parse); fails
+  // with SSLError if they cannot be loaded.
+  Future<SSLContext> tls_context(const HTTPRequest& request);
 };
+
+inline Future<SSLContext> ClientShared::tls_context(const HTTPRequest& request) {
+  std::string key = tls_key(request);
+  for (auto it = tls_contexts.begin(); it != tls_contexts.end(); ++it) {
+    if (it->first != key) continue;
+    if (!it->second.done() || !it->second.exception()) return it->second;
+    tls_contexts.erase(it);  // it failed: a later fetch tries again (the file may be there by then)
+    break;
+  }
+  if (tls_contexts.size() >= 16) tls_contexts.erase(tls_contexts.begin());  // bounded: oldest out
+  ClientTLSSettings settings{request.validate_cert, request.ca_certs, request.client_cert, request.client_key,
+                             {"http/1.1"}};
+  auto make = ssl_hooks.client_context;
+  Future<SSLContext> made = loop->run_in_executor([make, settings] { return make(settings); });
+  tls_contexts.emplace_back(std::move(key), made);
+  return made;
+}
 
 // A template (over a dummy parameter) reached only through ClientShared::run,
 // which AsyncHTTPClient's constructor sets: g++ 12 compiles a coroutine's body
@@ -98,7 +128,12 @@ struct FetchState final : ResponseSink, std::enable_shared_from_this<FetchState>
   FetchState *prev = nullptr, *next = nullptr;
 
   std::string where() const { return format_host_port(url.host, url.port); }
-  std::string key() const { return url.host + ":" + std::to_string(url.port); }
+  // The pool's key: an https:// connection is reused only for the same TLS settings.
+  std::string key() const {
+    std::string k = url.scheme + "://" + url.host + ":" + std::to_string(url.port);
+    if (url.scheme == "https") k += "\n" + tls_key(request);
+    return k;
+  }
 
   // ---- ResponseSink ----
   void on_head(const http::ResponseHead& head, std::string_view raw) override {
@@ -227,33 +262,6 @@ inline void ClientShared::start_next() {
   });
 }
 
-inline std::string error_text(std::exception_ptr error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "unknown error";
-  }
-}
-
-// TCPClient connects on IOLoop::current(); a fetch started before its loop
-// runs (or while another loop is current) must still connect on its own.
-inline Future<IOStream> connect_on(IOLoop& loop, const std::string& host, std::uint16_t port) {
-  struct Restore {
-    IOLoop* previous;
-    ~Restore() {
-      if (previous != nullptr) previous->make_current();
-      else IOLoop::clear_current();
-    }
-  };
-  IOLoop* previous = IOLoop::current_or_null();
-  if (previous == &loop) return TCPClient().connect(host, port);
-  Restore restore{previous};
-  loop.make_current();
-  return TCPClient().connect(host, port);
-}
-
 // The steps of one fetch (see the top of the file). Never throws.
 template <class D>
 Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_ptr<FetchState> f) {
@@ -272,7 +280,15 @@ Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_ptr<Fet
         std::optional<IOStream> stream;
         std::exception_ptr error;
         try {
-          stream.emplace(co_await connect_on(*shared->loop, f->url.host, f->url.port));
+          std::optional<SSLContext> tls;
+          if (f->url.scheme == "https") {
+            Future<SSLContext> context = shared->tls_context(f->request);
+            tls.emplace(co_await context);
+          }
+          const SSLContext* use = nullptr;
+          if (tls) use = &*tls;
+          Future<IOStream> connecting = connect_on(*shared->loop, f->url.host, f->url.port, use);
+          stream.emplace(co_await connecting);
         } catch (...) {
           error = std::current_exception();
         }
@@ -342,7 +358,9 @@ Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_ptr<Fet
     try {
       std::string next = resolve_url(f->request.url, location);
       Url to = parse_url(next);
-      if (to.scheme == "https") throw std::invalid_argument("https:// is not supported yet (no TLS in eddy)");
+      if (to.scheme == "https" && ssl_hooks.connect == nullptr) {
+        throw std::invalid_argument(std::string("https:// needs TLS: ") + ssl_missing);
+      }
       redirect_request(f->request, f->response.code, std::move(next), f->url, to);
       f->url = std::move(to);
     } catch (const std::exception& e) {

@@ -19,35 +19,11 @@
 
 #include "../../httputil.hpp"
 #include "../../version.hpp"
+#include "../base/base64.hpp"
 #include "http_client_types.hpp"
 #include "url.hpp"
 
 namespace eddy::detail {
-
-inline std::string base64_encode(std::string_view in) {
-  static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    // Bytes widened to unsigned before the shifts (a shifted unsigned char is an int).
-    unsigned v = (unsigned{static_cast<unsigned char>(in[i])} << 16) |
-                 (unsigned{static_cast<unsigned char>(in[i + 1])} << 8) | unsigned{static_cast<unsigned char>(in[i + 2])};
-    out += table[(v >> 18) & 63];
-    out += table[(v >> 12) & 63];
-    out += table[(v >> 6) & 63];
-    out += table[v & 63];
-  }
-  if (i < in.size()) {
-    unsigned v = unsigned{static_cast<unsigned char>(in[i])} << 16;
-    if (i + 1 < in.size()) v |= unsigned{static_cast<unsigned char>(in[i + 1])} << 8;
-    out += table[(v >> 18) & 63];
-    out += table[(v >> 12) & 63];
-    out += i + 1 < in.size() ? table[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 // Throws std::invalid_argument for what cannot be sent: a method that is
 // not a token, a field that is not a token name with a clean value, or a

@@ -29,7 +29,7 @@ struct HTTPRequest {
   explicit HTTPRequest(std::string url_, std::string method_ = "GET")
       : url(std::move(url_)), method(std::move(method_)) {}
 
-  std::string url;       ///< "http://host[:port]/path?query"; https:// is refused (no TLS yet)
+  std::string url;       ///< "http://host[:port]/path?query" or "https://..." (https needs <eddy/ssl.hpp>)
   std::string method;    ///< a token: "GET", "POST", ...
   HTTPHeaders headers;   ///< sent as given, after Host, User-Agent and Accept (a Host, User-Agent or Accept here replaces eddy's)
   std::string body;      ///< sent with Content-Length; POST, PUT and PATCH always send Content-Length
@@ -42,6 +42,12 @@ struct HTTPRequest {
   std::string auth_password;                                     ///< Basic authentication, with auth_username
   std::function<void(std::string_view)> streaming_callback;      ///< body chunks as they arrive; body stays empty
   std::function<void(std::string_view)> header_callback;         ///< each header line, the start line first
+  // https:// (Tornado's names). The pool never reuses a connection made with
+  // other values of these for another fetch.
+  bool validate_cert = true;  ///< verify the server's certificate and host name (false: accept any)
+  std::string ca_certs;       ///< a PEM file of the CAs to trust instead of the system store ("" = the system's)
+  std::string client_cert;    ///< a PEM client certificate (chain) to present ("" = none)
+  std::string client_key;     ///< its private key ("" = in client_cert)
 
   /// Sends `fields` as an HTML form: the body form_urlencode()d and
   /// "Content-Type: application/x-www-form-urlencoded" (a server, eddy's

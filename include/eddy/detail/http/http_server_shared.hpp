@@ -22,6 +22,7 @@
 #include "../../ioloop.hpp"
 #include "../../loop_types.hpp"
 #include "../../web.hpp"
+#include "../ssl/context.hpp"
 
 namespace eddy {
 
@@ -57,6 +58,11 @@ struct HTTPServerOptions {
   /// handler's flush() that the client never reads. Checked once per period:
   /// a stall is noticed between one and two periods after the last progress.
   Clock::duration send_timeout = std::chrono::seconds(60);
+  /// HTTPS (Tornado's ssl_options): a server context (SSLContext::server,
+  /// <eddy/ssl.hpp>). Each connection's TLS handshake is done before its first
+  /// request is read; request().protocol reads "https". A context without ALPN
+  /// protocols is given "http/1.1".
+  std::optional<SSLContext> ssl;
 };
 
 }  // namespace eddy

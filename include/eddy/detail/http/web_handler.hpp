@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -33,6 +34,7 @@
 
 namespace eddy {
 
+class IOStream;
 class RequestHandler;
 
 /// Thrown from a handler: the response becomes an error page with that status
@@ -73,6 +75,17 @@ class ResponseChannel {
   /// The response cannot be completed (an error after the head was sent):
   /// closes the connection.
   virtual void abort_response() noexcept = 0;
+  /// Hands the connection to another protocol after `handler`'s request
+  /// (RFC 9110 §7.8; a WebSocket): writes `head` (a whole 101 response
+  /// head) after any response before it, stops serving HTTP on the
+  /// connection, and gives the caller the stream and the bytes received
+  /// past the request. Only from the route's handler, before it returns;
+  /// false (nothing done) when the connection cannot be handed over.
+  /// (IOStream may be incomplete here: the parameters stay unnamed and unused.)
+  virtual bool upgrade(RequestHandler& /*handler*/, std::string_view /*head*/, std::optional<IOStream>& /*stream*/,
+                       std::string& /*unread*/) {
+    return false;
+  }
 
  protected:
   ResponseChannel() = default;

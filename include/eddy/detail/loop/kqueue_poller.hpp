@@ -171,11 +171,9 @@ class BasicKqueuePoller {
 
   void open_signal_pipe() {
     int fds[2];
-    if (::pipe(fds) == -1) throw_errno("pipe");
+    open_pipe_cloexec_nonblock(fds);
     signal_read_ = fds[0];
     signal_write_ = fds[1];
-    set_cloexec_nonblock(signal_read_);
-    set_cloexec_nonblock(signal_write_);
   }
 
   // EV_CLEAR on the user event: without it a triggered EVFILT_USER stays

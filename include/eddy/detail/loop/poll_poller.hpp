@@ -25,17 +25,9 @@ class BasicPollPoller {
 
   BasicPollPoller() {
     int fds[2];
-    if (::pipe(fds) == -1) throw_errno("pipe");
+    open_pipe_cloexec_nonblock(fds);
     wake_read_ = fds[0];
     wake_write_ = fds[1];
-    try {
-      set_cloexec_nonblock(wake_read_);
-      set_cloexec_nonblock(wake_write_);
-    } catch (...) {
-      close_fd(wake_read_);
-      close_fd(wake_write_);
-      throw;
-    }
     pollfds_.push_back(pollfd{wake_read_, POLLIN, 0});
   }
 

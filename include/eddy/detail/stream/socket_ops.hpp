@@ -14,9 +14,11 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
@@ -87,10 +89,16 @@ inline int accept_socket(int listen_fd, sockaddr_storage& peer) noexcept {
   return fd;
 }
 
-// "127.0.0.1:8888" or "[::1]:8888"; "unknown" for other families.
+// "127.0.0.1:8888" or "[::1]:8888"; for a Unix-domain socket its path, ""
+// when unnamed (what an accepted connection's peer almost always is) or
+// abstract; "unknown" for other families.
 template <class = void>
 inline std::string format_address(const sockaddr_storage& addr) {
   char host[INET6_ADDRSTRLEN] = "unknown";
+  if (addr.ss_family == AF_UNIX) {
+    const auto& un = reinterpret_cast<const sockaddr_un&>(addr);
+    return std::string(un.sun_path, ::strnlen(un.sun_path, sizeof un.sun_path));
+  }
   std::uint16_t port = 0;
   if (addr.ss_family == AF_INET) {
     const auto& v4 = reinterpret_cast<const sockaddr_in&>(addr);
@@ -169,6 +177,29 @@ inline std::vector<ResolvedAddress> resolve(const std::string& host, std::uint16
   }
   ::freeaddrinfo(list);
   return out;
+}
+
+// The address of the Unix-domain socket file `path`. Throws
+// std::invalid_argument for an empty path or one with a NUL byte (abstract
+// names are not files) and std::system_error (ENAMETOOLONG) for one longer
+// than sun_path holds (107 bytes on Linux).
+template <class = void>
+inline ResolvedAddress unix_address(const std::string& path, const std::string& context) {
+  ResolvedAddress r;
+  auto& un = reinterpret_cast<sockaddr_un&>(r.addr);
+  if (path.empty() || path.find('\0') != std::string::npos) {
+    throw std::invalid_argument(context + ": a socket path must be non-empty and hold no NUL byte");
+  }
+  if (path.size() >= sizeof un.sun_path) {
+    throw std::system_error(ENAMETOOLONG, std::generic_category(),
+                            context + ": the path does not fit a Unix socket address (" +
+                                std::to_string(sizeof un.sun_path - 1) + " bytes at most)");
+  }
+  un.sun_family = AF_UNIX;
+  std::memcpy(un.sun_path, path.data(), path.size());
+  r.len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+  r.family = AF_UNIX;
+  return r;
 }
 
 // True when `host` is an IPv4 or IPv6 literal: resolving it cannot block.

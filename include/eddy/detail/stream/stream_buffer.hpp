@@ -28,6 +28,8 @@
 #include <string_view>
 #include <utility>
 
+#include "../base/config.hpp"
+
 namespace eddy::detail {
 
 template <class = void>
@@ -117,7 +119,9 @@ class BasicReadBuffer {
     return buffer.get();
   }
 
-  void consumed(std::size_t n) noexcept {
+  // Out of line: the freeing and shrinking paths would otherwise crowd the
+  // read path's inlining (callgrind, ping-pong).
+  EDDY_NOINLINE void consumed(std::size_t n) noexcept {
     begin_ += n;
     if (borrowed_) return;  // settle() sizes what is left
     if (begin_ == end_) {

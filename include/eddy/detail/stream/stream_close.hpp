@@ -37,11 +37,14 @@ inline void BasicStreamState<D>::on_handler_destroyed() noexcept {
     return;
   }
   std::shared_ptr<StreamState> keep = std::move(hold_);  // freed, if last, on return
-  closed_ = true;
+  std::exception_ptr why;
   try {
-    error_ = loop_gone_error();
+    why = loop_gone_error();
   } catch (...) {
   }
+  // A transport's handshake waiters are dropped with the rest (their
+  // coroutines went with the loop), and it says no goodbye.
+  become_closed(std::move(why), false, false);
   close_fd(fd_);
   fd_ = -1;
   read_.kind = ReadKind::none;
@@ -57,12 +60,14 @@ inline void BasicStreamState<D>::on_handler_destroyed() noexcept {
 
 // ---- errors and closing ---------------------------------------------------
 
-// The socket hung up or failed with nothing pending to notice. What the peer
-// sent before is kept (within max_buffer_size) for later reads; then the
-// stream closes with the socket's error, or as closed by the peer.
+// The socket hung up or failed with nothing pending to notice (on a pipe: the
+// writer left or, on the write end, the reader did). What the peer sent
+// before is kept (within max_buffer_size) for later reads; then the stream
+// closes with the socket's error, or as closed by the peer.
 template <class D>
 inline void BasicStreamState<D>::handle_error() {
   int error = socket_error(fd_);
+  if (error == ENOTSOCK) error = plain_fd_error(fd_);
   if (error == 0) error = reported_error_;
   while (error == 0 && buffer_.size() <= max_buffer_size_) {
     std::size_t room = 0;
@@ -79,6 +84,8 @@ inline void BasicStreamState<D>::handle_error() {
 
 template <class D>
 inline void BasicStreamState<D>::close_for_errno(int error) {
+  // The transport failed (a TLS alert, a bad record, a truncation): it says why.
+  if (error == transport_errno && !closed_ && transport_ != nullptr) return close_with_error(transport_->failure());
   std::string why = "eddy: stream closed: ";
   if (error == ECONNRESET) {
     why += "connection reset by peer";
@@ -90,19 +97,37 @@ inline void BasicStreamState<D>::close_for_errno(int error) {
   close_with(why, error);
 }
 
+template <class D>
+inline void BasicStreamState<D>::close_with(const std::string& why, int error, bool graceful) {
+  if (closed_) return;
+  close_with_error(std::make_exception_ptr(StreamClosedError(why, error)), graceful);
+}
+
 // Closes once: unregisters before closing the fd (so a reused fd number is
 // never confused with this one), fails what is pending, and schedules the
 // close callback (never inline).
 template <class D>
-inline void BasicStreamState<D>::close_with(const std::string& why, int error) {
+inline void BasicStreamState<D>::close_with_error(std::exception_ptr error, bool graceful) {
   if (closed_) return;
-  closed_ = true;
-  error_ = std::make_exception_ptr(StreamClosedError(why, error));
+  become_closed(std::move(error), graceful, true);
   detach();
   finish_read_on_close();
   for (Future<void>& write : writes_.drain()) write.set_exception(error_);
   schedule_close_callback();
   update_hold();
+}
+
+// The transport goes (its goodbye sent when `graceful`, its handshake
+// waiters failed with `why` when `fail_waiters`), and `why` takes its room.
+template <class D>
+inline void BasicStreamState<D>::become_closed(std::exception_ptr why, bool graceful, bool fail_waiters) noexcept {
+  if (StreamTransport* t = transport_) {
+    transport_ = nullptr;
+    t->retire(fail_waiters ? why : std::exception_ptr(), graceful);
+    delete t;
+  }
+  closed_ = true;
+  new (&error_) std::exception_ptr(std::move(why));
 }
 
 template <class D>

@@ -28,11 +28,24 @@
 // unresolved (their coroutines went with the loop) and frees its buffers.
 // Any later operation fails with StreamClosedError saying the loop is gone.
 //
+// Not only sockets. A pipe, FIFO or tty works too: a recv, send or sendmsg
+// that fails with ENOTSOCK is redone with read(2) or writev(2) (SIGPIPE held
+// off: plain_fd_ops.hpp), and an ERROR event there means a hang-up or, on a
+// write-only end, EPIPE. Sockets pay nothing for this: the fallback sits on
+// the failure path (a pipe pays one failed system call per read or write).
+//
 // Memory. An idle stream holds no receive buffer (see stream_buffer.hpp) and
 // no write queue (stream_write_queue.hpp); what is left is this object,
 // 216 bytes with its shared_ptr control block (x86-64, libstdc++). State
 // that only some streams need (read_into's callback form, a close
-// callback) lives in one block allocated on first use.
+// callback) lives in one block allocated on first use. A transport (TLS,
+// stream_transport.hpp) is an allocation of its own; its pointer shares
+// its room with error_, since a stream's transport goes when it closes.
+//
+// Transports. With a transport set, recv/send go through it and a
+// handshake in progress owns the fd's interest (stream_handshake.hpp); a
+// plain stream's only cost is a test of the null pointer on each recv and
+// send.
 //
 // Thread contract: the loop thread only.
 #pragma once
@@ -54,9 +67,11 @@
 #include <variant>
 
 #include "../../ioloop.hpp"
+#include "plain_fd_ops.hpp"
 #include "socket_ops.hpp"
 #include "stream_buffer.hpp"
 #include "stream_errors.hpp"
+#include "stream_transport.hpp"
 #include "stream_write_queue.hpp"
 
 namespace eddy::detail {
@@ -72,7 +87,7 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
   static constexpr std::uint8_t inline_read_budget = 16;
   static constexpr std::size_t bulk_room = 16 * 1024;
 
-  BasicStreamState(IOLoop& loop, int fd) : anchor_(loop.anchor()), fd_(fd) {
+  BasicStreamState(IOLoop& loop, int fd) : anchor_(loop.anchor()), fd_(fd), transport_(nullptr) {
     if (fd < 0) throw std::invalid_argument("eddy: IOStream: invalid fd " + std::to_string(fd));
     set_nonblocking(fd);
     suppress_sigpipe(fd);
@@ -81,18 +96,22 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
   BasicStreamState(const BasicStreamState&) = delete;
   BasicStreamState& operator=(const BasicStreamState&) = delete;
 
+  // The last reference went with nothing pending: a local close (a TLS
+  // transport says close_notify).
   ~BasicStreamState() {
-    if (closed_) return;
-    closed_ = true;
-    detach();
-    schedule_close_callback();
+    if (!closed_) {
+      become_closed(nullptr, true, false);
+      detach();
+      schedule_close_callback();
+    }
+    error_.~exception_ptr();
   }
 
   // Registers the handler; called once, right after construction.
   void attach();
   // Forgets the fd without closing it (attach() failed: the caller keeps it).
   void disown() noexcept {
-    closed_ = true;
+    become_closed(nullptr, false, false);
     fd_ = -1;
   }
 
@@ -113,13 +132,19 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
   Future<void> write(std::string_view data);
 
   // ---- state ------------------------------------------------------------
-  void close_locally() { close_with("eddy: stream closed: closed locally", 0); }
+  void close_locally() { close_with("eddy: stream closed: closed locally", 0, true); }
+  // Closes with `error` (a transport's failure, its handshake timing out).
+  // With `graceful`, a transport says goodbye first (TLS close_notify).
+  void close_with_error(std::exception_ptr error, bool graceful = false);
   bool closed() const noexcept { return closed_; }
   bool reading() const noexcept { return read_.kind != ReadKind::none; }
   bool writing() const noexcept { return !writes_.empty(); }
   int fd() const noexcept { return fd_; }
-  std::exception_ptr error() const noexcept { return error_; }
-  std::size_t read_buffer_size() const noexcept { return buffer_.size(); }
+  std::exception_ptr error() const noexcept { return closed_ ? error_ : nullptr; }
+  // Bytes a transport decoded and holds count as received.
+  std::size_t read_buffer_size() const noexcept {
+    return buffer_.size() + (!closed_ && transport_ != nullptr ? transport_->buffered_bytes() : 0);
+  }
   // The memory held for received bytes (0 for an idle stream).
   std::size_t read_buffer_capacity() const noexcept { return buffer_.capacity(); }
   std::size_t write_buffer_size() const noexcept { return writes_.bytes(); }
@@ -129,6 +154,16 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
   void set_max_buffer_size(std::size_t n) noexcept {
     max_buffer_size_ = n == 0 ? 1 : n > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(n);
   }
+
+  // ---- transports (stream_handshake.hpp) ---------------------------------
+  // The transport of an open stream, else nullptr.
+  StreamTransport* transport() const noexcept { return closed_ ? nullptr : transport_; }
+  // Makes every later recv and send go through `transport` and starts its
+  // handshake. The stream must be open, idle and without a transport.
+  void install_transport(std::unique_ptr<StreamTransport> transport);
+  // Hands over the bytes received and not read (STARTTLS: the peer's first
+  // handshake bytes may have arrived with the plain ones).
+  std::string take_buffered() { return buffer_.take(buffer_.size()); }
 
   // Runs once the stream is closed, scheduled on the loop. Once the loop is
   // gone it is destroyed without running, as the loop's own callbacks were.
@@ -226,8 +261,10 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
   void update_hold() {
     if (!hold_ && busy()) hold_ = this->shared_from_this();
   }
+  // A transport's handshake counts as pending I/O.
   bool busy() const noexcept {
-    return delivering_ || running_delivery_ || (!closed_ && (reading() || writing()));
+    return delivering_ || running_delivery_ ||
+           (!closed_ && (reading() || writing() || (transport_ != nullptr && transport_->handshaking())));
   }
   // After work that may have ended every operation (the handler's, or a
   // delivery job's, neither of which holds a reference): the hold stays
@@ -261,14 +298,32 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
   void read_socket();
   ssize_t recv_into();
   ssize_t recv_some(std::size_t& room);
+  ssize_t receive(char* into, std::size_t room) noexcept;
   // Write path (stream_write.hpp).
   static Future<void> written_future(const IOLoop& loop);
   ssize_t send_some(std::string_view data) noexcept;
+  ssize_t send_gathered(const iovec* iov, int count) noexcept;
   void handle_write();
-  // Errors and closing (below).
+  // Transports (stream_handshake.hpp). Out of line, so that a plain
+  // stream's hot paths keep their size (and the compiler its inlining).
+  EDDY_NOINLINE EDDY_COLD std::uint32_t transport_events(std::uint32_t events);
+  EDDY_NOINLINE EDDY_COLD std::uint32_t advance_transport(std::uint32_t events);
+  EDDY_NOINLINE EDDY_COLD void transport_writable();
+  EDDY_NOINLINE EDDY_COLD void wake_for_transport();
+  void transport_wake();
+  EDDY_NOINLINE EDDY_COLD ssize_t transport_recv(char* into, std::size_t room) { return transport_->recv(into, room); }
+  EDDY_NOINLINE EDDY_COLD ssize_t transport_send(const iovec* iov, std::size_t count) { return transport_->send(iov, count); }
+  void set_interest(std::uint32_t events) {
+    if (interest_ == events || closed_) return;
+    interest_ = events;
+    loop()->update_handler(fd_, interest_);
+  }
+  bool transport_truncated() const noexcept;
+  // Errors and closing (stream_close.hpp).
   void handle_error();
   void close_for_errno(int error);
-  void close_with(const std::string& why, int error);
+  void close_with(const std::string& why, int error, bool graceful = false);
+  void become_closed(std::exception_ptr why, bool graceful, bool fail_waiters) noexcept;
   void detach() noexcept;
 
   std::shared_ptr<const LoopAnchor> anchor_;
@@ -292,76 +347,20 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
   std::unique_ptr<Extras> extras_;
   ReadBuffer buffer_;
   WriteQueue writes_;
-  std::exception_ptr error_;
+  // Open: the transport, or null for a plain socket (owned: deleted when the
+  // stream closes). Closed: why (failure()). closed_ says which is live.
+  union {
+    StreamTransport* transport_;
+    std::exception_ptr error_;
+  };
   std::shared_ptr<BasicStreamState> hold_;
 };
 using StreamState = BasicStreamState<>;
 
-// What the loop stores for a stream's fd: a weak reference, so the loop never
-// keeps a stream alive, and a destructor that notices the loop going away.
-//
-// Dispatch uses the raw pointer: the loop invokes only registered handlers,
-// and the state unregisters before it can die (detach() runs on every path
-// to its destructor), so while the handler can be called the state lives.
-// Only the destructor, which may run later (a slot freed at the end of a
-// dispatch batch), needs the weak_ptr.
-template <class = void>
-struct BasicStreamHandler {
-  StreamState* target;
-  std::weak_ptr<StreamState> state;
-
-  void operator()(int, std::uint32_t events) const { target->on_events(events); }
-  BasicStreamHandler(StreamState* raw, std::weak_ptr<StreamState> s) noexcept : target(raw), state(std::move(s)) {}
-  BasicStreamHandler(BasicStreamHandler&&) noexcept = default;
-  BasicStreamHandler& operator=(BasicStreamHandler&&) = delete;
-  ~BasicStreamHandler() {
-    if (std::shared_ptr<StreamState> s = state.lock()) s->on_handler_destroyed();
-  }
-};
-using StreamHandler = BasicStreamHandler<>;
-
-template <class D>
-inline void BasicStreamState<D>::attach() {
-  loop()->add_handler(fd_, StreamHandler(this, this->weak_from_this()), IOLoop::NONE);
-  registered_ = true;
-}
-
-// The handler holds no reference: *this lives on the hold or a handle, and
-// nothing run here drops either (no user code runs but a read_into
-// callback, during which the stream counts as busy). A read_into callback
-// completed here runs at the end, from the handler, as Asio and libuv run
-// completion handlers; then settle_hold() may free *this.
-template <class D>
-inline void BasicStreamState<D>::on_events(std::uint32_t events) {
-  if (closed_) return;
-  dispatching_ = true;
-  inline_reads_left_ = inline_read_budget;
-  if (int error = IOLoop::error_of(events)) reported_error_ = error;
-  if ((events & (IOLoop::READ | IOLoop::ERROR)) != 0) {
-    if (reading()) {
-      handle_read();
-    } else if ((events & IOLoop::READ) != 0) {
-      drop(IOLoop::READ);  // the lazy half of READ interest
-    }
-  }
-  if (!closed_ && (events & (IOLoop::WRITE | IOLoop::ERROR)) != 0) {
-    if (writing()) {
-      handle_write();
-    } else if ((events & IOLoop::WRITE) != 0) {
-      drop(IOLoop::WRITE);  // the lazy half of WRITE interest
-    }
-  }
-  if (!closed_ && (events & IOLoop::ERROR) != 0) handle_error();
-  dispatching_ = false;
-  if (delivery_due_) {
-    delivery_due_ = false;
-    call_delivery();
-  }
-  settle_hold();
-}
-
 }  // namespace eddy::detail
 
 #include "stream_close.hpp"
+#include "stream_events.hpp"
+#include "stream_handshake.hpp"
 #include "stream_read.hpp"
 #include "stream_write.hpp"

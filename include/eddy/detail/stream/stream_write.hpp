@@ -8,8 +8,9 @@
 // - A write the kernel took whole resolves at once with a future shared by
 //   every such write of the thread's current loop, so the common case
 //   allocates nothing and an idle stream keeps no future of its own.
-// - Queued chunks go out with one sendmsg per wake-up (gather write); WRITE
-//   interest stays on after the queue drains (see stream_state.hpp).
+// - Queued chunks go out with one sendmsg (writev on a pipe) per wake-up
+//   (gather write); WRITE interest stays on after the queue drains (see
+//   stream_state.hpp).
 #pragma once
 
 #include <sys/socket.h>
@@ -55,13 +56,36 @@ inline Future<void> BasicStreamState<D>::written_future(const IOLoop& loop) {
   return *shared.future;
 }
 
+// send(2) without SIGPIPE; on a pipe (ENOTSOCK, see receive()) writev(2).
 template <class D>
 inline ssize_t BasicStreamState<D>::send_some(std::string_view data) noexcept {
   ssize_t n;
-  do {
-    n = ::send(fd_, data.data(), data.size(), send_flags);
-  } while (n == -1 && errno == EINTR);
+  if (EDDY_UNLIKELY(transport_ != nullptr)) {
+    iovec one{const_cast<char*>(data.data()), data.size()};
+    n = transport_send(&one, 1);
+  } else {
+    do {
+      n = ::send(fd_, data.data(), data.size(), send_flags);
+    } while (n == -1 && errno == EINTR);
+    if (n == -1 && errno == ENOTSOCK) {
+      iovec iov{const_cast<char*>(data.data()), data.size()};
+      n = writev_plain(fd_, &iov, 1);
+    }
+  }
   if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+  return n;
+}
+
+// One gather write: sendmsg(2), or writev(2) on a pipe.
+template <class D>
+inline ssize_t BasicStreamState<D>::send_gathered(const iovec* iov, int count) noexcept {
+  msghdr message{};
+  message.msg_iov = const_cast<iovec*>(iov);
+  message.msg_iovlen = static_cast<decltype(message.msg_iovlen)>(count);
+  ssize_t n = ::sendmsg(fd_, &message, send_flags);
+  if (n == -1 && errno == ENOTSOCK) {
+    n = writev_plain(fd_, iov, count);
+  }
   return n;
 }
 
@@ -71,12 +95,11 @@ template <class D>
 inline void BasicStreamState<D>::handle_write() {
   while (writing()) {
     iovec iov[WriteQueue::max_iov];
-    msghdr message{};
-    message.msg_iov = iov;
-    message.msg_iovlen = static_cast<decltype(message.msg_iovlen)>(writes_.gather(iov));
+    int count = writes_.gather(iov);
     std::size_t offered = 0;
-    for (std::size_t i = 0; i < static_cast<std::size_t>(message.msg_iovlen); ++i) offered += iov[i].iov_len;
-    ssize_t n = ::sendmsg(fd_, &message, send_flags);
+    for (int i = 0; i < count; ++i) offered += iov[i].iov_len;
+    ssize_t n = EDDY_LIKELY(transport_ == nullptr) ? send_gathered(iov, count)
+                                                   : transport_send(iov, static_cast<std::size_t>(count));
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) close_for_errno(errno);

@@ -33,6 +33,17 @@ class BasicServerState : public std::enable_shared_from_this<BasicServerState<D>
  public:
   using Handle = Function<void(IOStream, std::string)>;
 
+  // What TCPServer::set_ssl_context (<eddy/ssl.hpp>) puts between accept()
+  // and handle_stream: it owns each accepted socket from the call on (and
+  // closes it on failure), and hands the stream to deliver() when it is
+  // ready, if the server is still there.
+  class AcceptFilter {
+   public:
+    virtual ~AcceptFilter() = default;
+    virtual void accept(int fd, IOLoop& loop, std::string address, std::weak_ptr<BasicServerState> server) = 0;
+  };
+  std::shared_ptr<AcceptFilter> filter;
+
   explicit BasicServerState(Handle&& handle) : handle_(std::move(handle)) {}
   BasicServerState(const BasicServerState&) = delete;
   BasicServerState& operator=(const BasicServerState&) = delete;
@@ -42,6 +53,8 @@ class BasicServerState : public std::enable_shared_from_this<BasicServerState<D>
   void add_socket(int fd);
   void stop() noexcept;
   void on_readable(int fd, std::uint64_t id);
+  // Hands a connection's stream to handle_stream (its exceptions go to the loop).
+  void deliver(IOStream stream, std::string address);
   // The loop destroyed a handler we did not remove: the loop is going away.
   void on_handler_destroyed(std::uint64_t id) noexcept {
     for (const Socket& s : sockets_) {
@@ -209,6 +222,14 @@ inline void BasicServerState<D>::on_readable(int fd, std::uint64_t id) {
 
 template <class D>
 inline void BasicServerState<D>::serve(int fd, const sockaddr_storage& peer) {
+  if (filter) {
+    try {
+      filter->accept(fd, *loop_, format_address(peer), this->weak_from_this());
+    } catch (...) {
+      loop_->handle_exception(std::current_exception(), "TCPServer");
+    }
+    return;
+  }
   std::optional<IOStream> stream;
   try {
     stream.emplace(fd, *loop_);
@@ -217,8 +238,13 @@ inline void BasicServerState<D>::serve(int fd, const sockaddr_storage& peer) {
     loop_->handle_exception(std::current_exception(), "TCPServer");
     return;
   }
+  deliver(std::move(*stream), format_address(peer));
+}
+
+template <class D>
+inline void BasicServerState<D>::deliver(IOStream stream, std::string address) {
   try {
-    handle_(std::move(*stream), format_address(peer));
+    handle_(std::move(stream), std::move(address));
   } catch (...) {
     loop_->handle_exception(std::current_exception(), "TCPServer connection handler");
   }

@@ -1,0 +1,71 @@
+// I/O on descriptors that are not sockets (pipes, FIFOs, ttys), for the
+// streams: IOStream uses recv/send/sendmsg, and these where those fail with
+// ENOTSOCK (so the socket path pays nothing for them).
+//
+// SIGPIPE. A write to a pipe whose reader is gone raises SIGPIPE, and
+// MSG_NOSIGNAL exists only for sockets. eddy touches no signal disposition,
+// so the write blocks SIGPIPE in the calling thread for its duration (the
+// signal is thread-directed: it goes to the writing thread) and, when the
+// write failed with EPIPE, takes the SIGPIPE it raised off the pending set
+// before unblocking; a SIGPIPE that was pending before is left alone. Where
+// the kernel offers a per-descriptor switch (macOS's F_SETNOSIGPIPE) that is
+// used instead. Two or three extra system calls per write, on pipes only.
+//
+// Thread contract: plain functions over fds, any thread.
+#pragma once
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace eddy::detail {
+
+// writev(2) that never raises SIGPIPE (see the file comment); retries EINTR.
+// Returns what writev returned, with errno as writev left it.
+template <class = void>
+inline ssize_t writev_plain(int fd, const iovec* iov, int count) noexcept {
+#if defined(F_SETNOSIGPIPE)
+  ::fcntl(fd, F_SETNOSIGPIPE, 1);  // idempotent; one call cheaper than the mask dance
+  ssize_t n;
+  do {
+    n = ::writev(fd, iov, count);
+  } while (n == -1 && errno == EINTR);
+  return n;
+#else
+  sigset_t pipe_only, old, pending;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  sigemptyset(&pending);
+  ::sigpending(&pending);
+  bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  ssize_t n;
+  do {
+    n = ::writev(fd, iov, count);
+  } while (n == -1 && errno == EINTR);
+  int saved = errno;
+  if (n == -1 && saved == EPIPE && !was_pending) {
+    timespec zero{};
+    while (::sigtimedwait(&pipe_only, nullptr, &zero) == -1 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = saved;
+  return n;
+#endif
+}
+
+// The error an ERROR event on a non-socket means: EPIPE on a write-only
+// descriptor (the reader is gone), else 0 (a hang-up: the writer is gone and
+// what it wrote can still be read).
+inline int plain_fd_error(int fd) noexcept {
+  int flags = ::fcntl(fd, F_GETFL);
+  return flags != -1 && (flags & O_ACCMODE) == O_WRONLY ? EPIPE : 0;
+}
+
+}  // namespace eddy::detail

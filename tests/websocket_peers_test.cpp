@@ -1,0 +1,174 @@
+// Real peers (tests/support/ws_peer.py): Python's websockets and Tornado's
+// websocket_connect as clients of eddy's server, Tornado's WebSocketHandler
+// as the server for eddy's client, with and without compression. Skipped
+// (with a warning) where Debian's python3-websockets or python3-tornado is
+// missing.
+#include <eddy/websocket.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "support/http_test_server.hpp"
+
+#ifndef EDDY_TEST_SOURCE_DIR
+#error "EDDY_TEST_SOURCE_DIR must name the tests directory"
+#endif
+
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string python = "/usr/bin/python3";
+const std::string peer = std::string(EDDY_TEST_SOURCE_DIR) + "/support/ws_peer.py";
+
+bool have_module(const char* module) {
+  std::string command = python + " -c 'import " + module + "' 2>/dev/null";
+  return std::system(command.c_str()) == 0;
+}
+
+std::string run(const std::string& command) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
+  ::pclose(pipe);
+  return out;
+}
+
+void echo_server_routes(eddy::Application& app, eddy::IOLoop&) {
+  auto echo = [](eddy::WebSocket ws) -> eddy::Future<void> {
+    for (;;) {
+      std::optional<eddy::WebSocketMessage> m = co_await ws.read_message();
+      if (!m) break;
+      eddy::Future<void> w = ws.write_message(m->data, m->binary);
+      co_await w;
+    }
+  };
+  app.websocket("/plain", echo);
+  eddy::WebSocketOptions o;
+  o.compression = true;
+  app.websocket("/deflate", echo, o);
+}
+
+void check_client(const std::string& module, const std::string& mode, bool deflate) {
+  if (!have_module(module.c_str())) {
+    WARN("python3 module " << module << " is missing: skipped");
+    return;
+  }
+  eddy_test::HTTPTestServer server(echo_server_routes);
+  std::string url = "ws://127.0.0.1:" + std::to_string(server.port()) + (deflate ? "/deflate" : "/plain");
+  std::string out = run(python + " " + peer + " " + mode + " " + url + (deflate ? " --deflate" : ""));
+  INFO(out);
+  REQUIRE(out.find("ok echoes") != std::string::npos);
+  REQUIRE(out.find(deflate ? "ok extensions permessage-deflate" : "ok extensions none") != std::string::npos);
+  REQUIRE(out.find("ok closed 1000") != std::string::npos);
+  REQUIRE(server.exceptions().empty());
+}
+
+// Tornado's echo server as a child process; its port.
+struct TornadoServer {
+  pid_t pid = -1;
+  int to_child = -1;
+  std::uint16_t port = 0;
+
+  explicit TornadoServer(bool deflate) {
+    int in[2], out[2];
+    REQUIRE(::pipe(in) == 0);
+    REQUIRE(::pipe(out) == 0);
+    pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::dup2(in[0], 0);
+      ::dup2(out[1], 1);
+      ::close(in[1]);
+      ::close(out[0]);
+      ::execl(python.c_str(), python.c_str(), peer.c_str(), "tornado-server", deflate ? "--deflate" : "--plain",
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(in[0]);
+    ::close(out[1]);
+    to_child = in[1];
+    FILE* from = ::fdopen(out[0], "r");
+    char line[64] = {};
+    if (std::fgets(line, sizeof line, from) != nullptr && std::string(line).rfind("port ", 0) == 0) {
+      port = static_cast<std::uint16_t>(std::stoi(line + 5));
+    }
+    std::fclose(from);
+  }
+  ~TornadoServer() {
+    ::close(to_child);  // the server exits when its stdin closes
+    int status = 0;
+    for (int i = 0; i < 200 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) ::usleep(10000);
+    if (::waitpid(pid, &status, WNOHANG) == 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Python's websockets client talks to eddy's server", "[websocket][peers]") {
+  check_client("websockets", "websockets-client", false);
+}
+
+TEST_CASE("Python's websockets client talks to eddy's server with compression", "[websocket][peers][deflate]") {
+  check_client("websockets", "websockets-client", true);
+}
+
+TEST_CASE("Tornado's websocket_connect talks to eddy's server", "[websocket][peers]") {
+  check_client("tornado", "tornado-client", false);
+}
+
+TEST_CASE("Tornado's websocket_connect talks to eddy's server with compression", "[websocket][peers][deflate]") {
+  check_client("tornado", "tornado-client", true);
+}
+
+TEST_CASE("eddy's client talks to Tornado's WebSocketHandler, with and without compression", "[websocket][peers]") {
+  if (!have_module("tornado")) {
+    WARN("python3 module tornado is missing: skipped");
+    return;
+  }
+  for (bool deflate : {false, true}) {
+    TornadoServer tornado(deflate);
+    REQUIRE(tornado.port != 0);
+    std::string url = "ws://127.0.0.1:" + std::to_string(tornado.port) + "/echo";
+    eddy::IOLoop loop;
+    loop.make_current();
+    loop.run_sync([&]() -> eddy::Future<void> {
+      eddy::WebSocketOptions o;
+      o.compression = deflate;
+      eddy::WebSocket ws = co_await eddy::websocket_connect(url, o);
+      REQUIRE(eddy::detail::ws::Access::get(ws)->compresses() == deflate);
+      std::string text = "κόσμε, and a lot of it: " + std::string(100000, 'k');
+      std::string binary;
+      for (int i = 0; i < 1024; ++i) binary += static_cast<char>(i);
+      for (int round = 0; round < 3; ++round) {
+        eddy::Future<void> w1 = ws.write_message(text);
+        co_await w1;
+        std::optional<eddy::WebSocketMessage> m = co_await ws.read_message();
+        REQUIRE(m);
+        REQUIRE(m->data == text);
+        eddy::Future<void> w2 = ws.write_message(binary, true);
+        co_await w2;
+        m = co_await ws.read_message();
+        REQUIRE(m->binary);
+        REQUIRE(m->data == binary);
+      }
+      eddy::Future<void> pong = ws.ping("tornado?");
+      co_await pong;
+      ws.close(1000);
+      std::optional<eddy::WebSocketMessage> end = co_await ws.read_message();
+      REQUIRE_FALSE(end);
+    }, 20s);
+    eddy::IOLoop::clear_current();
+  }
+}
