@@ -12,6 +12,11 @@ set(EDDY_INSTALL_PKGCONFIGDIR ${CMAKE_INSTALL_DATADIR}/pkgconfig CACHE STRING
 
 install(DIRECTORY include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS eddy EXPORT eddyTargets)
+# eddy::compiled (cmake/compiled.cmake), when built: the static library of
+# the separately compiled mode, in the same export set.
+if(TARGET eddy_compiled)
+  install(TARGETS eddy_compiled EXPORT eddyTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+endif()
 install(EXPORT eddyTargets NAMESPACE eddy:: DESTINATION ${EDDY_INSTALL_CMAKEDIR})
 # eddy::ssl in a file of its own, which eddyConfig.cmake loads only when it
 # finds OpenSSL: find_package(eddy) works without OpenSSL too.
@@ -28,8 +33,14 @@ endif()
 configure_package_config_file(cmake/eddyConfig.cmake.in ${CMAKE_CURRENT_BINARY_DIR}/eddyConfig.cmake
   INSTALL_DESTINATION ${EDDY_INSTALL_CMAKEDIR})
 # Before 1.0 a minor release may break the API, so 0.2 satisfies only 0.2.x.
+# With eddy::compiled the package holds a library built for one architecture.
+if(TARGET eddy_compiled)
+  set(eddy_arch_independent "")
+else()
+  set(eddy_arch_independent ARCH_INDEPENDENT)
+endif()
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/eddyConfigVersion.cmake
-  COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
+  COMPATIBILITY SameMinorVersion ${eddy_arch_independent})
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/eddyConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/eddyConfigVersion.cmake
   DESTINATION ${EDDY_INSTALL_CMAKEDIR})
 # The optional targets look for their libraries where eddy is used.
@@ -41,21 +52,35 @@ install(FILES cmake/postgres.cmake DESTINATION ${EDDY_INSTALL_CMAKEDIR})
 # CMAKE_INSTALL_PREFIX): plain absolute paths, so `pkg-config --cflags` prints
 # a clean -I. The templates are configured now; install(CODE) fills in the prefix.
 set(EDDY_PC_INCLUDEDIR "__EDDY_PC_INCLUDEDIR__")
-foreach(eddy_pc_name eddy eddy-ssl)
+set(EDDY_PC_LIBDIR "__EDDY_PC_LIBDIR__")
+set(eddy_pc_files eddy eddy-ssl)
+foreach(eddy_pc_name ${eddy_pc_files})
   configure_file(cmake/${eddy_pc_name}.pc.in ${CMAKE_CURRENT_BINARY_DIR}/${eddy_pc_name}.pc.template @ONLY)
-  install(CODE "
-    set(eddy_pc_includedir \"${CMAKE_INSTALL_INCLUDEDIR}\")
-    if(NOT IS_ABSOLUTE \"\${eddy_pc_includedir}\")
-      set(eddy_pc_includedir \"\${CMAKE_INSTALL_PREFIX}/\${eddy_pc_includedir}\")
-    endif()
-    get_filename_component(eddy_pc_includedir \"\${eddy_pc_includedir}\" ABSOLUTE)
-    set(eddy_pc_dir \"${EDDY_INSTALL_PKGCONFIGDIR}\")
-    if(NOT IS_ABSOLUTE \"\${eddy_pc_dir}\")
-      set(eddy_pc_dir \"\${CMAKE_INSTALL_PREFIX}/\${eddy_pc_dir}\")
-    endif()
-    file(READ \"${CMAKE_CURRENT_BINARY_DIR}/${eddy_pc_name}.pc.template\" eddy_pc)
-    string(REPLACE \"__EDDY_PC_INCLUDEDIR__\" \"\${eddy_pc_includedir}\" eddy_pc \"\${eddy_pc}\")
-    message(STATUS \"Installing: \$ENV{DESTDIR}\${eddy_pc_dir}/${eddy_pc_name}.pc\")
-    file(WRITE \"\$ENV{DESTDIR}\${eddy_pc_dir}/${eddy_pc_name}.pc\" \"\${eddy_pc}\")
-  ")
 endforeach()
+# eddy-compiled.pc: the separately compiled mode (eddy::compiled), when built.
+if(TARGET eddy_compiled)
+  list(APPEND eddy_pc_files eddy-compiled)
+  configure_file(cmake/eddy-compiled.pc.in ${CMAKE_CURRENT_BINARY_DIR}/eddy-compiled.pc.template @ONLY)
+endif()
+install(CODE "
+  set(eddy_dir_includedir \"${CMAKE_INSTALL_INCLUDEDIR}\")
+  set(eddy_dir_libdir \"${CMAKE_INSTALL_LIBDIR}\")
+  foreach(dir_name includedir libdir)
+    set(dir \"\${eddy_dir_\${dir_name}}\")
+    if(NOT IS_ABSOLUTE \"\${dir}\")
+      set(dir \"\${CMAKE_INSTALL_PREFIX}/\${dir}\")
+    endif()
+    get_filename_component(eddy_pc_\${dir_name} \"\${dir}\" ABSOLUTE)
+  endforeach()
+  set(eddy_pc_dir \"${EDDY_INSTALL_PKGCONFIGDIR}\")
+  if(NOT IS_ABSOLUTE \"\${eddy_pc_dir}\")
+    set(eddy_pc_dir \"\${CMAKE_INSTALL_PREFIX}/\${eddy_pc_dir}\")
+  endif()
+  foreach(name ${eddy_pc_files})
+    file(READ \"${CMAKE_CURRENT_BINARY_DIR}/\${name}.pc.template\" eddy_pc)
+    string(REPLACE \"__EDDY_PC_INCLUDEDIR__\" \"\${eddy_pc_includedir}\" eddy_pc \"\${eddy_pc}\")
+    string(REPLACE \"__EDDY_PC_LIBDIR__\" \"\${eddy_pc_libdir}\" eddy_pc \"\${eddy_pc}\")
+    message(STATUS \"Installing: \$ENV{DESTDIR}\${eddy_pc_dir}/\${name}.pc\")
+    file(WRITE \"\$ENV{DESTDIR}\${eddy_pc_dir}/\${name}.pc\" \"\${eddy_pc}\")
+  endforeach()
+")

@@ -82,20 +82,26 @@
 
 namespace eddy {
 
-/// Tornado's AsyncHTTPClient: fetches over HTTP/1.1 on one loop, with a
-/// keep-alive pool; see the file comment for outcomes, framing, redirects and
-/// the thread contract (its loop's thread only). Destroy it before its loop.
-class AsyncHTTPClient {
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// AsyncHTTPClient's members, in a template so that only those a program uses
+/// are compiled (detail/base/deferred.hpp): a file that includes the client
+/// and builds none compiles none of the fetch.
+template <class D>
+class AsyncHTTPClientImpl {
  public:
   /// On IOLoop::current(), with the default options.
-  AsyncHTTPClient() : AsyncHTTPClient(IOLoop::current()) {}
+  AsyncHTTPClientImpl() : AsyncHTTPClientImpl(IOLoop::current()) {}
   /// On `loop`, with `options`. Throws std::invalid_argument when
   /// options.max_clients is 0.
-  explicit AsyncHTTPClient(IOLoop& loop, AsyncHTTPClientOptions options = {})
-      : shared_(std::make_shared<detail::ClientShared>(loop, normalized(options))) {}
-  AsyncHTTPClient(const AsyncHTTPClient&) = delete;
-  AsyncHTTPClient& operator=(const AsyncHTTPClient&) = delete;
-  ~AsyncHTTPClient() {
+  explicit AsyncHTTPClientImpl(IOLoop& loop, AsyncHTTPClientOptions options = {})
+      : shared_(std::make_shared<detail::ClientShared>(loop, normalized(options))) {
+    shared_->run = &detail::run_fetch<D>;
+  }
+  AsyncHTTPClientImpl(const AsyncHTTPClientImpl&) = delete;
+  AsyncHTTPClientImpl& operator=(const AsyncHTTPClientImpl&) = delete;
+  ~AsyncHTTPClientImpl() {
     shared_->orphaned = true;
     if (shared_->first == nullptr) shared_->pool->clear();
   }
@@ -173,20 +179,38 @@ class AsyncHTTPClient {
 
   std::shared_ptr<detail::ClientShared> shared_;
 };
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
 
-/// A blocking client for scripts: each fetch runs a private loop until the
-/// response (or error) is in. Exceptions as AsyncHTTPClient's, thrown.
-class HTTPClient {
+/// Tornado's AsyncHTTPClient: fetches over HTTP/1.1 on one loop, with a
+/// keep-alive pool; see the file comment for outcomes, framing, redirects and
+/// the thread contract (its loop's thread only). Destroy it before its loop.
+#if defined(EDDY_DOXYGEN)
+class AsyncHTTPClient : public AsyncHTTPClientImpl<void> {
+#else
+class AsyncHTTPClient : public detail::AsyncHTTPClientImpl<void> {
+#endif
+ public:
+  using AsyncHTTPClientImpl::AsyncHTTPClientImpl;
+};
+
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// HTTPClient's members, in a template for the reason AsyncHTTPClient's are.
+template <class D>
+class HTTPClientImpl {
  public:
   /// With the default options.
-  HTTPClient() : HTTPClient(AsyncHTTPClientOptions{}) {}
+  HTTPClientImpl() : HTTPClientImpl(AsyncHTTPClientOptions{}) {}
   /// With `options` (as AsyncHTTPClient's). The private loop does not become
   /// this thread's current loop.
-  explicit HTTPClient(AsyncHTTPClientOptions options)
+  explicit HTTPClientImpl(AsyncHTTPClientOptions options)
       : loop_(private_loop()), client_(std::make_unique<AsyncHTTPClient>(*loop_, options)) {}
-  HTTPClient(const HTTPClient&) = delete;
-  HTTPClient& operator=(const HTTPClient&) = delete;
-  ~HTTPClient() {
+  HTTPClientImpl(const HTTPClientImpl&) = delete;
+  HTTPClientImpl& operator=(const HTTPClientImpl&) = delete;
+  ~HTTPClientImpl() {
     client_.reset();  // before its loop
     loop_.reset();
   }
@@ -224,5 +248,27 @@ class HTTPClient {
   std::unique_ptr<IOLoop> loop_;
   std::unique_ptr<AsyncHTTPClient> client_;
 };
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
+
+/// A blocking client for scripts: each fetch runs a private loop until the
+/// response (or error) is in. Exceptions as AsyncHTTPClient's, thrown.
+#if defined(EDDY_DOXYGEN)
+class HTTPClient : public HTTPClientImpl<void> {
+#else
+class HTTPClient : public detail::HTTPClientImpl<void> {
+#endif
+ public:
+  using HTTPClientImpl::HTTPClientImpl;
+};
 
 }  // namespace eddy
+
+// EDDY_SEPARATE_COMPILATION (the eddy::compiled target): the members of the
+// bases above are compiled once, in src/eddy_http.cpp; a user's file
+// compiles their declarations only (see docs/compile-time.md).
+#if defined(EDDY_SEPARATE_COMPILATION)
+extern template class eddy::detail::AsyncHTTPClientImpl<void>;
+extern template class eddy::detail::HTTPClientImpl<void>;
+#endif

@@ -50,37 +50,34 @@
 
 namespace eddy {
 
-/// Tornado's HTTPServer: accepts TCP connections and serves HTTP/1.1 on
-/// them, through an Application's routes or one handler; see the file
-/// comment for keep-alive, pipelining, bodies, bad input, lifetime and the
-/// thread contract (the loop's thread only).
-class HTTPServer {
+/// @cond EDDY_DETAIL
+namespace detail {
+/// @endcond
+/// HTTPServer's members, in a template so that only those a program uses are
+/// compiled (detail/base/deferred.hpp), and so that EDDY_SEPARATE_COMPILATION
+/// can compile them once (the server's constructor reaches the whole
+/// connection: accepting, parsing, dispatching, responding).
+template <class D>
+class HTTPServerImpl {
  public:
   /// Serves `app`'s routes. The Application must outlive the server.
-  explicit HTTPServer(Application& app, HTTPServerOptions options = {})
-      : shared_(std::make_shared<detail::ServerShared>(options)), tcp_(accept_into(shared_)) {
-    shared_->app = &app;
-    use_tls();
-  }
+  explicit HTTPServerImpl(Application& app, HTTPServerOptions options = {});
   /// Serves every request with one handler, void(RequestHandler&) or
   /// Future<void>(RequestHandler&), as a route that takes every path and method.
   template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Application> &&
                                               std::is_invocable_v<std::decay_t<F>&, RequestHandler&>>>
-  explicit HTTPServer(F&& handler, HTTPServerOptions options = {})
+  explicit HTTPServerImpl(F&& handler, HTTPServerOptions options = {})
       : shared_(std::make_shared<detail::ServerShared>(options)), tcp_(accept_into(shared_)) {
     shared_->own_app.serve_everything(std::forward<F>(handler), SourceLocation::current());
     use_tls();
   }
 
-  HTTPServer(const HTTPServer&) = delete;
-  HTTPServer& operator=(const HTTPServer&) = delete;
-  ~HTTPServer() {
-    tcp_.stop();
-    shared_->close_everything();
-  }
+  HTTPServerImpl(const HTTPServerImpl&) = delete;
+  HTTPServerImpl& operator=(const HTTPServerImpl&) = delete;
+  ~HTTPServerImpl();
 
   /// Binds and listens (0: a free port); returns the port. As TCPServer::listen.
-  std::uint16_t listen(std::uint16_t port, const std::string& address = "") { return tcp_.listen(port, address); }
+  std::uint16_t listen(std::uint16_t port, const std::string& address = "");
   /// Serves a socket that is already listening; the server owns it.
   void add_socket(int fd) { tcp_.add_socket(fd); }
   /// SO_REUSEPORT on the sockets of later listen() calls.
@@ -126,5 +123,46 @@ class HTTPServer {
   std::shared_ptr<detail::ServerShared> shared_;
   TCPServer tcp_;
 };
+// Defined out of the class, and not inline: under EDDY_SEPARATE_COMPILATION
+// g++ -O2 still instantiates an extern template's inline members to inline
+// them, and the constructor reaches the whole connection.
+template <class D>
+HTTPServerImpl<D>::HTTPServerImpl(Application& app, HTTPServerOptions options)
+    : shared_(std::make_shared<detail::ServerShared>(options)), tcp_(accept_into(shared_)) {
+  shared_->app = &app;
+  use_tls();
+}
+template <class D>
+HTTPServerImpl<D>::~HTTPServerImpl() {
+  tcp_.stop();
+  shared_->close_everything();
+}
+template <class D>
+std::uint16_t HTTPServerImpl<D>::listen(std::uint16_t port, const std::string& address) {
+  return tcp_.listen(port, address);
+}
+/// @cond EDDY_DETAIL
+}  // namespace detail
+/// @endcond
+
+/// Tornado's HTTPServer: accepts TCP connections and serves HTTP/1.1 on
+/// them, through an Application's routes or one handler; see the file
+/// comment for keep-alive, pipelining, bodies, bad input, lifetime and the
+/// thread contract (the loop's thread only).
+#if defined(EDDY_DOXYGEN)
+class HTTPServer : public HTTPServerImpl<void> {
+#else
+class HTTPServer : public detail::HTTPServerImpl<void> {
+#endif
+ public:
+  using HTTPServerImpl::HTTPServerImpl;
+};
 
 }  // namespace eddy
+
+// EDDY_SEPARATE_COMPILATION (the eddy::compiled target): the members of the
+// base above are compiled once, in src/eddy_http.cpp; a user's file compiles
+// their declarations only (see docs/compile-time.md).
+#if defined(EDDY_SEPARATE_COMPILATION)
+extern template class eddy::detail::HTTPServerImpl<void>;
+#endif

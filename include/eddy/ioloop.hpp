@@ -56,3 +56,10 @@ class IOLoop : public detail::IOLoopImpl<void> {
 // in future.hpp and detail/future/ioloop_futures.hpp; including it here makes
 // <eddy/ioloop.hpp> complete alone.
 #include "future.hpp"
+
+// EDDY_SEPARATE_COMPILATION (the eddy::compiled target): the members of the
+// base above are compiled once, in src/eddy_core.cpp; a user's file
+// compiles their declarations only (see docs/compile-time.md).
+#if defined(EDDY_SEPARATE_COMPILATION)
+extern template class eddy::detail::IOLoopImpl<void>;
+#endif

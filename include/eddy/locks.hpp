@@ -356,3 +356,14 @@ Future<ReleaseGuard<L>> acquire_guard(L& lock, Clock::time_point deadline) {
 }
 
 }  // namespace eddy
+
+// EDDY_SEPARATE_COMPILATION (the eddy::compiled target): the members of the
+// bases above are compiled once, in src/eddy_core.cpp; a user's file
+// compiles their declarations only (see docs/compile-time.md).
+#if defined(EDDY_SEPARATE_COMPILATION)
+extern template class eddy::detail::EventImpl<void>;
+extern template class eddy::detail::ConditionImpl<void>;
+extern template class eddy::detail::SemaphoreImpl<void>;
+extern template class eddy::detail::BoundedSemaphoreImpl<void>;
+extern template class eddy::detail::LockImpl<void>;
+#endif

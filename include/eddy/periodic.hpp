@@ -155,3 +155,10 @@ class PeriodicCallback : public detail::PeriodicCallbackImpl<void> {
 };
 
 }  // namespace eddy
+
+// EDDY_SEPARATE_COMPILATION (the eddy::compiled target): the members of the
+// base above are compiled once, in src/eddy_core.cpp; a user's file
+// compiles their declarations only (see docs/compile-time.md).
+#if defined(EDDY_SEPARATE_COMPILATION)
+extern template class eddy::detail::PeriodicCallbackImpl<void>;
+#endif

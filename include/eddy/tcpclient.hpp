@@ -107,3 +107,10 @@ class TCPClient : public detail::TCPClientImpl<void> {
 };
 
 }  // namespace eddy
+
+// EDDY_SEPARATE_COMPILATION (the eddy::compiled target): the members of the
+// base above are compiled once, in src/eddy_core.cpp; a user's file
+// compiles their declarations only (see docs/compile-time.md).
+#if defined(EDDY_SEPARATE_COMPILATION)
+extern template class eddy::detail::TCPClientImpl<void>;
+#endif

@@ -43,6 +43,12 @@ namespace eddy {
 class HTTPServer;
 struct WebSocketOptions;  // <eddy/websocket.hpp>
 class WebSocketHandler;   // <eddy/websocket.hpp>
+/// @cond EDDY_DETAIL
+namespace detail {
+template <class D>
+class HTTPServerImpl;
+}  // namespace detail
+/// @endcond
 
 /// Tornado's Application: an ordered list of routes (pattern, methods,
 /// handler); the first whose pattern matches the whole path serves the
@@ -113,7 +119,8 @@ class Application {
   void dispatch(RequestHandler& h);
 
  private:
-  friend class HTTPServer;
+  template <class D>
+  friend class detail::HTTPServerImpl;
 
   Application& add(std::string pattern, std::vector<std::string> methods, std::unique_ptr<detail::RouteTarget> target,
                    SourceLocation where) {

@@ -28,13 +28,16 @@ function(eddy_project_version out)
   set(${out} ${CMAKE_MATCH_1} PARENT_SCOPE)
 endfunction()
 
-# Configures eddy alone (no tests, examples or benchmarks) and installs it into
+# Configures and builds eddy alone (no tests, examples or benchmarks: the
+# library of eddy::compiled only) and installs it into
 # `prefix` with `cmake --install --prefix`, which is not the prefix it was
 # configured with: the installed package files must not depend on it.
 function(eddy_install_into prefix)
   run(${CMAKE_COMMAND} -S ${EDDY_SOURCE_DIR} -B ${WORK_DIR}/eddy-build -G ${GENERATOR}
       -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_INSTALL_PREFIX=${WORK_DIR}/configured-prefix
       -DEDDY_BUILD_TESTS=OFF -DEDDY_BUILD_EXAMPLES=OFF -DEDDY_BUILD_BENCH=OFF)
+  # Builds eddy::compiled (the separately compiled mode), installed with it.
+  run(${CMAKE_COMMAND} --build ${WORK_DIR}/eddy-build)
   run(${CMAKE_COMMAND} --install ${WORK_DIR}/eddy-build --prefix ${prefix})
   if(EXISTS ${WORK_DIR}/configured-prefix)
     message(FATAL_ERROR "installing with --prefix wrote into the configured prefix too")

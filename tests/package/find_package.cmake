@@ -1,5 +1,6 @@
 # Installs eddy into a scratch prefix, then configures, builds and runs
-# tests/package/consumer, which knows eddy only through find_package().
+# tests/package/consumer, which knows eddy only through find_package(): the
+# header-only eddy::eddy and the separately compiled eddy::compiled.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 file(REMOVE_RECURSE ${WORK_DIR})
 eddy_project_version(version)
@@ -19,3 +20,4 @@ if(EXISTS ${WORK_DIR}/consumer-build/ssl_consumer)
 elseif(EXISTS /usr/include/openssl/ssl.h)
   message(FATAL_ERROR "OpenSSL is installed, but find_package(eddy) gave no eddy::ssl")
 endif()
+run(${WORK_DIR}/consumer-build/consumer_compiled)

@@ -1,6 +1,7 @@
 # Installs eddy into a scratch prefix and builds tests/package/consumer as a
 # Makefile or Meson user would: one compiler call with the flags
-# `pkg-config --cflags --libs eddy` prints, found through PKG_CONFIG_PATH.
+# `pkg-config --cflags --libs eddy` prints, found through PKG_CONFIG_PATH; then
+# the same with eddy-compiled.pc (the separately compiled mode).
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 file(REMOVE_RECURSE ${WORK_DIR})
 find_program(PKG_CONFIG NAMES pkg-config pkgconf)
@@ -68,3 +69,16 @@ if(ssl_result EQUAL 0)
 else()
   message(STATUS "no OpenSSL for pkg-config: eddy-ssl not checked")
 endif()
+# The separately compiled mode: eddy-compiled.pc gives the macro and the library.
+execute_process(COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${prefix}/share/pkgconfig
+                        ${PKG_CONFIG} --cflags --libs eddy-compiled
+                RESULT_VARIABLE result OUTPUT_VARIABLE compiled_flags OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT result EQUAL 0 OR NOT compiled_flags MATCHES "-DEDDY_SEPARATE_COMPILATION" OR
+   NOT compiled_flags MATCHES "-leddy_compiled")
+  message(FATAL_ERROR "pkg-config --cflags --libs eddy-compiled failed (${result}): ${compiled_flags}")
+endif()
+message(STATUS "pkg-config --cflags --libs eddy-compiled: ${compiled_flags}")
+separate_arguments(compiled_flags UNIX_COMMAND "${compiled_flags}")
+run(${CXX_COMPILER} -std=c++20 -Wall -Wextra -Werror ${EDDY_SOURCE_DIR}/tests/package/consumer/main.cpp
+    ${compiled_flags} -o ${WORK_DIR}/consumer_compiled)
+run(${WORK_DIR}/consumer_compiled)

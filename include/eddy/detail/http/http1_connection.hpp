@@ -110,13 +110,16 @@ class HTTP1Connection final : public ResponseChannel,
     shared_->unlink(*this, false);
   }
 
-  Future<void> send_response(RequestHandler& h, bool last) override;
+  // Declared inline here, not only where defined: a virtual function not
+  // inline at the class's end is its key function (Itanium ABI), and g++ then
+  // emits the vtable, so every virtual and all they call, in every file.
+  inline Future<void> send_response(RequestHandler& h, bool last) override;
   void abort_response() noexcept override { close_now(); }
-  void close_when_idle() override;
+  inline void close_when_idle() override;
   void close_now() noexcept override { stream_.close(); }
-  bool output_moved() noexcept override;
-  bool upgrade(RequestHandler& h, std::string_view head, std::optional<IOStream>& stream,
-               std::string& unread) override;  // http1_connection_upgrade.hpp
+  inline bool output_moved() noexcept override;
+  inline bool upgrade(RequestHandler& h, std::string_view head, std::optional<IOStream>& stream,
+                      std::string& unread) override;  // http1_connection_upgrade.hpp
 
  private:
   enum class Phase : std::uint8_t { head, body, ready, refused };

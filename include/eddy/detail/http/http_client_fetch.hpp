@@ -69,6 +69,8 @@ struct ClientShared {
   std::size_t active = 0;                          // fetches holding a slot
   bool closed = false;                             // close() was called
   bool orphaned = false;                           // the AsyncHTTPClient is gone
+  // run_fetch<>, set by AsyncHTTPClient's constructor (see run_fetch).
+  Future<void> (*run)(std::shared_ptr<ClientShared>, std::shared_ptr<FetchState>) = nullptr;
   // TLS contexts made for https:// fetches, by their settings (tls_key):
   // made once, shared by every connection with those settings.
   std::vector<std::pair<std::string, Future<SSLContext>>> tls_contexts;
@@ -98,7 +100,13 @@ inline Future<SSLContext> ClientShared::tls_context(const HTTPRequest& request) 
   return made;
 }
 
-inline Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_ptr<FetchState> f);
+// A template (over a dummy parameter) reached only through ClientShared::run,
+// which AsyncHTTPClient's constructor sets: g++ 12 compiles a coroutine's body
+// in every translation unit where it is instantiated, used or not, and the
+// fetch's body is most of the client. So a file that includes the client but
+// builds none compiles none of it (see detail/base/deferred.hpp).
+template <class D = void>
+Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_ptr<FetchState> f);
 
 struct FetchState final : ResponseSink, std::enable_shared_from_this<FetchState> {
   enum class Phase : unsigned char { queued, connecting, requesting };
@@ -235,7 +243,7 @@ struct FetchState final : ResponseSink, std::enable_shared_from_this<FetchState>
     holds_slot = true;
     ++shared->active;
     phase = Phase::connecting;
-    run_fetch(shared, shared_from_this());
+    shared->run(shared, shared_from_this());
   }
 };
 
@@ -255,7 +263,8 @@ inline void ClientShared::start_next() {
 }
 
 // The steps of one fetch (see the top of the file). Never throws.
-inline Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_ptr<FetchState> f) {
+template <class D>
+Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_ptr<FetchState> f) {
   while (true) {
     const std::string key = f->key();
     std::shared_ptr<ClientConnection> conn;
