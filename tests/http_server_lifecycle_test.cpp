@@ -80,7 +80,7 @@ TEST_CASE("the blocking detector names a handler that blocks", "[http][detector]
   CHECK(fetch(server.port(), get_request("/block")).body == "done");
   std::lock_guard<std::mutex> lock(mutex);
   CHECK(kind == "HTTP handler for /block");
-  CHECK(file.find("http_server_test.cpp") != std::string::npos);
+  CHECK(file.find("http_server_lifecycle_test.cpp") != std::string::npos);
   CHECK(line == route_line);
 }
 
