@@ -245,4 +245,12 @@ inline std::string get_request(std::string_view target, std::string_view extra =
   return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" + std::string(extra) + "\r\n";
 }
 
+// "/hello" answers "Hello, World!", "/echo" the request body, "/n/<digits>"
+// "n=<digits>".
+inline void hello_routes(eddy::Application& app, eddy::IOLoop&) {
+  app.route("/hello", [](eddy::RequestHandler& h) { h.write("Hello, World!"); });
+  app.route("/echo", [](eddy::RequestHandler& h) { h.write(h.request().body); });
+  app.route("/n/([0-9]+)", [](eddy::RequestHandler& h) { h.write("n=" + h.path_args()[0]); });
+}
+
 }  // namespace eddy_test

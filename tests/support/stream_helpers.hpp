@@ -136,4 +136,14 @@ std::string failure_of(const eddy::Future<T>& future) {
   return "";
 }
 
+// Echoes lines until the stream closes (callback style, so C++17 suites may
+// use it).
+inline void echo_lines(eddy::IOStream stream) {
+  stream.read_until("\n").add_done_callback([stream](const eddy::Future<std::string>& line) mutable {
+    if (line.exception()) return;  // closed: the callback lets go of the stream
+    stream.write(line.result()).add_done_callback([](const eddy::Future<void>& w) { w.exception(); });
+    echo_lines(stream);
+  });
+}
+
 }  // namespace eddy_test

@@ -1,11 +1,10 @@
 // IOLoopImpl: IOLoop's members, a template over a dummy parameter so that
 // only those a program uses are compiled (detail/base/deferred.hpp); IOLoop,
 // the public class, is in <eddy/ioloop.hpp>. The loop layer builds on this
-// header, never on <eddy/ioloop.hpp>, which brings the future layer too:
-// run_sync, add_future and run_in_executor are declared here and defined in
-// future.hpp. Fields: loop_state.hpp. Longer bodies, by job, in
-// ioloop_handlers.hpp, ioloop_iteration.hpp and ioloop_teardown.hpp, which
-// <eddy/ioloop.hpp> includes once IOLoop is complete.
+// header, never on <eddy/ioloop.hpp>, which brings the future layer too (the
+// Futures members below are defined in future.hpp). Fields: loop_state.hpp.
+// Longer bodies, by job, in ioloop_handlers.hpp, ioloop_iteration.hpp and
+// ioloop_teardown.hpp, which <eddy/ioloop.hpp> includes once IOLoop is complete.
 #pragma once
 
 #include "../base/chrono.hpp"  // <chrono> without the calendar and its I/O
@@ -219,12 +218,11 @@ class IOLoopImpl : private LoopState {
   /// Starts the loop, calls func() from inside it (so IOLoop::current() is
   /// this loop), runs until the Future<T> it returns resolves, and returns its
   /// value or rethrows its exception. func may also return void or a plain
-  /// value. With a timeout (any std::chrono::duration), eddy::TimeoutError
-  /// once it passes; a stop() before the future resolves makes run_sync throw
+  /// value. A stop() before the future resolves makes run_sync throw
   /// std::runtime_error saying so.
   template <class F>
   auto run_sync(F&& func);
-  /// run_sync with a deadline: throws TimeoutError if the future is not done after `timeout`.
+  /// run_sync with a deadline (any std::chrono::duration): eddy::TimeoutError if not done after `timeout`.
   template <class F, class Rep, class Period>
   auto run_sync(F&& func, std::chrono::duration<Rep, Period> timeout);
 
