@@ -110,9 +110,8 @@ class HTTP1Connection final : public ResponseChannel,
     shared_->unlink(*this, false);
   }
 
-  // Declared inline here, not only where defined: a virtual function not
-  // inline at the class's end is its key function (Itanium ABI), and g++ then
-  // emits the vtable, so every virtual and all they call, in every file.
+  // Declared inline here: a virtual not inline at the class's end is its key function (Itanium ABI),
+  // and g++ then emits the vtable, so every virtual and all they call, in every file.
   inline Future<void> send_response(RequestHandler& h, bool last) override;
   void abort_response() noexcept override { close_now(); }
   inline void close_when_idle() override;
