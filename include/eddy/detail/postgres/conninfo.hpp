@@ -16,7 +16,7 @@
 // thread (it blocks); the rest belongs to the caller's thread.
 #pragma once
 
-#include <libpq-fe.h>
+#include "libpq.hpp"
 
 #include <arpa/inet.h>
 #include <netdb.h>

@@ -4,7 +4,7 @@
 // Thread contract: plain values and pure functions; any thread.
 #pragma once
 
-#include <libpq-fe.h>
+#include "libpq.hpp"
 
 #include <cstddef>
 #include <stdexcept>

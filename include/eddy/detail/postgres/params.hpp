@@ -22,7 +22,7 @@
 // Thread contract: a plain value; any one thread at a time.
 #pragma once
 
-#include <libpq-fe.h>
+#include "libpq.hpp"
 
 #include <charconv>
 #include <cmath>

@@ -17,7 +17,7 @@
 // never written after it is made.
 #pragma once
 
-#include <libpq-fe.h>
+#include "libpq.hpp"
 
 #include <atomic>
 #include <cstddef>

@@ -23,7 +23,7 @@
 // Thread contract: the loop thread only.
 #pragma once
 
-#include <libpq-fe.h>
+#include "libpq.hpp"
 #include <sys/types.h>
 
 #include <cstddef>
