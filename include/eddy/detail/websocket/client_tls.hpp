@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,8 +80,13 @@ inline Future<IOStream> connect_tls(const Url& url, const ClientTLSSettings& set
   Future<SSLContext> context = client_tls_context(settings);
   context.add_done_callback([result, host = url.host, port = url.port](const Future<SSLContext>& made) mutable {
     if (std::exception_ptr error = made.exception()) return result.set_exception(error);
-    Future<IOStream> connected = ssl_hooks.connect(IOLoop::current(), host, port, made.result());
-    connected.add_done_callback([result](const Future<IOStream>& c) mutable {
+    std::optional<Future<IOStream>> connected;
+    try {
+      connected.emplace(ssl_hooks.connect(IOLoop::current(), host, port, made.result()));
+    } catch (...) {
+      return result.set_exception(std::current_exception());
+    }
+    connected->add_done_callback([result](const Future<IOStream>& c) mutable {
       if (std::exception_ptr error = c.exception()) return result.set_exception(error);
       result.set_result(c.result());
     });
