@@ -298,12 +298,31 @@ inline void Connection::notify_close() {
 
 namespace eddy {
 
-/// Opens a client connection to a ws:// URL (wss:// once <eddy/ssl.hpp> is
-/// in the build): TCP, the upgrade, the checks of the answer, all within
+/// Opens a client connection to a ws:// or wss:// URL: TCP, TLS for wss://
+/// (with <eddy/ssl.hpp> included and eddy::ssl linked; the server's
+/// certificate verified against the system's CA store and the host name),
+/// the upgrade, the checks of the answer, all within
 /// options.connect_timeout. Failures: see detail/websocket/client.hpp.
 inline Future<WebSocket> websocket_connect(std::string url, WebSocketOptions options = {}) {
   try {
     detail::ws::ClientTarget target = detail::ws::parse_ws_url(url);
+    auto handshake = std::make_shared<detail::ws::ClientHandshake>(std::move(target), std::move(options));
+    return handshake->start();
+  } catch (...) {
+    return make_failed_future<WebSocket>(std::current_exception());
+  }
+}
+
+/// As above, with the URL, headers and TLS settings of an HTTPRequest
+/// (Tornado's websocket_connect takes one too): request.url (ws:// or
+/// wss://), request.headers (sent before options.headers), and for wss://
+/// validate_cert, ca_certs (replacing the system store), client_cert and
+/// client_key, as AsyncHTTPClient reads them for https://. The method must
+/// be GET and the body empty (std::invalid_argument otherwise); the other
+/// fields are not used (options.connect_timeout bounds the connect).
+inline Future<WebSocket> websocket_connect(HTTPRequest request, WebSocketOptions options = {}) {
+  try {
+    detail::ws::ClientTarget target = detail::ws::parse_ws_request(request, options);
     auto handshake = std::make_shared<detail::ws::ClientHandshake>(std::move(target), std::move(options));
     return handshake->start();
   } catch (...) {

@@ -36,3 +36,15 @@ eddy_target_options(eddy_websocket_fuzz_replay)
 add_test(NAME fuzz.websocket_frame.replay
          COMMAND eddy_websocket_fuzz_replay ${PROJECT_SOURCE_DIR}/fuzz/corpus/websocket_frame)
 set_tests_properties(fuzz.websocket_frame.replay PROPERTIES TIMEOUT 300)
+
+# wss:// (the WebSocket layer over TLS): eddy_websocket_tls_tests links
+# eddy::ssl (and eddy::deflate where zlib is found), so the plain binary
+# above keeps proving that <eddy/websocket.hpp> alone needs no OpenSSL.
+if(TARGET eddy::ssl)
+  eddy_add_test_binary(eddy_websocket_tls_tests 20 eddy::ssl main.cpp websocket_tls_test.cpp
+                       websocket_tls_peers_test.cpp)
+  target_compile_definitions(eddy_websocket_tls_tests PRIVATE EDDY_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}/tests")
+  if(TARGET eddy::deflate)
+    target_link_libraries(eddy_websocket_tls_tests PRIVATE eddy::deflate)
+  endif()
+endif()

@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Real WebSocket peers for eddy's tests (tests/websocket_peers_test.cpp).
 
-  ws_peer.py websockets-client URL [--deflate]   Python's websockets as client
+  ws_peer.py websockets-client URL [--deflate] [--cafile PEM]
+                                                 Python's websockets as client (wss:// trusting PEM)
+  ws_peer.py websockets-server CERT KEY          Python's websockets as a wss:// echo server;
+                                                 prints "port N", serves until stdin closes
   ws_peer.py tornado-client URL [--deflate]      Tornado's websocket_connect as client
   ws_peer.py tornado-server [--deflate]          Tornado's WebSocketHandler as an echo server;
                                                  prints "port N", serves until stdin closes
@@ -23,10 +26,18 @@ def fail(why):
     sys.exit(1)
 
 
+def option(name):
+    return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else None
+
+
 async def websockets_client(url, deflate):
+    import ssl
     import websockets
+    context = None
+    if url.startswith("wss:"):
+        context = ssl.create_default_context(cafile=option("--cafile"))
     async with websockets.connect(url, compression="deflate" if deflate else None,
-                                  max_size=2 ** 24, ping_interval=None) as ws:
+                                  max_size=2 ** 24, ping_interval=None, ssl=context) as ws:
         for message in (HELLO, BIG, BINARY):
             await ws.send(message)
             echo = await ws.recv()
@@ -80,6 +91,23 @@ async def tornado_server(deflate):
     await loop.run_in_executor(None, sys.stdin.read)  # until the test closes our stdin
 
 
+async def websockets_server(cert, key):
+    import ssl
+    import websockets
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    async def echo(ws, path=None):
+        async for message in ws:
+            await ws.send(message)
+
+    async with websockets.serve(echo, "127.0.0.1", 0, ssl=context, max_size=2 ** 24, ping_interval=None) as server:
+        port = next(iter(server.sockets)).getsockname()[1]
+        print("port %d" % port, flush=True)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, sys.stdin.read)  # until the test closes our stdin
+
+
 def main():
     mode = sys.argv[1]
     deflate = "--deflate" in sys.argv
@@ -87,6 +115,8 @@ def main():
         asyncio.run(websockets_client(sys.argv[2], deflate))
     elif mode == "tornado-client":
         asyncio.run(tornado_client(sys.argv[2], deflate))
+    elif mode == "websockets-server":
+        asyncio.run(websockets_server(sys.argv[2], sys.argv[3]))
     elif mode == "tornado-server":
         asyncio.run(tornado_server(deflate))
     else:

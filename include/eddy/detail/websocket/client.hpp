@@ -8,7 +8,10 @@
 // - a malformed URL, a scheme other than ws/wss, a fragment, a bad extra
 //   header: std::invalid_argument;
 // - compression asked for without zlib: std::runtime_error (zlib_api.hpp);
-// - wss:// without TLS: HTTPClientError 599 saying what to include and link;
+// - wss:// without TLS: HTTPClientError 599 saying what to include and link
+//   (client_tls.hpp); a certificate that does not verify, a wrong host
+//   name, a failed TLS handshake, a ca_certs or client_cert that cannot be
+//   loaded: HTTPConnectionError (599) carrying the SSLError's text;
 // - refused, reset, DNS, closed during the handshake, an answer that breaks
 //   HTTP/1.1 or RFC 6455 (bad Sec-WebSocket-Accept, an extension or
 //   subprotocol not offered): HTTPConnectionError (599);
@@ -32,6 +35,7 @@
 #include "../http/http_client_types.hpp"
 #include "../http/http_parser.hpp"
 #include "../http/url.hpp"
+#include "client_tls.hpp"
 #include "connection.hpp"
 #include "handshake.hpp"
 
@@ -40,6 +44,7 @@ namespace eddy::detail::ws {
 struct ClientTarget {
   bool secure = false;
   Url url;
+  ClientTLSSettings tls{true, {}, {}, {}, {"http/1.1"}};  // wss:// only
 };
 
 // "ws://host:port/path?query" (or wss://), with url.hpp's rules for the rest.
@@ -67,11 +72,19 @@ inline ClientTarget parse_ws_url(std::string_view url) {
   return t;
 }
 
-// wss://: the TLS layer is not in this build yet. When <eddy/ssl.hpp>
-// lands, this is where TCPClient::connect(host, port, SSLContext) goes.
-inline Future<IOStream> connect_tls(const Url&) {
-  return make_failed_future<IOStream>(std::make_exception_ptr(HTTPClientError(
-      599, "eddy: websocket_connect: wss:// needs TLS: include <eddy/ssl.hpp> and link eddy::ssl (OpenSSL)")));
+// websocket_connect(HTTPRequest): the URL, and what else of the request a
+// WebSocket client uses: its headers (sent before options.headers) and its
+// TLS fields. A method other than GET or a body: std::invalid_argument.
+inline ClientTarget parse_ws_request(const HTTPRequest& request, WebSocketOptions& options) {
+  if (request.method != "GET" || !request.body.empty()) {
+    throw std::invalid_argument("eddy: websocket_connect: the upgrade is a GET without a body (" + request.url + ")");
+  }
+  ClientTarget t = parse_ws_url(request.url);
+  t.tls = tls_settings(request);
+  HTTPHeaders headers = request.headers;
+  for (const auto& [name, value] : options.headers) headers.add(name, value);
+  options.headers = std::move(headers);
+  return t;
 }
 
 class ClientHandshake : public std::enable_shared_from_this<ClientHandshake> {
@@ -122,7 +135,7 @@ inline Future<WebSocket> ClientHandshake::start() {
     }
   });
   Future<IOStream> connected =
-      target_.secure ? connect_tls(target_.url) : TCPClient().connect(target_.url.host, target_.url.port);
+      target_.secure ? connect_tls(target_.url, target_.tls) : TCPClient().connect(target_.url.host, target_.url.port);
   connected.add_done_callback([self = shared_from_this()](const Future<IOStream>& c) { self->on_connected(c); });
   return result_;
 }

@@ -1,0 +1,138 @@
+// wss:// with a real peer (tests/support/ws_peer.py): Python's websockets as
+// a wss:// client of eddy's HTTPS server (Python's ssl verifying against the
+// test CA), and as a wss:// server for eddy's client. Skipped (with a
+// warning) where Debian's python3-websockets is missing.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "support/wss_helpers.hpp"
+
+#ifndef EDDY_TEST_SOURCE_DIR
+#error "EDDY_TEST_SOURCE_DIR must name the tests directory"
+#endif
+
+namespace {
+
+const std::string python = "/usr/bin/python3";
+const std::string peer = std::string(EDDY_TEST_SOURCE_DIR) + "/support/ws_peer.py";
+
+bool have_websockets() { return std::system((python + " -c 'import websockets' 2>/dev/null").c_str()) == 0; }
+
+std::string run(const std::string& command) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
+  ::pclose(pipe);
+  return out;
+}
+
+// Python's websockets serving wss:// (echo) as a child process; its port.
+// It exits when its stdin closes.
+struct PythonWssServer {
+  pid_t pid = -1;
+  int to_child = -1;
+  std::uint16_t port = 0;
+
+  PythonWssServer(const std::string& cert, const std::string& key) {
+    int in[2], out[2];
+    REQUIRE(::pipe(in) == 0);
+    REQUIRE(::pipe(out) == 0);
+    pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::dup2(in[0], 0);
+      ::dup2(out[1], 1);
+      ::close(in[1]);
+      ::close(out[0]);
+      ::execl(python.c_str(), python.c_str(), peer.c_str(), "websockets-server", cert.c_str(), key.c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(in[0]);
+    ::close(out[1]);
+    to_child = in[1];
+    FILE* from = ::fdopen(out[0], "r");
+    char line[64] = {};
+    if (std::fgets(line, sizeof line, from) != nullptr && std::string(line).rfind("port ", 0) == 0) {
+      port = static_cast<std::uint16_t>(std::stoi(line + 5));
+    }
+    std::fclose(from);
+  }
+  PythonWssServer(const PythonWssServer&) = delete;
+  PythonWssServer& operator=(const PythonWssServer&) = delete;
+  ~PythonWssServer() {
+    ::close(to_child);
+    int status = 0;
+    for (int i = 0; i < 200 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) ::usleep(10000);
+    if (::waitpid(pid, &status, WNOHANG) == 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Python's websockets talks to eddy's server over wss://, with and without compression",
+          "[websocket][tls][peers]") {
+  if (!have_websockets()) {
+    WARN("python3 module websockets is missing: skipped");
+    return;
+  }
+  eddy_test::HTTPTestServer server(eddy_test::wss_routes, eddy_test::wss_options(eddy_test::server_context()));
+  for (bool deflate : {false, true}) {
+    std::string url = eddy_test::wss_url(server.port(), deflate ? "/deflate" : "/plain");
+    std::string out = run(python + " " + peer + " websockets-client " + url + (deflate ? " --deflate" : "") +
+                          " --cafile " + eddy_test::test_certs().ca_cert);
+    INFO(out);
+    REQUIRE(out.find("ok echoes") != std::string::npos);
+    REQUIRE(out.find(deflate ? "ok extensions permessage-deflate" : "ok extensions none") != std::string::npos);
+    REQUIRE(out.find("ok closed 1000") != std::string::npos);
+  }
+  REQUIRE(server.exceptions().empty());
+}
+
+TEST_CASE("eddy's client talks to Python's websockets over wss://, verifying its certificate",
+          "[websocket][tls][peers]") {
+  if (!have_websockets()) {
+    WARN("python3 module websockets is missing: skipped");
+    return;
+  }
+  const eddy_test::TestCerts& c = eddy_test::test_certs();
+  PythonWssServer python_server(c.server_cert, c.server_key);
+  REQUIRE(python_server.port != 0);
+  for (bool deflate : {false, true}) {
+    eddy::HTTPRequest request(eddy_test::wss_url(python_server.port, "/"));
+    request.ca_certs = c.ca_cert;
+    eddy::WebSocketOptions options;
+    options.compression = deflate;
+    eddy_test::run_client([&]() -> eddy::Future<void> {
+      eddy::Future<eddy::WebSocket> connecting = eddy::websocket_connect(request, options);
+      eddy::WebSocket ws = co_await connecting;
+      REQUIRE(eddy::detail::ws::Access::get(ws)->compresses() == deflate);
+      std::string text = "κόσμε over TLS " + std::string(300000, 't');
+      eddy::Future<void> w = ws.write_message(text);
+      co_await w;
+      std::optional<eddy::WebSocketMessage> m = co_await ws.read_message();
+      REQUIRE(m);
+      REQUIRE(m->data == text);
+      eddy::Future<void> pong = ws.ping("python?");
+      co_await pong;
+      ws.close(1000);
+      std::optional<eddy::WebSocketMessage> end = co_await ws.read_message();
+      REQUIRE_FALSE(end);
+    });
+  }
+  // Without the test CA (the system store only), the same server is refused.
+  eddy_test::ConnectOutcome out = eddy_test::try_connect(eddy::HTTPRequest(eddy_test::wss_url(python_server.port, "/")));
+  INFO(out.what);
+  REQUIRE_FALSE(out.connected);
+  REQUIRE(out.code == 599);
+  REQUIRE(out.what.find("certificate verify failed") != std::string::npos);
+}
