@@ -6,7 +6,8 @@ find_program(EDDY_REDIS_SERVER_PROGRAM redis-server PATHS /usr/bin /usr/local/bi
 
 set(EDDY_REDIS_TESTS main.cpp support/alloc_counter.cpp redis_resp_test.cpp redis_reply_test.cpp redis_url_test.cpp)
 if(EDDY_REDIS_SERVER_PROGRAM)
-  list(APPEND EDDY_REDIS_TESTS redis_client_test.cpp redis_types_test.cpp redis_pubsub_test.cpp redis_failure_test.cpp)
+  list(APPEND EDDY_REDIS_TESTS redis_client_test.cpp redis_types_test.cpp redis_pubsub_test.cpp redis_failure_test.cpp
+       redis_cancel_test.cpp)
 else()
   message(STATUS "eddy: no redis-server found: the Redis client's server tests are not built")
 endif()
