@@ -197,16 +197,20 @@ TEST_CASE("with_timeout on a command gives TimeoutError and later replies still 
     Client client = co_await connecting;
     Future<Reply> set = client.command("SET", "client:after", "later");
     co_await set;
-    // BLPOP holds the connection for 0.3 s; the caller gives up after 50 ms.
-    Future<Reply> blocked = client.command("BLPOP", "client:empty-list", "0.3");
-    Future<eddy_test::Failure> impatient = failure(eddy::with_timeout(50ms, blocked));
+    // DEBUG SLEEP holds the server for 0.3 s; the caller gives up after 50 ms.
+    // The command was sent: its slot stays and its +OK is dropped.
+    Future<Reply> slow = client.command("DEBUG", "SLEEP", "0.3");
+    Future<eddy_test::Failure> impatient = failure(eddy::with_timeout(50ms, slow));
     eddy_test::Failure f = co_await impatient;
     CHECK(f.is_timeout);
     Future<Reply> next = client.command("GET", "client:after");
     Reply later = co_await next;
-    CHECK(later.as_string() == "later");  // not BLPOP's nil
-    CHECK(blocked.done());
-    CHECK(blocked.result().is_nil());
+    CHECK(later.as_string() == "later");  // not DEBUG's OK
+    REQUIRE(slow.done());
+    Future<eddy_test::Failure> abandoned = failure(slow);
+    eddy_test::Failure g = co_await abandoned;
+    CHECK(g.is_cancelled);
+    CHECK_FALSE(client.closed());
   });
 }
 

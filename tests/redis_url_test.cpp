@@ -93,3 +93,17 @@ TEST_CASE("a malformed URL is an Error that names it, password masked", "[redis]
   CHECK(bad_url("unix://host/tmp/s").find("has no host") != std::string::npos);
   CHECK(bad_url("unix://").find("no socket path") != std::string::npos);
 }
+
+TEST_CASE("a rediss:// URL takes redis-py's ssl_cert_reqs and ssl_ca_certs", "[redis][url][tls]") {
+  Endpoint e = parse_redis_url("rediss://cache.internal:6380");
+  CHECK(e.kind == Endpoint::Kind::tls);
+  CHECK(e.validate_cert);
+  CHECK(e.ca_certs.empty());
+  e = parse_redis_url("rediss://h?ssl_cert_reqs=none&ssl_ca_certs=%2Fetc%2Fredis%2Fca.pem");
+  CHECK_FALSE(e.validate_cert);
+  CHECK(e.ca_certs == "/etc/redis/ca.pem");
+  CHECK(parse_redis_url("rediss://h?ssl_cert_reqs=required").validate_cert);
+  CHECK(bad_url("rediss://h?ssl_cert_reqs=maybe").find("ssl_cert_reqs must be none or required") != std::string::npos);
+  CHECK(bad_url("redis://h?ssl_cert_reqs=none").find("ssl_cert_reqs is for rediss:// only") != std::string::npos);
+  CHECK(bad_url("unix:///s?ssl_ca_certs=x").find("ssl_ca_certs is for rediss:// only") != std::string::npos);
+}

@@ -9,8 +9,15 @@
 /// - Commands issued in one loop iteration, by any number of coroutines, go
 ///   out in one write; replies are matched to them in order. An error reply
 ///   fails only its own command (with Error).
-/// - A command abandoned by with_timeout keeps its place: its reply, when it
-///   comes, is dropped, and later replies still reach their callers.
+/// - A command whose only waiter gives up (with_timeout, a destroyed
+///   coroutine: Future::cancel) fails with CancelledError: not yet written,
+///   it is dropped from the batch; written, it keeps its place and its reply
+///   is dropped when it comes, so later replies still reach their callers;
+///   written and blocking (BLPOP, WAIT, XREAD BLOCK, ...), the connection is
+///   closed (see docs/redis.md).
+/// - rediss:// is TLS through <eddy/ssl.hpp> (include it and link eddy::ssl;
+///   this header includes no OpenSSL header): the server's certificate is
+///   verified against the system store unless ClientOptions say otherwise.
 /// - A dropped connection, a protocol error or close() fails every pending
 ///   command, and a pending next_message(), with Error. There is no
 ///   automatic reconnection: connect again.
@@ -31,6 +38,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,6 +47,7 @@
 #include "detail/redis/connect.hpp"
 #include "detail/redis/connection.hpp"
 #include "detail/redis/reply.hpp"
+#include "detail/ssl/context.hpp"
 #include "future.hpp"
 
 namespace eddy::redis {
@@ -59,6 +68,23 @@ struct ClientOptions {
   Limits limits;
   /// Messages held for next_message() before the socket waits.
   std::size_t max_queued_messages = 10000;
+
+  // rediss:// only (TLS; include <eddy/ssl.hpp> and link eddy::ssl).
+  /// Verify the server's certificate and host name (the default; redis-py's
+  /// ssl_cert_reqs="required"). False accepts any certificate: testing only.
+  /// The URL's ?ssl_cert_reqs=none turns it off too.
+  bool validate_cert = true;
+  /// A PEM file of CAs to trust instead of the system store (redis-py's
+  /// ssl_ca_certs); "": the URL's ?ssl_ca_certs=, else the system store.
+  std::string ca_certs;
+  /// A client certificate (PEM chain) and its key ("": in client_cert),
+  /// for servers with tls-auth-clients yes.
+  std::string client_cert;
+  std::string client_key;
+  /// A client context made with <eddy/ssl.hpp> (SSLContext::client()), used
+  /// as is; the four fields above are then ignored. Share one between many
+  /// connections to load the CA store once.
+  std::optional<SSLContext> ssl_context;
 };
 
 /// One Redis connection; a copyable handle to it.
@@ -84,9 +110,11 @@ class Client {
   /// Connects to `url` ("redis://[user:password@]host[:port][/db]",
   /// "unix:///path/to/socket", query `?protocol=3`, `?db=N`, `?name=...`;
   /// see docs/redis.md) and does AUTH, HELLO, CLIENT SETNAME and SELECT as
-  /// the URL asks, on IOLoop::current(). Fails with Error: a bad URL or
-  /// rediss:// (kind usage), a failed connect (connection), a handshake error
-  /// reply (reply), no success within `timeout` (timeout).
+  /// the URL asks, on IOLoop::current(). "rediss://..." connects with TLS.
+  /// Fails with Error: a bad URL, or rediss:// without <eddy/ssl.hpp> or
+  /// with a CA file that cannot be loaded (kind usage), a failed connect or
+  /// TLS handshake, a certificate that does not verify (connection), a
+  /// handshake error reply (reply), no success within `timeout` (timeout).
   static Future<Client> connect(std::string url, Clock::duration timeout = std::chrono::seconds(20)) {
     ClientOptions options;
     options.connect_timeout = timeout;
@@ -152,11 +180,11 @@ class Client {
   }
 
   /// The next message of a subscribed channel or pattern (RESP3: also other
-  /// pushes; see docs/redis.md). Concurrent calls share one future, and a
-  /// call abandoned by with_timeout leaves it pending for the next call
-  /// (but a message arriving before that call goes to the abandoned
-  /// future: poll with next_message(timeout) instead). Fails with Error once
-  /// the connection is closed and the queue is empty.
+  /// pushes; see docs/redis.md). Concurrent calls share one future. Once no
+  /// waiter is left (with_timeout gave up, the coroutine was destroyed) it
+  /// fails with CancelledError and the next message is queued for the next
+  /// call: nothing is lost. Fails with Error once the connection is closed
+  /// and the queue is empty.
   Future<Message> next_message() {
     if (!connection_) return not_connected<Message>();
     return connection_->next_message();
@@ -227,6 +255,11 @@ inline Future<Client> Client::connect(std::string url, ClientOptions options) {
   if (!options.client_name.empty()) settings.endpoint.client_name = options.client_name;
   settings.connection.limits = options.limits;
   settings.connection.max_queued_messages = options.max_queued_messages == 0 ? 1 : options.max_queued_messages;
+  settings.tls.validate_cert = options.validate_cert && settings.endpoint.validate_cert;
+  settings.tls.ca_certs = !options.ca_certs.empty() ? options.ca_certs : settings.endpoint.ca_certs;
+  settings.tls.client_cert = options.client_cert;
+  settings.tls.client_key = options.client_key;
+  settings.tls_context = std::move(options.ssl_context);
   if (settings.protocol != 2 && settings.protocol != 3) {
     result.set_exception(std::make_exception_ptr(Error("eddy: redis: ClientOptions::protocol must be 0, 2 or 3", Error::Kind::usage)));
     return result;

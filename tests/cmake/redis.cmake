@@ -6,7 +6,8 @@ find_program(EDDY_REDIS_SERVER_PROGRAM redis-server PATHS /usr/bin /usr/local/bi
 
 set(EDDY_REDIS_TESTS main.cpp support/alloc_counter.cpp redis_resp_test.cpp redis_reply_test.cpp redis_url_test.cpp)
 if(EDDY_REDIS_SERVER_PROGRAM)
-  list(APPEND EDDY_REDIS_TESTS redis_client_test.cpp redis_types_test.cpp redis_pubsub_test.cpp redis_failure_test.cpp)
+  list(APPEND EDDY_REDIS_TESTS redis_client_test.cpp redis_types_test.cpp redis_pubsub_test.cpp redis_failure_test.cpp
+       redis_cancel_test.cpp)
 else()
   message(STATUS "eddy: no redis-server found: the Redis client's server tests are not built")
 endif()
@@ -30,3 +31,11 @@ set_target_properties(eddy_resp_fuzz_replay PROPERTIES CXX_EXTENSIONS OFF)
 eddy_target_options(eddy_resp_fuzz_replay)
 add_test(NAME fuzz.resp.replay COMMAND eddy_resp_fuzz_replay ${PROJECT_SOURCE_DIR}/fuzz/corpus/resp)
 set_tests_properties(fuzz.resp.replay PROPERTIES TIMEOUT 300)
+
+# rediss:// (TLS through <eddy/ssl.hpp>): a binary of its own, since it links
+# eddy::ssl (OpenSSL) and eddy_redis_tests must show that a program without
+# <eddy/ssl.hpp> gets a clear error instead.
+if(TARGET eddy::ssl AND EDDY_REDIS_SERVER_PROGRAM)
+  eddy_add_test_binary(eddy_redis_tls_tests 20 eddy::ssl main.cpp support/alloc_counter.cpp redis_tls_test.cpp)
+  target_compile_definitions(eddy_redis_tls_tests PRIVATE EDDY_REDIS_SERVER="${EDDY_REDIS_SERVER_PROGRAM}")
+endif()

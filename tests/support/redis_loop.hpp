@@ -50,6 +50,7 @@ struct Failure {
   eddy::redis::Error::Kind kind = eddy::redis::Error::Kind::usage;
   bool is_redis_error = false;
   bool is_timeout = false;  // eddy::TimeoutError
+  bool is_cancelled = false;  // eddy::CancelledError
 };
 
 inline Failure describe(const std::exception_ptr& error) {
@@ -64,6 +65,9 @@ inline Failure describe(const std::exception_ptr& error) {
   } catch (const eddy::TimeoutError& e) {
     f.what = e.what();
     f.is_timeout = true;
+  } catch (const eddy::CancelledError& e) {
+    f.what = e.what();
+    f.is_cancelled = true;
   } catch (const std::exception& e) {
     f.what = e.what();
   }

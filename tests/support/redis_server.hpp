@@ -12,6 +12,9 @@
 // PROTOCOL returns every RESP3 type). Tests that kill a server start their
 // own.
 //
+// RedisServer(false, {cert, key, ca}) speaks TLS on its port instead
+// (rediss://), the Unix socket staying plain.
+//
 // Thread contract: the test's main thread.
 #pragma once
 
@@ -34,6 +37,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #ifndef EDDY_REDIS_SERVER
@@ -44,8 +48,15 @@ namespace eddy_test {
 
 class RedisServer {
  public:
+  // TLS on the TCP port (plain TCP off; the Unix socket stays plain):
+  // the server's certificate chain, its key, and the CA for client
+  // certificates (which are not required).
+  struct Tls {
+    std::string cert, key, ca;
+  };
+
   // password: --requirepass secret, and the ACL user alice:wonderland.
-  explicit RedisServer(bool password = false) : password_(password) {
+  explicit RedisServer(bool password = false, Tls tls = {}) : password_(password), tls_(std::move(tls)) {
     char templ[] = "/tmp/eddy-redis-XXXXXX";
     if (::mkdtemp(templ) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = templ;
@@ -101,6 +112,14 @@ class RedisServer {
                                   "--unixsocket", socket_path(), "--unixsocketperm", "700", "--save", "",
                                   "--appendonly", "no", "--dir", dir_, "--daemonize", "no",
                                   "--enable-debug-command", "local", "--loglevel", "warning"};
+    if (!tls_.cert.empty()) {
+      a[2] = "0";  // --port 0: no plain TCP
+      for (const std::string& t : {std::string("--tls-port"), std::to_string(port_), std::string("--tls-cert-file"),
+                                   tls_.cert, std::string("--tls-key-file"), tls_.key,
+                                   std::string("--tls-ca-cert-file"), tls_.ca, std::string("--tls-auth-clients"),
+                                   std::string("no")})
+        a.push_back(t);
+    }
     if (password_) {
       for (const char* s : {"--requirepass", "secret", "--user", "alice", "on", ">wonderland", "~*", "&*", "+@all"})
         a.push_back(s);
@@ -172,6 +191,7 @@ class RedisServer {
   }
 
   bool password_;
+  Tls tls_;
   std::string dir_;
   std::uint16_t port_ = 0;
   pid_t pid_ = -1;

@@ -1,5 +1,5 @@
-// Opening a Redis connection: the stream (TCP, or a Unix-domain socket),
-// then the handshake: HELLO 3 (with AUTH and SETNAME in it) for RESP3, else
+// Opening a Redis connection: the stream (TCP, TLS for rediss://, or a
+// Unix-domain socket), then the handshake: HELLO 3 (with AUTH and SETNAME in it) for RESP3, else
 // AUTH and CLIENT SETNAME as needed, then SELECT for a database other than
 // 0. The handshake's commands go out as one write; the connection is handed
 // over once every one has succeeded.
@@ -10,7 +10,16 @@
 // dropped. Every failure is an Error naming the URL with its password masked:
 // a refused or failed connect (kind connection, the system's reason), a
 // handshake error reply (kind reply, the server's code: "WRONGPASS", ...), a
-// bad URL or rediss:// (kind usage).
+// bad URL (kind usage).
+//
+// rediss:// goes through <eddy/ssl.hpp>'s hooks (detail/ssl/context.hpp), as
+// the HTTP client's https:// does, so <eddy/redis.hpp> includes no OpenSSL
+// header: without <eddy/ssl.hpp> in the program the attempt fails with Error
+// (kind usage) saying to include it and link eddy::ssl. The client context is
+// the one given (ClientOptions::ssl_context), else one made from the TLS
+// settings on the executor (making one reads the CA store, 200 KiB of PEM);
+// the stream is handed over once the TLS handshake is done, and a failed
+// verification is an Error (kind connection) with OpenSSL's reason.
 //
 // Thread contract: the loop thread. Lifetime: the attempt holds itself
 // through its timeout and the callbacks of the futures it waits for.
@@ -20,11 +29,13 @@
 #include <cstddef>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "../../tcpclient.hpp"
+#include "../ssl/context.hpp"
 #include "connection.hpp"
 #include "redis_url.hpp"
 #include "unix_connect.hpp"
@@ -36,6 +47,8 @@ struct ConnectSettings {
   Clock::duration timeout;
   int protocol = 2;
   ConnectionOptions connection;
+  ClientTLSSettings tls;                    // rediss://: how to make the context
+  std::optional<SSLContext> tls_context;   // rediss://: or this one, as is
 };
 
 class ConnectAttempt : public std::enable_shared_from_this<ConnectAttempt> {
@@ -49,16 +62,35 @@ class ConnectAttempt : public std::enable_shared_from_this<ConnectAttempt> {
     anchor_ = loop.anchor();
     timer_ = loop.call_later(settings_.timeout, [self = shared_from_this()] { self->time_out(); });
     const Endpoint& e = settings_.endpoint;
-    if (e.kind == Endpoint::Kind::tls) {
-      return finish(nullptr, std::make_exception_ptr(Error(
-          "eddy: redis: " + e.display + ": rediss:// (TLS) is not supported yet", Error::Kind::usage)));
-    }
+    if (e.kind == Endpoint::Kind::tls) return start_tls(loop);
     Future<IOStream> stream = e.kind == Endpoint::Kind::unix_socket ? connect_unix_socket(e.path)
                                                                     : TCPClient().connect(e.host, e.port);
     stream.add_done_callback([self = shared_from_this()](Future<IOStream> done) { self->on_stream(done); });
   }
 
  private:
+  void start_tls(IOLoop& loop) {
+    if (ssl_hooks.connect == nullptr || ssl_hooks.client_context == nullptr) {
+      return finish(nullptr, std::make_exception_ptr(Error(
+          "eddy: redis: " + settings_.endpoint.display + ": rediss:// needs TLS: " + ssl_missing, Error::Kind::usage)));
+    }
+    if (settings_.tls_context) return connect_tls(loop, *settings_.tls_context);
+    auto make = ssl_hooks.client_context;
+    Future<SSLContext> made = loop.run_in_executor([make, tls = settings_.tls] { return make(tls); });
+    made.add_done_callback([self = shared_from_this()](Future<SSLContext> done) {
+      if (std::exception_ptr error = done.exception()) return self->finish(nullptr, self->failure(error, Error::Kind::usage));
+      IOLoop* loop = self->anchor_->loop;
+      if (self->finished_ || loop == nullptr) return;
+      self->connect_tls(*loop, done.result());
+    });
+  }
+
+  void connect_tls(IOLoop& loop, const SSLContext& context) {
+    const Endpoint& e = settings_.endpoint;
+    Future<IOStream> stream = ssl_hooks.connect(loop, e.host, e.port, context);
+    stream.add_done_callback([self = shared_from_this()](Future<IOStream> done) { self->on_stream(done); });
+  }
+
   void on_stream(Future<IOStream>& done) {
     if (std::exception_ptr error = done.exception()) {  // observed even after a timeout
       return finish(nullptr, failure(error, Error::Kind::connection));

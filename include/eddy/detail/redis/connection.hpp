@@ -11,9 +11,16 @@
 // Reading (connection_input.hpp): a read is always pending, into the
 // connection's own buffer (read_into's callback form: no future per read).
 // Each read parses every complete reply in the buffer and hands it to the
-// slot at the head of the queue (connection_dispatch.hpp). A slot whose
-// caller gave up (with_timeout) stays in the queue, so later replies still
-// reach the right callers.
+// slot at the head of the queue (connection_dispatch.hpp).
+//
+// Cancellation (connection_cancel.hpp): a command or pipeline whose only
+// waiter gave up (Future::cancel: with_timeout, a destroyed coroutine)
+// fails with CancelledError. Not yet written, it leaves the batch (its
+// bytes and its slot); written, its slot stays and its reply is read and
+// dropped, so later replies still reach the right callers; written and
+// blocking (BLPOP, WAIT, XREAD BLOCK, ...), the connection is closed, since
+// the server would hold it (and everything behind) until the command ends.
+// A cancelled next_message() stops waiting: the next message is queued.
 //
 // Lifetime: owned by shared_ptr: the Client handles, the pending read's
 // callback and a scheduled flush hold it. Client handles are also counted
@@ -69,7 +76,11 @@ struct Pending {
   Pending(Kind k, std::uint32_t count, Outcome f) : kind(k), remaining(count), future(std::move(f)) {}
 
   Kind kind;
+  bool blocking = false;    // may block on the server (is_blocking)
+  bool discard = false;     // cancelled after it was written: its reply is dropped
   std::uint32_t remaining;  // replies still expected
+  std::uint64_t seq = 0;    // increasing along the queue: finds the slot of a cancelled future
+  std::size_t out_begin = 0;  // where its bytes start in out_ while not yet written
   Outcome future;
   std::unique_ptr<Extra> extra;
 };
@@ -87,13 +98,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
   /// Queues one command; see Client::command.
   template <class... Args>
   Future<Reply> command(const Args&... args) {
-    CommandClass kind = classify_arguments(args...);
+    CommandName name;
+    (name.add(args), ...);
+    CommandClass kind = classify(name.words[0], name.words[1]);
     if (std::exception_ptr refusal = admit(kind, args...)) return make_failed_future<Reply>(refusal);
+    std::size_t begin = out_.size();
     append_command(out_, args...);
     Future<Reply> future;
-    if (kind == CommandClass::hello) note_hello(args...);
-    pending_.push_back(Pending(kind == CommandClass::hello ? Pending::Kind::hello : Pending::Kind::command, 1, future));
-    schedule_flush();
+    if (kind == CommandClass::hello) {
+      note_hello(args...);
+      queue(Pending(Pending::Kind::hello, 1, future), begin);  // not cancellable: it switches the protocol
+      return future;
+    }
+    Pending p(Pending::Kind::command, 1, future);
+    p.blocking = is_blocking(name.words[0], args...);
+    queue(std::move(p), begin);
+    watch_cancel(future);
     return future;
   }
 
@@ -149,6 +169,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (name.words[1] == "2" || name.words[1] == "3") send_protocol_ = name.words[1][0] - '0';
   }
 
+  // connection_cancel.hpp
+  void queue(Pending&& p, std::size_t out_begin);
+  template <class T>
+  void watch_cancel(Future<T>& future) {
+    future.set_cancel_callback([weak = weak_from_this(), seq = next_seq_ - 1] {
+      if (std::shared_ptr<Connection> self = weak.lock()) self->on_cancelled(seq);
+    });
+  }
+  void on_cancelled(std::uint64_t seq);
+  void on_waiter_cancelled();
+
   void schedule_flush();
   void flush();
   void fail_all(std::exception_ptr error);
@@ -180,6 +211,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t max_queued_messages_;
 
   OutputBuffer out_;  // commands not yet handed to the stream
+  std::size_t unsent_ = 0;  // slots at the back of pending_ whose bytes are in out_
+  std::uint64_t next_seq_ = 0;
   bool flush_scheduled_ = false;
   std::uint64_t writes_ = 0;
 
@@ -211,6 +244,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 }  // namespace eddy::detail::redis
 
+#include "connection_cancel.hpp"
 #include "connection_commands.hpp"
 #include "connection_dispatch.hpp"
 #include "connection_input.hpp"

@@ -64,19 +64,26 @@ inline Future<std::vector<Reply>> Connection::pipeline(const std::vector<std::ve
     if (std::exception_ptr e = refuse(kind, c[0])) return make_failed_future<Result>(e);
   }
   if (commands.empty()) return make_ready_future(Result());
-  for (const std::vector<std::string>& c : commands) append_command(out_, c);
+  std::size_t begin = out_.size();
+  bool blocking = false;
+  for (const std::vector<std::string>& c : commands) {
+    append_command(out_, c);
+    blocking = blocking || is_blocking(c[0], c);
+  }
   Future<Result> future;
   Pending p(Pending::Kind::pipeline, static_cast<std::uint32_t>(commands.size()), future);
+  p.blocking = blocking;
   p.extra = std::make_unique<Pending::Extra>();
   p.extra->results.reserve(commands.size());
-  pending_.push_back(std::move(p));
-  schedule_flush();
+  queue(std::move(p), begin);
+  watch_cancel(future);
   return future;
 }
 
 inline Future<void> Connection::subscribe(const std::vector<std::string>& names, bool patterns) {
   if (std::exception_ptr e = check_open()) return make_failed_future<void>(e);
   if (names.empty()) return make_ready_future();
+  std::size_t begin = out_.size();
   append_command(out_, patterns ? "PSUBSCRIBE" : "SUBSCRIBE", names);
   (patterns ? patterns_ : channels_).insert(names.begin(), names.end());
   Future<void> future;
@@ -84,8 +91,7 @@ inline Future<void> Connection::subscribe(const std::vector<std::string>& names,
   p.extra = std::make_unique<Pending::Extra>();
   p.extra->names = names;
   p.extra->patterns = patterns;
-  pending_.push_back(std::move(p));
-  schedule_flush();
+  queue(std::move(p), begin);  // not cancellable: the subscription state follows what was sent
   return future;
 }
 
@@ -94,6 +100,7 @@ inline Future<void> Connection::subscribe(const std::vector<std::string>& names,
 inline Future<void> Connection::unsubscribe(const std::vector<std::string>& names, bool patterns) {
   if (std::exception_ptr e = check_open()) return make_failed_future<void>(e);
   std::size_t expected = 0;
+  std::size_t begin = out_.size();
   if (!names.empty()) {
     append_command(out_, patterns ? "PUNSUBSCRIBE" : "UNSUBSCRIBE", names);
     for (const std::string& n : names) (patterns ? patterns_ : channels_).erase(n);
@@ -111,8 +118,7 @@ inline Future<void> Connection::unsubscribe(const std::vector<std::string>& name
     }
   }
   Future<void> future;
-  pending_.push_back(Pending(Pending::Kind::subscription, static_cast<std::uint32_t>(expected), future));
-  schedule_flush();
+  queue(Pending(Pending::Kind::subscription, static_cast<std::uint32_t>(expected), future), begin);
   return future;
 }
 
@@ -125,7 +131,14 @@ inline Future<Message> Connection::next_message(std::optional<Clock::duration> t
   if (std::exception_ptr e = check_open()) return make_failed_future<Message>(e);
   // One waiter at a time: a call abandoned by with_timeout left it pending,
   // and the next call takes it over, so no message goes to nobody.
-  if (!waiter_) waiter_.emplace();
+  if (!waiter_) {
+    waiter_.emplace();
+    // Cancelled (its only waiter gave up): it stops waiting, so the next
+    // message is queued for a live caller instead of going to nobody.
+    waiter_->set_cancel_callback([weak = weak_from_this()] {
+      if (std::shared_ptr<Connection> self = weak.lock()) self->on_waiter_cancelled();
+    });
+  }
   Future<Message> waiter = *waiter_;
   if (timeout) {
     IOLoop* loop = stream_.loop();
@@ -173,6 +186,7 @@ inline void Connection::flush() {
   ++writes_;
   Future<void> written = stream_.write(out_.view());
   out_.clear();
+  unsent_ = 0;
   out_.trim();  // a burst does not pin its memory
   if (written.done()) {
     (void)written.exception();
@@ -182,6 +196,7 @@ inline void Connection::flush() {
 }
 
 inline void Connection::fail_pending(Pending& p, const std::exception_ptr& error) {
+  if (p.discard) return;  // cancelled: failed already
   std::visit([&](auto& future) { future.set_exception(error); }, p.future);
 }
 
@@ -191,6 +206,7 @@ inline void Connection::fail_all(std::exception_ptr error) {
   error_ = error;
   stream_.close();
   out_.clear();
+  unsent_ = 0;
   while (!pending_.empty()) {
     Pending p = pending_.take_front();
     fail_pending(p, error);

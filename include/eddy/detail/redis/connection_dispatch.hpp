@@ -89,6 +89,10 @@ inline void Connection::dispatch(Reply&& reply) {
 inline void Connection::finish_command(Reply&& reply) {
   Pending& p = pending_.front();
   bool hello = p.kind == Pending::Kind::hello;
+  if (p.discard) {  // its waiter gave up: the reply only keeps the order
+    pending_.pop_front();
+    return popped();
+  }
   Future<Reply> future = std::move(*std::get_if<Future<Reply>>(&p.future));
   pending_.pop_front();
   if (hello) {
@@ -106,9 +110,10 @@ inline void Connection::finish_command(Reply&& reply) {
 
 // A pipeline collects one reply per command, errors included.
 inline void Connection::finish_pipeline(Pending& p, Reply&& reply) {
-  p.extra->results.push_back(std::move(reply));
+  if (!p.discard) p.extra->results.push_back(std::move(reply));
   if (--p.remaining > 0) return;
   Pending done = pending_.take_front();
+  if (done.discard) return popped();
   std::get<Future<std::vector<Reply>>>(done.future).set_result(std::move(done.extra->results));
   popped();
 }

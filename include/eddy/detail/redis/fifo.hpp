@@ -49,6 +49,25 @@ class Fifo {
     if (capacity_ > 1024) release();
   }
 
+  // Item i (counted from the front); i < size().
+  T& operator[](std::size_t i) noexcept { return slots_[(head_ + i) & (capacity_ - 1)]; }
+
+  // Moves item i out and closes the gap, moving the later ones forward
+  // (rare: a cancelled command taken out of a batch not yet written).
+  T take(std::size_t i) noexcept {
+    T value(std::move((*this)[i]));
+    for (; i + 1 < size_; ++i) {
+      (*this)[i].~T();
+      new (&(*this)[i]) T(std::move((*this)[i + 1]));
+    }
+    (*this)[size_ - 1].~T();
+    if (--size_ == 0) {
+      head_ = 0;
+      if (capacity_ > 1024) release();
+    }
+    return value;
+  }
+
   // Moves the front item out and destroys its slot.
   T take_front() noexcept {
     T value(std::move(front()));

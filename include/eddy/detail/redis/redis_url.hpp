@@ -1,13 +1,16 @@
 // Redis URLs: where to connect and what to do once connected.
 //
 //   redis://[[user]:password@]host[:port][/db][?query]    TCP (port 6379 by default)
-//   rediss://...                                         TLS: parsed, refused by connect for now
+//   rediss://...                                         TLS (port 6379 by default too)
 //   unix://[[user]:password@]/path/to/socket[?query]     a Unix-domain socket
 //
 // host is a name, an IPv4 address or a bracketed IPv6 literal; db a decimal
 // database index (0 by default). The query takes `protocol=2|3` (RESP3 after
 // HELLO 3), `db=N` (the only way to pick a database over a Unix socket) and
-// `name=...` (CLIENT SETNAME). user, password, path and query values are
+// `name=...` (CLIENT SETNAME); rediss:// also takes redis-py's
+// `ssl_cert_reqs=none|required` (none: the certificate is not verified) and
+// `ssl_ca_certs=/path/ca.pem` (trust these CAs instead of the system's).
+// user, password, path and query values are
 // percent-decoded. Anything else (an unknown scheme or query key, a port
 // outside 1-65535, a userinfo without ':', a control character, a bad
 // percent escape) throws eddy::redis::Error of kind usage naming the URL,
@@ -37,6 +40,8 @@ struct Endpoint {
   std::int64_t db = 0;
   int protocol = 0;          // 0: not given in the URL (RESP2 unless the options say otherwise)
   std::string client_name;
+  bool validate_cert = true;  // tls: ssl_cert_reqs
+  std::string ca_certs;       // tls: ssl_ca_certs
   std::string display;       // the URL with the password masked, for messages
 };
 
@@ -108,8 +113,15 @@ inline void apply_query(std::string_view query, Endpoint& e, bool db_in_path) {
       e.db = parse_db(value, e.display);
     } else if (key == "name") {
       e.client_name = value;
+    } else if ((key == "ssl_cert_reqs" || key == "ssl_ca_certs") && e.kind != Endpoint::Kind::tls) {
+      bad(e.display, std::string(key) + " is for rediss:// only");
+    } else if (key == "ssl_cert_reqs") {
+      if (value != "none" && value != "required") bad(e.display, "ssl_cert_reqs must be none or required");
+      e.validate_cert = value == "required";
+    } else if (key == "ssl_ca_certs") {
+      e.ca_certs = value;
     } else {
-      bad(e.display, "unknown query parameter \"" + std::string(key) + "\" (protocol, db or name)");
+      bad(e.display, "unknown query parameter \"" + std::string(key) + "\" (protocol, db, name, ssl_cert_reqs, ssl_ca_certs)");
     }
   }
 }

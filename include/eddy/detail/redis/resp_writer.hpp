@@ -63,6 +63,12 @@ class OutputBuffer {
  public:
   std::string_view view() const noexcept { return {data_.get(), size_}; }
   bool empty() const noexcept { return size_ == 0; }
+  std::size_t size() const noexcept { return size_; }
+  /// Removes bytes [begin, end) (a cancelled command not yet written).
+  void erase(std::size_t begin, std::size_t end) noexcept {
+    std::memmove(data_.get() + begin, data_.get() + end, size_ - end);
+    size_ -= end - begin;
+  }
   void clear() noexcept { size_ = 0; }
   /// Room for n more bytes: write them at the pointer, then commit().
   char* reserve(std::size_t n) {
@@ -228,6 +234,46 @@ CommandClass classify_arguments(const Args&... args) {
   CommandName name;
   (name.add(args), ...);
   return classify(name.words[0], name.words[1]);
+}
+
+/// True for a command that may block on the server (BLPOP, BRPOP,
+/// BRPOPLPUSH, BLMOVE, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, WAIT, WAITAOF;
+/// XREAD and XREADGROUP when `has_block` says a BLOCK option is given).
+/// Checked when a sent command is cancelled (see connection_cancel.hpp).
+inline bool blocking_name(std::string_view name, bool has_block) noexcept {
+  if (name.empty()) return false;
+  char first = name[0];
+  if (first == 'W' || first == 'w') return iequals(name, "WAIT") || iequals(name, "WAITAOF");
+  if (first == 'X' || first == 'x') return has_block && (iequals(name, "XREAD") || iequals(name, "XREADGROUP"));
+  if (first != 'B' && first != 'b') return false;
+  for (std::string_view b : {"BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP"}) {
+    if (iequals(name, b)) return true;
+  }
+  return false;
+}
+
+/// Whether any string argument (ranges looked into) is BLOCK, any case.
+template <class T>
+bool has_block_word(const T& arg) {
+  if constexpr (StringArgument<T>) {
+    return iequals(std::string_view(arg), "BLOCK");
+  } else if constexpr (NumberArgument<T>) {
+    return false;
+  } else {
+    for (const auto& element : arg) {
+      if (has_block_word(element)) return true;
+    }
+    return false;
+  }
+}
+
+/// blocking_name for a command's arguments; the name scan is cheap, the
+/// BLOCK scan runs only for XREAD and XREADGROUP.
+template <class... Args>
+bool is_blocking(std::string_view name, const Args&... args) {
+  if (name.empty() || (name[0] != 'X' && name[0] != 'x')) return blocking_name(name, false);
+  if (!blocking_name(name, true)) return false;
+  return (false || ... || has_block_word(args));
 }
 
 }  // namespace eddy::detail::redis
