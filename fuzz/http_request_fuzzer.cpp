@@ -27,21 +27,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
-using namespace eddy::detail::http;
+#include "fuzz_check.hpp"
 
-// An invariant that must hold: abort with its text (and never compile out).
-#define EDDY_FUZZ_CHECK(cond)                                                          \
-  do {                                                                                 \
-    if (!(cond)) {                                                                     \
-      std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                    \
-    }                                                                                  \
-  } while (0)
+using namespace eddy::detail::http;
 
 namespace {
 

@@ -22,21 +22,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
 
-using namespace eddy::detail::ws;
+#include "fuzz_check.hpp"
 
-#define EDDY_FUZZ_CHECK(cond)                                                          \
-  do {                                                                                 \
-    if (!(cond)) {                                                                     \
-      std::fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                    \
-    }                                                                                  \
-  } while (0)
+using namespace eddy::detail::ws;
 
 namespace {
 

@@ -2,12 +2,7 @@
 // echoes and reports the close, chat pushes a posted message down its
 // WebSockets and takes messages from them (its long polling is tested in
 // examples_http_test.cpp). Port 0, then SIGINT for a clean stop.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,89 +12,17 @@
 
 #include <catch2/catch.hpp>
 
-#ifndef EDDY_EXAMPLE_DIR
-#error "EDDY_EXAMPLE_DIR must name the directory holding the example binaries"
-#endif
+#include "support/example_process.hpp"
+#include "support/run_command.hpp"
 
 namespace {
-
-// An example run with `args`, its stdout read as it comes.
-struct Example {
-  pid_t pid = -1;
-  int out = -1;
-  std::string seen;
-
-  Example(const std::string& name, const char* arg) {
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      ::dup2(fds[1], 1);
-      ::close(fds[0]);
-      ::close(fds[1]);
-      std::string program = std::string(EDDY_EXAMPLE_DIR) + "/" + name;
-      ::execl(program.c_str(), program.c_str(), "0", arg, static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    out = fds[0];
-  }
-  ~Example() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-    if (out >= 0) ::close(out);
-  }
-  const std::string& read_until(const std::string& want) {
-    char buf[512];
-    while (seen.find(want) == std::string::npos) {
-      pollfd p{out, POLLIN, 0};
-      if (::poll(&p, 1, 20000) <= 0) break;
-      ssize_t n = ::read(out, buf, sizeof buf);
-      if (n <= 0) break;
-      seen.append(buf, static_cast<std::size_t>(n));
-    }
-    return seen;
-  }
-  std::uint16_t port() {
-    read_until("\n");
-    REQUIRE(seen.rfind("listening on port ", 0) == 0);
-    return static_cast<std::uint16_t>(std::stoi(seen.substr(18)));
-  }
-  int interrupt() {
-    ::kill(pid, SIGINT);
-    int status = 0;
-    for (int i = 0; i < 4000; ++i) {
-      if (::waitpid(pid, &status, WNOHANG) == pid) {
-        pid = -1;
-        read_until("stopped\n");
-        return status;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return -1;
-  }
-};
 
 // A blocking WebSocket client that masks with a fixed key.
 class Socket {
  public:
-  explicit Socket(std::uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{20, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  }
+  explicit Socket(std::uint16_t port) : fd_(eddy_test::connect_loopback(port)) {}
   ~Socket() { ::close(fd_); }
-  void send(const std::string& data) {
-    REQUIRE(::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size()));
-  }
+  void send(const std::string& data) { eddy_test::send_request(fd_, data); }
   // The 101's head, or whatever came instead.
   std::string upgrade(const std::string& target) {
     send("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -151,9 +74,7 @@ class Socket {
 
 std::string post(std::uint16_t port, const std::string& target, const std::string& form) {
   Socket s(port);
-  s.send("POST " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
-         "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + std::to_string(form.size()) +
-         "\r\n\r\n" + form);
+  s.send(eddy_test::form_post(target, form));
   return s.read_head();
 }
 
@@ -161,7 +82,7 @@ std::string post(std::uint16_t port, const std::string& target, const std::strin
 
 TEST_CASE("websocket_echo echoes text and binary, and reports the close", "[examples][websocket]") {
   for (const char* arg : {"--plain", "--deflate"}) {
-    Example server("websocket_echo", arg);
+    eddy_test::ExampleProcess server(eddy_test::example_path("websocket_echo"), {"0", arg});
     std::uint16_t port = server.port();
     {
       Socket ws(port);
@@ -175,14 +96,12 @@ TEST_CASE("websocket_echo echoes text and binary, and reports the close", "[exam
     }
     CHECK(server.read_until("closed after 2 messages (code 1000)").find("closed after 2 messages (code 1000)") !=
           std::string::npos);
-    int status = server.interrupt();
-    REQUIRE(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
+    server.stop_cleanly();
   }
 }
 
 TEST_CASE("chat pushes new messages down its WebSockets and takes messages from them", "[examples][websocket]") {
-  Example server("chat", "--");
+  eddy_test::ExampleProcess server(eddy_test::example_path("chat"), {"0", "--"});
   std::uint16_t port = server.port();
   Socket alice(port), bob(port);
   REQUIRE(alice.upgrade("/a/message/socket?cursor=0").rfind("HTTP/1.1 101 ", 0) == 0);
@@ -202,7 +121,5 @@ TEST_CASE("chat pushes new messages down its WebSockets and takes messages from 
   Socket carol(port);
   REQUIRE(carol.upgrade("/a/message/socket?cursor=1").rfind("HTTP/1.1 101 ", 0) == 0);
   REQUIRE(carol.frame().second == second);
-  int status = server.interrupt();
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
+  server.stop_cleanly();
 }

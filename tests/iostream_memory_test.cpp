@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/current_loop.hpp"
 #include "support/loop_helpers.hpp"
 #include "support/stream_helpers.hpp"
 
@@ -22,11 +23,6 @@ using eddy::IOStream;
 using eddy::detail::ReadBuffer;
 
 namespace {
-
-struct CurrentLoop {
-  IOLoop loop;
-  CurrentLoop() { loop.make_current(); }
-};
 
 std::string numbered_lines(std::size_t count, std::size_t width) {
   std::string out;

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "support/current_loop.hpp"
 #include "support/loop_helpers.hpp"
 #include "support/stream_helpers.hpp"
 
@@ -46,11 +47,6 @@ struct Pipe {
   int take_write() { return std::exchange(write_end, -1); }
   void close_write() { ::close(take_write()); }
   void close_read() { ::close(take_read()); }
-};
-
-struct CurrentLoop {
-  IOLoop loop;
-  explicit CurrentLoop(eddy::Backend backend) : loop(backend) { loop.make_current(); }
 };
 
 std::string pattern(std::size_t n) {

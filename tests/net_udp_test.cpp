@@ -16,6 +16,7 @@
 #include <system_error>
 #include <vector>
 
+#include "support/current_loop.hpp"
 #include "support/loop_helpers.hpp"
 #include "support/stream_helpers.hpp"
 #include "support/temp_dir.hpp"
@@ -27,21 +28,6 @@ using eddy::UDPSocket;
 using Datagram = eddy::UDPSocket::Datagram;
 
 namespace {
-
-struct CurrentLoop {
-  IOLoop loop;
-  explicit CurrentLoop(eddy::Backend backend = eddy::Backend::automatic) : loop(backend) { loop.make_current(); }
-};
-
-int error_code_of(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::system_error& e) {
-    return e.code().value();
-  } catch (...) {
-  }
-  return 0;
-}
 
 // Echoes every datagram back to its sender until the socket closes.
 Future<void> echo_forever(UDPSocket socket) {

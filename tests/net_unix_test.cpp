@@ -17,6 +17,7 @@
 #include <string>
 #include <system_error>
 
+#include "support/current_loop.hpp"
 #include "support/loop_helpers.hpp"
 #include "support/stream_helpers.hpp"
 #include "support/temp_dir.hpp"
@@ -30,11 +31,6 @@ using eddy::TCPServer;
 
 namespace {
 
-struct CurrentLoop {
-  IOLoop loop;
-  explicit CurrentLoop(eddy::Backend backend = eddy::Backend::automatic) : loop(backend) { loop.make_current(); }
-};
-
 // A socket file left behind: bound, then closed without unlinking.
 void leave_stale_socket(const std::string& path) {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -43,16 +39,6 @@ void leave_stale_socket(const std::string& path) {
   std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
   REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
   ::close(fd);
-}
-
-int error_code_of(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::system_error& e) {
-    return e.code().value();
-  } catch (...) {
-  }
-  return 0;
 }
 
 Future<std::string> echo_once(std::string path, std::string line) {

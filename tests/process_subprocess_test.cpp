@@ -73,16 +73,6 @@ Future<int> run_many(int total, int width) {
   co_return ok;
 }
 
-int error_code_of(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::system_error& e) {
-    return e.code().value();
-  } catch (...) {
-  }
-  return 0;
-}
-
 }  // namespace
 
 TEST_CASE("wait_for_exit gives the exit status, and raise_error turns non-zero into CalledProcessError",

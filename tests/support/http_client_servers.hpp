@@ -31,6 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include "peer_process.hpp"  // free_port, port_answers, PeerProcess
+
 namespace eddy_test {
 
 // One accepted connection, blocking, with a 10 s receive timeout.
@@ -156,34 +158,9 @@ class ScriptedServer {
   std::vector<std::string> requests_;
 };
 
-// A free TCP port on 127.0.0.1 (bound and released: nginx cannot bind port 0
-// and report it, so the test hands it one; the window is tiny).
-inline std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-inline bool port_answers(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
 // A child process serving HTTP on 127.0.0.1:port(); stopped (SIGTERM, then
 // SIGKILL) and its temporary directory removed on destruction.
-class ExternalServer {
+class ExternalServer : public PeerProcess {
  public:
   // nginx with a generated config: 1 worker, no master, keep-alive on,
   // "/hello" answers "Hello, world!" (13 bytes), "/chunked" is chunked.
@@ -192,7 +169,7 @@ class ExternalServer {
     ExternalServer s;
     const char* binary = "/usr/sbin/nginx";
     if (::access(binary, X_OK) != 0) return s;
-    s.make_dir();
+    s.make_dir("httpc");
     s.port_ = free_port();
     std::ofstream conf(s.dir_ + "/nginx.conf");
     conf << "daemon off;\nmaster_process off;\nworker_processes 1;\npid " << s.dir_ << "/nginx.pid;\n"
@@ -218,7 +195,7 @@ class ExternalServer {
     ExternalServer s;
     const char* binary = "/usr/bin/python3";
     if (::access(binary, X_OK) != 0) return s;
-    s.make_dir();
+    s.make_dir("httpc");
     std::ofstream(s.dir_ + "/hello.txt") << "Hello, world!";
     std::ofstream script(s.dir_ + "/serve.py");
     script << "import functools, http.server, sys\n"
@@ -235,70 +212,9 @@ class ExternalServer {
   }
 
   ExternalServer() = default;
-  ExternalServer(ExternalServer&& o) noexcept : pid_(o.pid_), port_(o.port_), dir_(std::move(o.dir_)) { o.pid_ = -1; o.dir_.clear(); }
-  ExternalServer& operator=(ExternalServer&&) = delete;
-  ~ExternalServer() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      for (int i = 0; i < 100; ++i) {
-        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-          pid_ = -1;
-          break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      if (pid_ > 0) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-      }
-    }
-    if (!dir_.empty()) std::system(("rm -rf '" + dir_ + "'").c_str());
-  }
+  ExternalServer(ExternalServer&&) = default;
 
-  // True once the server answers on its port (waits up to 20 s).
-  bool available() {
-    if (pid_ <= 0) return false;
-    for (int i = 0; i < 400; ++i) {
-      if (port_ == 0) {
-        std::ifstream in(dir_ + "/port");
-        int p = 0;
-        if (in >> p) port_ = static_cast<std::uint16_t>(p);
-      }
-      if (port_ != 0 && port_answers(port_)) return true;
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-  std::uint16_t port() const noexcept { return port_; }
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-
- private:
-  void make_dir() {
-    char tmpl[] = "/tmp/eddy-httpc-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp");
-    dir_ = tmpl;
-  }
-  void spawn(const std::vector<std::string>& argv) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int devnull = ::open("/dev/null", O_RDWR);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-      std::vector<char*> args;
-      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-  }
-
-  pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
-  std::string dir_;
 };
 
 }  // namespace eddy_test

@@ -20,13 +20,9 @@
 #include <string>
 #include <vector>
 
-namespace eddy_test {
+#include "current_loop.hpp"  // CurrentLoop
 
-// A loop made current (Subprocess and IOStream use IOLoop::current()).
-struct CurrentLoop {
-  eddy::IOLoop loop;
-  explicit CurrentLoop(eddy::Backend backend = eddy::Backend::automatic) : loop(backend) { loop.make_current(); }
-};
+namespace eddy_test {
 
 enum class ChildWatch { pidfd, sigchld };
 

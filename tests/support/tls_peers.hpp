@@ -12,27 +12,22 @@
 // then says so and is skipped by its own check).
 #pragma once
 
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "http_client_servers.hpp"  // free_port, port_answers
+#include "peer_process.hpp"
 #include "test_certs.hpp"
 
 namespace eddy_test {
 
-class TLSPeer {
+class TLSPeer : public PeerProcess {
  public:
   // nginx serving HTTPS with the given certificate; with `client_ca`, it
   // requires client certificates that CA signed.
@@ -40,7 +35,7 @@ class TLSPeer {
     TLSPeer p;
     const char* binary = "/usr/sbin/nginx";
     if (::access(binary, X_OK) != 0) return p;
-    p.make_dir("nginx");
+    p.make_dir("tls-nginx");
     p.port_ = free_port();
     std::string d = p.dir_;
     std::ofstream conf(d + "/nginx.conf");
@@ -67,7 +62,7 @@ class TLSPeer {
     TLSPeer p;
     const char* binary = "/usr/bin/python3";
     if (::access(binary, X_OK) != 0) return p;
-    p.make_dir("python");
+    p.make_dir("tls-python");
     std::ofstream script(p.dir_ + "/serve.py");
     script << "import http.server, ssl, sys\n"
               "cert, key, ca, portfile = sys.argv[1:5]\n"
@@ -113,74 +108,11 @@ class TLSPeer {
   }
 
   TLSPeer() = default;
-  TLSPeer(TLSPeer&& o) noexcept : pid_(o.pid_), port_(o.port_), dir_(std::move(o.dir_)) {
-    o.pid_ = -1;
-    o.dir_.clear();
-  }
-  TLSPeer& operator=(TLSPeer&&) = delete;
-  ~TLSPeer() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      for (int i = 0; i < 100 && pid_ > 0; ++i) {
-        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) pid_ = -1;
-        else std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      if (pid_ > 0) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-      }
-    }
-    if (!dir_.empty()) (void)std::system(("rm -rf '" + dir_ + "'").c_str());
-  }
+  TLSPeer(TLSPeer&&) = default;
 
-  // True once the peer accepts connections on its port (waits up to 20 s).
-  bool available() {
-    if (pid_ <= 0) return false;
-    for (int i = 0; i < 400; ++i) {
-      if (port_ == 0) {
-        std::ifstream in(dir_ + "/port");
-        int port = 0;
-        if (in >> port) port_ = static_cast<std::uint16_t>(port);
-      }
-      if (port_ != 0 && port_answers(port_)) return true;
-      if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-  std::uint16_t port() const noexcept { return port_; }
   std::string url(const std::string& path, const std::string& host = "localhost") const {
     return "https://" + host + ":" + std::to_string(port_) + path;
   }
-
- private:
-  void make_dir(const std::string& what) {
-    std::string pattern = "/tmp/eddy-tls-" + what + "-XXXXXX";
-    std::vector<char> tmpl(pattern.begin(), pattern.end());
-    tmpl.push_back('\0');
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp");
-    dir_ = tmpl.data();
-  }
-  void spawn(const std::vector<std::string>& argv) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int devnull = ::open("/dev/null", O_RDWR);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-      std::vector<char*> args;
-      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-  }
-
-  pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
-  std::string dir_;
 };
 
 // Runs Debian's python3 on `script` (written to a temporary file) with
