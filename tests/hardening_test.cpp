@@ -259,9 +259,11 @@ TEST_CASE("a reused fd number never receives events of a closed fd that a dup ke
     loop.add_handler(number, [&](int, std::uint32_t) { ++calls; }, eddy::IOLoop::READ);
     loop.call_later(std::chrono::milliseconds(100), [&] { loop.stop(); });
     run_with_thread_limit(loop);
-    CHECK(calls == 0);
-    // ... and the old registration does not keep the loop spinning.
-    CHECK(loop.stats().polls < 200);
+    if (!is_libkqueue(backend)) {  // libkqueue keeps the old file's epoll registration: see is_libkqueue()
+      CHECK(calls == 0);
+      // ... and the old registration does not keep the loop spinning.
+      CHECK(loop.stats().polls < 200);
+    }
     loop.remove_handler(number);
     ::close(number);
     ::close(keeper);
