@@ -242,6 +242,9 @@ TEST_CASE("set_max_executor_threads after first use takes effect", "[hardening][
 
 TEST_CASE("a reused fd number never receives events of a closed fd that a dup keeps open", "[hardening][handlers]") {
   for (eddy::Backend backend : backends()) {
+    // libkqueue keeps the old file's epoll registration (see is_libkqueue());
+    // not even run there, since its leftovers disturb the next backend's run.
+    if (is_libkqueue(backend)) continue;
     CAPTURE(backend);
     eddy::IOLoop loop(backend);
     SocketPair old_pair;
@@ -259,11 +262,9 @@ TEST_CASE("a reused fd number never receives events of a closed fd that a dup ke
     loop.add_handler(number, [&](int, std::uint32_t) { ++calls; }, eddy::IOLoop::READ);
     loop.call_later(std::chrono::milliseconds(100), [&] { loop.stop(); });
     run_with_thread_limit(loop);
-    if (!is_libkqueue(backend)) {  // libkqueue keeps the old file's epoll registration: see is_libkqueue()
-      CHECK(calls == 0);
-      // ... and the old registration does not keep the loop spinning.
-      CHECK(loop.stats().polls < 200);
-    }
+    CHECK(calls == 0);
+    // ... and the old registration does not keep the loop spinning.
+    CHECK(loop.stats().polls < 200);
     loop.remove_handler(number);
     ::close(number);
     ::close(keeper);
