@@ -45,7 +45,8 @@ TEST_CASE("peer reset fails a pending read with StreamClosedError and runs the c
 }
 
 TEST_CASE("an idle stream notices a reset and runs its close callback", "[iostream][errors]") {
-  CurrentLoop c;
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
   TcpPair p = loopback_pair();
   IOStream b(p.server);
   int closes = 0;

@@ -5,7 +5,9 @@
 // after exit, programs that do not exist, cwd and env, close-on-exec and the
 // signal state the child starts with, and children reaped by someone else.
 // The exit watch runs both ways: pidfd (where the kernel has it) and the
-// SIGCHLD fallback (forced by a test hook).
+// SIGCHLD fallback (forced by a test hook). Exit watching and pipes run on
+// every backend the build offers (backends(): epoll and poll, and kqueue in
+// eddy_tests_kqueue).
 #include <eddy/netutil.hpp>
 #include <eddy/process.hpp>
 
@@ -78,8 +80,9 @@ Future<int> run_many(int total, int width) {
 TEST_CASE("wait_for_exit gives the exit status, and raise_error turns non-zero into CalledProcessError",
           "[process][subprocess]") {
   auto watch = GENERATE(ChildWatch::pidfd, ChildWatch::sigchld);
+  auto backend = GENERATE(from_range(backends()));
   WatchMode mode(watch);
-  CurrentLoop c;
+  CurrentLoop c(backend);
   Subprocess ok({"/bin/sh", "-c", "exit 0"});
   CHECK(wait_for(c.loop, ok.wait_for_exit()) == 0);
   CHECK(ok.returncode() == 0);
@@ -100,8 +103,9 @@ TEST_CASE("wait_for_exit gives the exit status, and raise_error turns non-zero i
 TEST_CASE("a child killed by a signal returns -N and send_signal after its exit does nothing",
           "[process][subprocess]") {
   auto watch = GENERATE(ChildWatch::pidfd, ChildWatch::sigchld);
+  auto backend = GENERATE(from_range(backends()));
   WatchMode mode(watch);
-  CurrentLoop c;
+  CurrentLoop c(backend);
   Subprocess sleeper({"sleep", "30"});
   c.loop.call_later(std::chrono::milliseconds(20), [&] { sleeper.send_signal(SIGTERM); });
   CHECK(wait_for(c.loop, sleeper.wait_for_exit(false)) == -SIGTERM);
@@ -143,7 +147,8 @@ TEST_CASE("a program that does not exist throws std::system_error ENOENT from th
 }
 
 TEST_CASE("stdout and stderr pipes are IOStreams, and stderr_to_stdout merges them", "[process][subprocess]") {
-  CurrentLoop c;
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
   Subprocess both({"/bin/sh", "-c", "echo out; echo err >&2"}, piped(false, true, true));
   CHECK(wait_for(c.loop, both.stdout_stream()->read_until_close()) == "out\n");
   CHECK(wait_for(c.loop, both.stderr_stream()->read_until_close()) == "err\n");
@@ -155,7 +160,7 @@ TEST_CASE("stdout and stderr pipes are IOStreams, and stderr_to_stdout merges th
 }
 
 TEST_CASE("10 MiB go through cat's stdin and stdout intact", "[process][subprocess][pipe]") {
-  auto backend = GENERATE(eddy::Backend::automatic, eddy::Backend::poll);
+  auto backend = GENERATE(from_range(backends()));
   CurrentLoop c(backend);
   Subprocess cat({"cat"}, piped(true, true));
   std::string data = pattern(10 * 1024 * 1024);
@@ -168,14 +173,16 @@ TEST_CASE("10 MiB go through cat's stdin and stdout intact", "[process][subproce
 }
 
 TEST_CASE("yes | head gives 1,000 lines and exits 0", "[process][subprocess][pipe]") {
-  CurrentLoop c;
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
   std::string out = wait_for(c.loop, output_of({"/bin/sh", "-c", "yes | head -n 1000"}, {}));
   CHECK(out.size() == 2000);
   CHECK(out.find_first_not_of("y\n") == std::string::npos);
 }
 
 TEST_CASE("a child killed mid-write leaves what it wrote readable and no error", "[process][subprocess][pipe]") {
-  CurrentLoop c;
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
   Subprocess yes({"yes"}, piped(false, true));
   IOStream out = *yes.stdout_stream();
   CHECK(wait_for(c.loop, out.read_bytes(100000)).size() == 100000);
@@ -186,7 +193,8 @@ TEST_CASE("a child killed mid-write leaves what it wrote readable and no error",
 }
 
 TEST_CASE("writing to a killed child's stdin fails with broken pipe, not SIGPIPE", "[process][subprocess][pipe]") {
-  CurrentLoop c;
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
   Subprocess sleeper({"sleep", "30"}, piped(true, false));
   IOStream in = *sleeper.stdin_stream();
   Future<void> big = in.write(pattern(1024 * 1024));  // fills the pipe: nobody reads
@@ -197,7 +205,8 @@ TEST_CASE("writing to a killed child's stdin fails with broken pipe, not SIGPIPE
 }
 
 TEST_CASE("output a child left in its pipe after exiting is all still read", "[process][subprocess][pipe]") {
-  CurrentLoop c;
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop c(backend);
   Subprocess writer({"head", "-c", "60000", "/dev/zero"}, piped(false, true));
   CHECK(wait_for(c.loop, writer.wait_for_exit()) == 0);  // exited with its output unread
   CHECK(wait_for(c.loop, writer.stdout_stream()->read_until_close()) == std::string(60000, '\0'));
@@ -205,8 +214,9 @@ TEST_CASE("output a child left in its pipe after exiting is all still read", "[p
 
 TEST_CASE("1,000 children, 20 at once, are all reaped and leave no zombie", "[process][subprocess][many]") {
   auto watch = GENERATE(ChildWatch::pidfd, ChildWatch::sigchld);
+  auto backend = GENERATE(from_range(backends()));
   WatchMode mode(watch);
-  CurrentLoop c;
+  CurrentLoop c(backend);
   int ok = c.loop.run_sync([] { return run_many(1000, 20); }, std::chrono::seconds(120));
   CHECK(ok == 1000);
   CHECK(zombie_children().empty());
@@ -215,8 +225,9 @@ TEST_CASE("1,000 children, 20 at once, are all reaped and leave no zombie", "[pr
 TEST_CASE("the exit callback runs on the loop with the return code, also when set after the exit",
           "[process][subprocess]") {
   auto watch = GENERATE(ChildWatch::pidfd, ChildWatch::sigchld);
+  auto backend = GENERATE(from_range(backends()));
   WatchMode mode(watch);
-  CurrentLoop c;
+  CurrentLoop c(backend);
   Subprocess child({"/bin/sh", "-c", "exit 7"});
   int before = -1, after = -1;
   child.set_exit_callback([&](int code) { before = code; });
@@ -231,8 +242,9 @@ TEST_CASE("the exit callback runs on the loop with the return code, also when se
 
 TEST_CASE("a Subprocess dropped before its child exits still has it reaped", "[process][subprocess]") {
   auto watch = GENERATE(ChildWatch::pidfd, ChildWatch::sigchld);
+  auto backend = GENERATE(from_range(backends()));
   WatchMode mode(watch);
-  CurrentLoop c;
+  CurrentLoop c(backend);
   int pid = 0;
   {
     Subprocess child({"sleep", "0.1"});
@@ -295,8 +307,9 @@ TEST_CASE("the child inherits no fd eddy owns and starts with no blocked or igno
 TEST_CASE("a child reaped by someone else fails wait_for_exit with ECHILD instead of hanging",
           "[process][subprocess][errors]") {
   auto watch = GENERATE(ChildWatch::pidfd, ChildWatch::sigchld);
+  auto backend = GENERATE(from_range(backends()));
   WatchMode mode(watch);
-  CurrentLoop c;
+  CurrentLoop c(backend);
   Subprocess child({"/bin/sh", "-c", "sleep 0.1; exit 4"});  // still running when the watch looks first
   int status = 0;
   REQUIRE(::waitpid(child.pid(), &status, 0) == child.pid());  // someone else's waitpid
@@ -311,8 +324,9 @@ TEST_CASE("a child reaped by someone else fails wait_for_exit with ECHILD instea
 TEST_CASE("with SIGCHLD ignored, wait_for_exit returns or fails with a clear message, never hangs",
           "[process][subprocess][errors]") {
   auto watch = GENERATE(ChildWatch::pidfd, ChildWatch::sigchld);
+  auto backend = GENERATE(from_range(backends()));
   WatchMode mode(watch);
-  CurrentLoop c;
+  CurrentLoop c(backend);
   struct sigaction ignore {}, previous {};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGCHLD, &ignore, &previous);

@@ -37,7 +37,8 @@ namespace detail {
 template <class Dummy>
 class IOLoopImpl : private LoopState {
  public:
-  /// No events: a handler registered with NONE is kept but not polled.
+  /// No events: a handler registered with NONE is called only for ERROR (a
+  /// hang-up or error), which every backend reports whatever was asked for.
   static constexpr std::uint32_t NONE = 0;
   /// The fd is readable (or its peer closed).
   static constexpr std::uint32_t READ = detail::ev_read;

@@ -15,6 +15,13 @@
 //     them into one ReadyEvent, as epoll and poll report them.
 //   - The kqueue descriptor is not usable in a child after fork(); the child
 //     creates its own loop (see ioloop.hpp).
+//   - An fd registered with no interest (NONE) still reports a hang-up or
+//     error, as epoll (EPOLLHUP/EPOLLERR) and poll (POLLHUP) always do: an
+//     idle stream must notice its peer or pipe reader going. kqueue has no
+//     filter for "errors only", so such an fd gets an edge-triggered
+//     (EV_CLEAR) EVFILT_READ "hang-up watch" whose plain readiness is
+//     dropped and whose EV_EOF is reported as ERROR. EV_CLEAR keeps unread
+//     data from waking the loop over and over.
 #pragma once
 
 #include "../base/config.hpp"
@@ -80,7 +87,7 @@ class BasicKqueuePoller {
     if (!fd_is_open(fd)) throw_fd_error(EBADF, "kevent(ADD)", fd);
     if (static_cast<std::size_t>(fd) >= fds_.size()) fds_.resize(static_cast<std::size_t>(fd) + 1);
     fds_[static_cast<std::size_t>(fd)] = FdState{};
-    int error = change_filters(fd, events);
+    int error = change_filters(fd, events, true);
     if (error != 0) {
       // Leave nothing half-registered: the loop treats a throwing add as
       // "fd not registered".
@@ -94,7 +101,7 @@ class BasicKqueuePoller {
     if ((events & ~state(fd)->filters & (ev_read | ev_write)) != 0 && !fd_is_open(fd)) {
       throw_fd_error(EBADF, "kevent(ADD)", fd);
     }
-    int error = change_filters(fd, events);
+    int error = change_filters(fd, events, true);
     if (error != 0) throw_fd_error(error, "kevent(ADD)", fd);
   }
 
@@ -105,7 +112,7 @@ class BasicKqueuePoller {
     // libkqueue keeps stale state for a closed fd that would swallow events
     // of the next fd to reuse the number. ENOENT/EBADF mean the kernel
     // already forgot it, which is what we want.
-    change_filters(fd, 0);
+    change_filters(fd, 0, false);
   }
 
   void poll(std::int64_t timeout_ns, std::vector<ReadyEvent>& out) {
@@ -120,8 +127,8 @@ class BasicKqueuePoller {
       int fd = static_cast<int>(ev.ident);
       if (fd == signal_read_ && ev.filter == EVFILT_READ) {
         drain_signal_pipe();
-      } else {
-        report(fd, to_loop_events(ev), first, out);
+      } else if (std::uint32_t events = to_loop_events(ev, watching(fd)); events != 0) {
+        report(fd, events, first, out);
       }
     }
     // A full batch hints at more ready filters than slots: grow for next time.
@@ -153,15 +160,24 @@ class BasicKqueuePoller {
  private:
   static constexpr std::size_t initial_capacity = 256;
   static constexpr std::uintptr_t user_ident = 0;
+  // In FdState::filters: the EVFILT_READ registered is the hang-up watch of
+  // an fd with no interest (EV_CLEAR; see the file comment).
+  static constexpr std::uint8_t hup_watch = 0x80;
+  static_assert((hup_watch & (ev_read | ev_write)) == 0);
 
   struct FdState {
-    std::uint8_t filters = 0;  // ev_read | ev_write: the filters now registered
+    std::uint8_t filters = 0;  // ev_read | ev_write | hup_watch: the filters now registered
     std::uint32_t slot = 0;    // where poll() last put this fd in `out`
   };
 
   FdState* state(int fd) noexcept {
     if (fd < 0 || static_cast<std::size_t>(fd) >= fds_.size()) return nullptr;
     return &fds_[static_cast<std::size_t>(fd)];
+  }
+
+  bool watching(int fd) noexcept {
+    FdState* s = state(fd);
+    return s != nullptr && (s->filters & hup_watch) != 0;
   }
 
   static void set_cloexec(int fd) {
@@ -191,16 +207,25 @@ class BasicKqueuePoller {
   }
 
   // Turns fd's filters on or off until exactly those in `events` are
-  // registered, and records the outcome. Returns the first EV_ADD error, or 0.
-  int change_filters(int fd, std::uint32_t events) noexcept {
+  // registered (with no interest and `watch_idle`, the hang-up watch), and
+  // records the outcome. Returns the first EV_ADD error, or 0; a watch that
+  // cannot be added is no error (the fd then stays quiet until it gets
+  // interest, as every fd with no interest was before the watch).
+  int change_filters(int fd, std::uint32_t events, bool watch_idle) noexcept {
     FdState& s = fds_[static_cast<std::size_t>(fd)];
     std::uint32_t want = events & (ev_read | ev_write);
+    if (want == 0 && watch_idle) want = hup_watch;
+    drop_other_read_kind(fd, s, want);
     struct kevent changes[2];
+    std::uint32_t bits[2];
     int count = 0;
-    for (std::uint32_t bit : {ev_read, ev_write}) {
+    for (std::uint32_t bit : {ev_read | hup_watch, ev_write}) {
       if ((want & bit) == (s.filters & bit)) continue;
-      EV_SET(&changes[count], static_cast<std::uintptr_t>(fd), bit == ev_read ? EVFILT_READ : EVFILT_WRITE,
-             (want & bit) != 0 ? EV_ADD : EV_DELETE, 0, 0, nullptr);
+      unsigned short flags = (want & bit) != 0 ? EV_ADD : EV_DELETE;
+      if ((want & hup_watch) != 0 && bit != ev_write) flags = EV_ADD | EV_CLEAR;
+      EV_SET(&changes[count], static_cast<std::uintptr_t>(fd), bit == ev_write ? EVFILT_WRITE : EVFILT_READ, flags, 0,
+             0, nullptr);
+      bits[count] = want & bit;
       ++count;
     }
     // A deleted filter is gone whatever the receipt says (ENOENT/EBADF mean
@@ -209,10 +234,24 @@ class BasicKqueuePoller {
     int error = apply(changes, count);
     for (int i = 0; i < count; ++i) {
       if ((changes[i].flags & EV_ADD) != 0 && changes[i].data == 0) {
-        s.filters = static_cast<std::uint8_t>(s.filters | (changes[i].filter == EVFILT_READ ? ev_read : ev_write));
+        s.filters = static_cast<std::uint8_t>(s.filters | bits[i]);
       }
     }
-    return error;
+    return (want & hup_watch) != 0 ? 0 : error;
+  }
+
+  // A plain read filter and the watch are both EVFILT_READ: switching
+  // between them deletes the old one first, in a call of its own (the
+  // receipts of one call are matched by filter), since a repeated EV_ADD
+  // does not change a libkqueue registration. So going idle or busy costs
+  // one kevent() call more on kqueue.
+  void drop_other_read_kind(int fd, FdState& s, std::uint32_t want) noexcept {
+    std::uint32_t read_kind = s.filters & (ev_read | hup_watch);
+    if (read_kind == 0 || read_kind == (want & (ev_read | hup_watch))) return;
+    struct kevent del;
+    EV_SET(&del, static_cast<std::uintptr_t>(fd), EVFILT_READ, EV_DELETE, 0, 0, nullptr);
+    apply(&del, 1);
+    s.filters = static_cast<std::uint8_t>(s.filters & ~(ev_read | hup_watch));
   }
 
   // Applies `count` changes in a call of their own, with EV_RECEIPT so that
@@ -251,10 +290,14 @@ class BasicKqueuePoller {
   // read returns 0), with ERROR and that errno (IOLoop::error_of) when fflags
   // carries the socket's error (a reset). EV_EOF on a write filter means writes will fail (EPIPE, or a
   // refused connect), reported as WRITE|ERROR like epoll's EPOLLOUT|EPOLLHUP.
-  static std::uint32_t to_loop_events(const struct kevent& ev) noexcept {
+  // For the hang-up watch (`watch`), plain readiness is no event (0) and
+  // EV_EOF is ERROR alone, as epoll reports EPOLLHUP to an fd with no interest.
+  static std::uint32_t to_loop_events(const struct kevent& ev, bool watch) noexcept {
     std::uint32_t events = 0;
     bool eof = (ev.flags & EV_EOF) != 0;
-    if (ev.filter == EVFILT_READ) {
+    if (ev.filter == EVFILT_READ && watch) {
+      if (eof) events = with_errno(ev_error, static_cast<int>(ev.fflags));
+    } else if (ev.filter == EVFILT_READ) {
       events = ev_read;
       if (eof && ev.fflags != 0) events = with_errno(events, static_cast<int>(ev.fflags));
     } else if (ev.filter == EVFILT_WRITE) {
