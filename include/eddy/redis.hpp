@@ -77,9 +77,9 @@ struct ClientOptions {
   /// A PEM file of CAs to trust instead of the system store (redis-py's
   /// ssl_ca_certs); "": the URL's ?ssl_ca_certs=, else the system store.
   std::string ca_certs;
-  /// A client certificate (PEM chain) and its key ("": in client_cert),
-  /// for servers with tls-auth-clients yes.
+  /// A client certificate (PEM chain), for servers with tls-auth-clients yes.
   std::string client_cert;
+  /// client_cert's private key (PEM); "": the key is in client_cert's file.
   std::string client_key;
   /// A client context made with <eddy/ssl.hpp> (SSLContext::client()), used
   /// as is; the four fields above are then ignored. Share one between many
