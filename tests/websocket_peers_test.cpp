@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/http_test_server.hpp"
+#include "support/ws_peer_server.hpp"
 
 #ifndef EDDY_TEST_SOURCE_DIR
 #error "EDDY_TEST_SOURCE_DIR must name the tests directory"
@@ -73,45 +74,10 @@ void check_client(const std::string& module, const std::string& mode, bool defla
 }
 
 // Tornado's echo server as a child process; its port.
-struct TornadoServer {
-  pid_t pid = -1;
-  int to_child = -1;
-  std::uint16_t port = 0;
-
-  explicit TornadoServer(bool deflate) {
-    int in[2], out[2];
-    REQUIRE(::pipe(in) == 0);
-    REQUIRE(::pipe(out) == 0);
-    pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      ::dup2(in[0], 0);
-      ::dup2(out[1], 1);
-      ::close(in[1]);
-      ::close(out[0]);
-      ::execl(python.c_str(), python.c_str(), peer.c_str(), "tornado-server", deflate ? "--deflate" : "--plain",
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(in[0]);
-    ::close(out[1]);
-    to_child = in[1];
-    FILE* from = ::fdopen(out[0], "r");
-    char line[64] = {};
-    if (std::fgets(line, sizeof line, from) != nullptr && std::string(line).rfind("port ", 0) == 0) {
-      port = static_cast<std::uint16_t>(std::stoi(line + 5));
-    }
-    std::fclose(from);
-  }
-  ~TornadoServer() {
-    ::close(to_child);  // the server exits when its stdin closes
-    int status = 0;
-    for (int i = 0; i < 200 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) ::usleep(10000);
-    if (::waitpid(pid, &status, WNOHANG) == 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-    }
-  }
+// Tornado's WebSocket echo server (ws_peer.py tornado-server).
+struct TornadoServer : eddy_test::WsPeerServer {
+  explicit TornadoServer(bool deflate)
+      : WsPeerServer({"tornado-server", deflate ? "--deflate" : "--plain"}) {}
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "support/wss_helpers.hpp"
+#include "support/ws_peer_server.hpp"
 
 #ifndef EDDY_TEST_SOURCE_DIR
 #error "EDDY_TEST_SOURCE_DIR must name the tests directory"
@@ -34,47 +35,10 @@ std::string run(const std::string& command) {
 
 // Python's websockets serving wss:// (echo) as a child process; its port.
 // It exits when its stdin closes.
-struct PythonWssServer {
-  pid_t pid = -1;
-  int to_child = -1;
-  std::uint16_t port = 0;
-
-  PythonWssServer(const std::string& cert, const std::string& key) {
-    int in[2], out[2];
-    REQUIRE(::pipe(in) == 0);
-    REQUIRE(::pipe(out) == 0);
-    pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      ::dup2(in[0], 0);
-      ::dup2(out[1], 1);
-      ::close(in[1]);
-      ::close(out[0]);
-      ::execl(python.c_str(), python.c_str(), peer.c_str(), "websockets-server", cert.c_str(), key.c_str(),
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(in[0]);
-    ::close(out[1]);
-    to_child = in[1];
-    FILE* from = ::fdopen(out[0], "r");
-    char line[64] = {};
-    if (std::fgets(line, sizeof line, from) != nullptr && std::string(line).rfind("port ", 0) == 0) {
-      port = static_cast<std::uint16_t>(std::stoi(line + 5));
-    }
-    std::fclose(from);
-  }
-  PythonWssServer(const PythonWssServer&) = delete;
-  PythonWssServer& operator=(const PythonWssServer&) = delete;
-  ~PythonWssServer() {
-    ::close(to_child);
-    int status = 0;
-    for (int i = 0; i < 200 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) ::usleep(10000);
-    if (::waitpid(pid, &status, WNOHANG) == 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-    }
-  }
+// Python websockets serving wss:// (ws_peer.py websockets-server).
+struct PythonWssServer : eddy_test::WsPeerServer {
+  PythonWssServer(const std::string& cert, const std::string& key)
+      : WsPeerServer({"websockets-server", cert, key}) {}
 };
 
 }  // namespace
