@@ -72,6 +72,28 @@ TEST_CASE("a cancelled last query waiting behind another is cancelled on the ser
   CHECK(sqlstate_of(slow) == "57014");
 }
 
+TEST_CASE("a cancel request the server drops while it still reads the query is sent again",
+          "[postgres][server][cancel]") {
+  // The server drops a cancel request that arrives while it reads a message
+  // (it counts as idle). A 32 MiB query text keeps it reading after
+  // `before` is answered, when the first request goes out.
+  eddy::IOLoop loop;
+  pg::Connection conn = pg_connect(loop);
+  eddy::Future<pg::Result> before, slow, held;
+  std::string sql = "SELECT pg_sleep(30) /*" + std::string(32u << 20, 'x') + "*/";
+  auto start = std::chrono::steady_clock::now();
+  loop.run_sync([&]() -> eddy::Future<void> {
+    before = conn.query("SELECT pg_sleep(0.1), 'before'");
+    slow = conn.query(sql);
+    slow.cancel();
+    held = conn.query("SELECT 'held'");
+    pg::Result r = co_await held;
+    CHECK(text(r) == "held");
+  }, 60s);
+  CHECK(seconds(std::chrono::steady_clock::now() - start) < 15.0);
+  CHECK(sqlstate_of(slow) == "57014");
+}
+
 TEST_CASE("a cancelled query with other queries pipelined behind it runs to its end", "[postgres][server][cancel]") {
   eddy::IOLoop loop;
   pg::Connection conn = pg_connect(loop);

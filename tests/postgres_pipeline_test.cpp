@@ -66,6 +66,27 @@ TEST_CASE("1,000 concurrent queries on one connection come back in call order", 
   CHECK(conn.in_flight() == 0);
 }
 
+TEST_CASE("a query answered while a statement larger than the socket buffer is still going out resolves at once",
+          "[postgres][server][pipeline]") {
+  // libpq reads the answer while it waits to write the big statement (its
+  // flush takes input in too); the socket then shows nothing more to read.
+  eddy::IOLoop loop;
+  pg::Connection conn = pg_connect(loop);
+  std::string big = "SELECT pg_sleep(5), 'big' /*" + std::string(32u << 20, 'x') + "*/";
+  eddy::Future<pg::Result> first, second;
+  bool first_before_second = false;
+  loop.run_sync([&]() -> eddy::Future<void> {
+    first = conn.query("SELECT pg_sleep(0.1), 'first'");
+    second = conn.query(big);
+    pg::Result r = co_await first;
+    first_before_second = !second.done();  // not held until `big` ends 5 s later
+    CHECK(text(r, 0, 1) == "first");
+    co_await second;
+  }, 60s);
+  CHECK(first_before_second);
+  CHECK(text(second.result(), 0, 1) == "big");
+}
+
 TEST_CASE("an error in the middle of a pipeline fails only its own query", "[postgres][server][pipeline][errors]") {
   eddy::IOLoop loop;
   pg::Connection conn = pg_connect(loop);

@@ -107,6 +107,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_query_cancelled(std::uint64_t seq);
   void on_listener_cancelled(std::uint64_t seq);
   void fire_server_cancel();
+  void retry_server_cancel();
   void after_answer();
 
   // ---- sending ----
@@ -168,10 +169,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // ---- receiving ----
+  // A flush may read too: libpq takes in what the server sent while it
+  // waits to write (pqSendSome), and the socket then shows nothing to read,
+  // so results are looked for after every event, not only READ.
   void on_event(std::uint32_t events) {
     if ((events & IOLoop::WRITE) != 0 && phase_ == Phase::ready) flush();
-    if ((events & (IOLoop::READ | IOLoop::ERROR)) == 0 || phase_ != Phase::ready) return;
-    if (PQconsumeInput(conn_) != 1) return lose_connection(lost_error());
+    if (phase_ != Phase::ready) return;
+    if ((events & (IOLoop::READ | IOLoop::ERROR)) != 0 && PQconsumeInput(conn_) != 1) {
+      return lose_connection(lost_error());
+    }
     take_results();
     if (phase_ != Phase::ready) return;
     take_notifications();
@@ -310,8 +316,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::uint64_t cancel_target_ = 0;  // a query being cancelled on the server; sends held meanwhile
   bool cancel_fired_ = false;        // its PQcancel went to the executor
   bool cancel_returned_ = false;     // and came back
+  unsigned cancel_retries_ = 0;      // requests sent again: the server drops one it gets between statements
   Connected on_connected_;
-  Timeout connect_timer_;
+  Timeout timer_;  // the connect deadline while connecting; then the next cancel retry
   Function<void()> on_change_;
 };
 
@@ -361,8 +368,8 @@ inline void Session::close_with(const Error& error, bool notify) noexcept {
   phase_ = Phase::closed;
   if (fd_ >= 0 && anchor_->loop != nullptr) loop_->remove_handler(fd_);
   fd_ = -1;
-  if (connect_timer_ && anchor_->loop != nullptr) loop_->remove_timeout(connect_timer_);
-  connect_timer_ = Timeout();
+  if (timer_ && anchor_->loop != nullptr) loop_->remove_timeout(timer_);
+  timer_ = Timeout();
   if (conn_ != nullptr) PQfinish(std::exchange(conn_, nullptr));
   std::exception_ptr failure = std::make_exception_ptr(error);
   try {

@@ -14,6 +14,11 @@
 //   once both its answer (57014, or its result if it finished first) and
 //   the cancel request's return are in. A request that arrives while the
 //   server is idle is dropped by the server, so it cannot hit a later query;
+//   for the same reason one that arrives before the server process has
+//   begun the query (it was busy reading it) is lost: while the query still
+//   runs after its request returned, the request goes again, after 50 ms,
+//   then twice as long each time up to 1 s (libpq has no signal for "the
+//   query started"; a second request costs the server one short connection);
 // - sent with other queries behind it: it runs to its end (cancelling it
 //   could cancel theirs), and its future resolves with its outcome.
 // Connection::cancel is the explicit form: it cancels what runs now, with
@@ -23,6 +28,7 @@
 // executor thread, on its own PGcancel copy.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
@@ -64,6 +70,7 @@ inline void Session::on_query_cancelled(std::uint64_t seq) {
     cancel_target_ = seq;
     cancel_fired_ = false;
     cancel_returned_ = false;
+    cancel_retries_ = 0;
     if (i == 0) fire_server_cancel();
     return;
   }
@@ -105,9 +112,29 @@ inline void Session::after_answer() {
     if (pending_.front().seq == cancel_target_) fire_server_cancel();
     return;
   }
+  if (cancel_fired_ && cancel_returned_ && !target_answered && !timer_) {
+    unsigned shift = cancel_retries_ < 5 ? cancel_retries_ : 5;
+    Clock::duration delay = std::chrono::milliseconds(50) * (1u << shift);
+    if (delay > std::chrono::seconds(1)) delay = std::chrono::seconds(1);
+    timer_ = loop_->call_later(delay, [weak = weak_from_this()] {
+      if (std::shared_ptr<Session> s = weak.lock()) s->retry_server_cancel();
+    });
+  }
   if (cancel_fired_ && !(cancel_returned_ && target_answered)) return;
+  if (timer_) loop_->remove_timeout(std::exchange(timer_, Timeout()));
   cancel_target_ = 0;
   send_held();
+}
+
+// The retry timer: the target still runs, so the last request may have
+// come too early. Only the target is in flight (the rest are held), so a
+// request cannot hit another caller's query.
+inline void Session::retry_server_cancel() {
+  timer_ = Timeout();
+  if (!holding() || phase_ != Phase::ready || pending_.empty() || pending_.front().seq != cancel_target_) return;
+  ++cancel_retries_;
+  cancel_returned_ = false;
+  fire_server_cancel();
 }
 
 inline Future<void> Session::cancel_running() {

@@ -44,10 +44,10 @@ inline void Session::connect(std::string conninfo, Clock::duration timeout, Conn
   }
   std::weak_ptr<Session> weak = weak_from_this();
   double seconds = std::chrono::duration<double>(timeout).count();
-  connect_timer_ = loop_->call_later(timeout, [weak, seconds] {
+  timer_ = loop_->call_later(timeout, [weak, seconds] {
     std::shared_ptr<Session> s = weak.lock();
     if (!s) return;
-    s->connect_timer_ = Timeout();
+    s->timer_ = Timeout();
     s->connect_failed(std::make_exception_ptr(
         TimeoutError("eddy: postgres: connect timed out after " + std::to_string(seconds) + " s")));
   });
@@ -132,7 +132,7 @@ inline void Session::connected() {
   if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
     return connect_failed(std::make_exception_ptr(connection_error(PQerrorMessage(conn_))));
   }
-  loop_->remove_timeout(std::exchange(connect_timer_, Timeout()));
+  loop_->remove_timeout(std::exchange(timer_, Timeout()));
   // From now on the handles own the session; the handler holds it raw.
   loop_->remove_handler(fd_);
   fd_ = PQsocket(conn_);
