@@ -50,6 +50,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <string>
@@ -149,6 +150,22 @@ class IOStreamImpl {
   /// Queues data after every earlier write. The future resolves when the
   /// last byte is handed to the kernel, or fails with StreamClosedError.
   Future<void> write(std::string_view data) { return state_->write(data); }
+
+  /// Queues bytes [offset, offset + count) of the open file `file_fd` after
+  /// every earlier write; later writes wait for them. Takes ownership of
+  /// `file_fd`: it is closed once the range is sent, or when the stream
+  /// closes first, or at once if the stream is closed already. The bytes go
+  /// from the page cache to the socket with sendfile(2) as the socket takes
+  /// them (Linux, plain streams); TLS streams and other systems read and send
+  /// at most 64 KiB at a time. Either way no more than that is ever held in
+  /// memory, and the range counts in write_buffer_size() until sent. The
+  /// future resolves when the last byte reaches the kernel; it fails with
+  /// StreamClosedError if the stream closes first, and the stream closes
+  /// (EIO) if the file ends before the range does. A negative `file_fd`
+  /// gives a future failed with std::invalid_argument.
+  Future<void> write_file(int file_fd, std::uint64_t offset, std::uint64_t count) {
+    return state_->write_file(detail::FileRange(file_fd, offset, count));
+  }
 
   /// Closes the socket now. Pending reads fail with StreamClosedError ("closed
   /// locally"; read_until_close resolves with what it has), unsent writes

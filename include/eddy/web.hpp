@@ -99,6 +99,17 @@ class Application {
   template <class H, class Options = WebSocketOptions>
   Application& websocket(std::string pattern, Options options = {}, SourceLocation where = SourceLocation::current());
 
+  /// Serves the files under `directory` at `url_prefix` (Tornado's
+  /// StaticFileHandler): GET and HEAD of `url_prefix` + a relative path
+  /// answer with the file, sent with sendfile; Content-Type from the
+  /// extension; ETag, Last-Modified and their conditional requests (304);
+  /// one byte range (206, 416); a path that leaves the directory, or names
+  /// a directory, 403; a missing file 404. A prefix without a trailing '/'
+  /// gets one. Throws std::invalid_argument for a prefix not starting with
+  /// '/', std::system_error when `directory` cannot be opened (it is opened
+  /// here, once). See docs/web.md, "Static files".
+  Application& static_files(std::string url_prefix, std::string directory);
+
   /// The longest path (in bytes, as received: percent-encoded, without the
   /// query) that is routed; a longer one is answered 414 URI Too Long before
   /// any route is tried. Default 8 KiB (nginx's and Apache's request-line
@@ -204,3 +215,6 @@ inline void Application::dispatch(RequestHandler& h) {
 }
 
 }  // namespace eddy
+
+// static_files (needs Application complete).
+#include "detail/http/static_files.hpp"

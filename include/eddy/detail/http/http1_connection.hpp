@@ -4,11 +4,10 @@
 //
 // The cycle: read what the socket has (always one read pending, so a client
 // that leaves is noticed even while a handler runs) into the thread's
-// scratch buffer, with read_into's callback form (no future, no copy);
-// parse every complete
-// request in the bytes; answer them in order, one at a time; put every
-// response finished within one batch into one buffer and hand it to the
-// stream in one write. A handler that does not finish at once (a Future
+// scratch buffer, with read_into's callback form (no future, no copy); parse
+// every complete request in the bytes; answer them in order, one at a time;
+// put every response finished within one batch into one buffer and hand it to
+// the stream in one write (a file body follows it: http1_connection_file.hpp). A handler that does not finish at once (a Future
 // handler) holds the next pipelined request back until its response is
 // finished (responses stay in order). So do responses the client has not
 // read: past max_queued_response_bytes queued (in the batch's buffer and
@@ -21,11 +20,11 @@
 // scratch buffer per thread: read_into's callback runs straight from the
 // stream's handler, right after the recv, so the bytes are parsed in place
 // before any other stream can read; only what a batch leaves unparsed is
-// copied into the connection's side block. (A read that completes inside read_into(),
-// which the stream reports by no longer reading, is rescued into a copy at
-// once.) The responses not yet written are freed once empty; request objects come
-// from a per-thread pool (web_handler_access.hpp) and the parser's field
-// array is per thread. State only a request in flight needs now and then
+// copied into the connection's side block. (A read that completes inside
+// read_into(), which the stream reports by no longer reading, is rescued into
+// a copy at once.) The responses not yet written are freed once empty; request
+// objects come from a per-thread pool (web_handler_access.hpp) and the
+// parser's field array is per thread. State only a request in flight needs now and then
 // (a response buffer of its own, a rescued read, a chunked decoder) lives in
 // a side block that exists only while it is used (so does input a batch left
 // unparsed: a request that arrives in pieces). Timeouts cost no timer of
@@ -119,6 +118,7 @@ class HTTP1Connection final : public ResponseChannel,
   inline bool output_moved() noexcept override;
   inline bool upgrade(RequestHandler& h, std::string_view head, std::optional<IOStream>& stream,
                       std::string& unread) override;  // http1_connection_upgrade.hpp
+  inline bool send_file(RequestHandler& h, FileRange& file) override;  // http1_connection_file.hpp
 
  private:
   enum class Phase : std::uint8_t { head, body, ready, refused };
@@ -392,9 +392,9 @@ inline void HTTP1Connection::refuse(int status) {
 }
 
 }  // namespace eddy::detail
-
-// A request's head and body; responses; output, closing and timeouts.
+// A request's head and body; responses; output, closing and timeouts; upgrades; file bodies.
 #include "http1_connection_request.hpp"
 #include "http1_connection_respond.hpp"
 #include "http1_connection_output.hpp"
 #include "http1_connection_upgrade.hpp"
+#include "http1_connection_file.hpp"

@@ -30,6 +30,7 @@
 #include "../../httputil.hpp"
 #include "../base/config.hpp"
 #include "../base/function.hpp"
+#include "../stream/file_range.hpp"
 #include "http_server_request.hpp"
 
 namespace eddy {
@@ -86,6 +87,12 @@ class ResponseChannel {
                        std::string& /*unread*/) {
     return false;
   }
+  /// Ends `handler`'s response with its head (status and headers as set,
+  /// Content-Length among them) and the bytes of `file` as its body, sent
+  /// from the file (static_files; http1_connection_file.hpp). The handler
+  /// is marked finished by the caller. False, with `file` left to the
+  /// caller, when the channel cannot send files.
+  virtual bool send_file(RequestHandler& /*handler*/, FileRange& /*file*/) { return false; }
 
  protected:
   ResponseChannel() = default;

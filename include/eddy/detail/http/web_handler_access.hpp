@@ -30,6 +30,8 @@ struct HandlerAccess {
   static int status(const RequestHandler& h) noexcept { return h.status_; }
   static bool headers_sent(const RequestHandler& h) noexcept { return h.headers_sent_; }
   static void mark_headers_sent(RequestHandler& h) noexcept { h.headers_sent_ = true; }
+  // The response ended without finish() (a file sent by the channel).
+  static void mark_finished(RequestHandler& h) noexcept { h.finished_ = true; }
   static bool head_only(const RequestHandler& h) noexcept { return h.head_only_; }
   static void set_head_only(RequestHandler& h, bool on) noexcept { h.head_only_ = on; }
   static void attach(RequestHandler& h, ResponseChannel* channel) noexcept { h.channel_ = channel; }

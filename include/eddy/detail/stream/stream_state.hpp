@@ -130,6 +130,8 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
 
   // ---- writes (stream_write.hpp) ----------------------------------------
   Future<void> write(std::string_view data);
+  // A file range after every earlier write (stream_write_file.hpp).
+  Future<void> write_file(FileRange range);
 
   // ---- state ------------------------------------------------------------
   void close_locally() { close_with("eddy: stream closed: closed locally", 0, true); }
@@ -304,6 +306,9 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
   ssize_t send_some(std::string_view data) noexcept;
   ssize_t send_gathered(const iovec* iov, int count) noexcept;
   void handle_write();
+  bool write_front_file();
+  ssize_t send_file_range(const FileRange& file, std::uint64_t skip) noexcept;
+  ssize_t send_file_copy(const FileRange& file, std::uint64_t skip) noexcept;
   // Transports (stream_handshake.hpp). Out of line, so that a plain
   // stream's hot paths keep their size (and the compiler its inlining).
   EDDY_NOINLINE EDDY_COLD std::uint32_t transport_events(std::uint32_t events);
@@ -364,3 +369,4 @@ using StreamState = BasicStreamState<>;
 #include "stream_handshake.hpp"
 #include "stream_read.hpp"
 #include "stream_write.hpp"
+#include "stream_write_file.hpp"

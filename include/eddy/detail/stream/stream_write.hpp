@@ -11,6 +11,9 @@
 // - Queued chunks go out with one sendmsg (writev on a pipe) per wake-up
 //   (gather write); WRITE interest stays on after the queue drains (see
 //   stream_state.hpp).
+// - A file range in the queue (write_file) goes out when it reaches the
+//   front, by sendfile (stream_write_file.hpp); the gather write stops
+//   before it.
 #pragma once
 
 #include <sys/socket.h>
@@ -94,6 +97,10 @@ inline ssize_t BasicStreamState<D>::send_gathered(const iovec* iov, int count) n
 template <class D>
 inline void BasicStreamState<D>::handle_write() {
   while (writing()) {
+    if (writes_.front_file() != nullptr) {
+      if (!write_front_file()) break;
+      continue;
+    }
     iovec iov[WriteQueue::max_iov];
     int count = writes_.gather(iov);
     std::size_t offered = 0;

@@ -8,6 +8,14 @@
 // std::deque would hold a 512-byte block even when empty). Inside, a vector
 // read from `head`.
 //
+// File chunks (IOStream::write_file): a chunk may name a range of a file
+// instead of holding bytes (FileRange, file_range.hpp). It keeps its place
+// in the order, counts in bytes() for its size (so the queued-output bounds
+// and the send timeout see it like any queued bytes, though it costs no
+// memory), and is never gathered: gather() stops before it, and the stream
+// sends it with sendfile once it is at the front (front_file()). Its
+// descriptor closes when it is sent whole or dropped.
+//
 // Thread contract: the owning stream's loop thread only.
 #pragma once
 
@@ -21,6 +29,7 @@
 #include <vector>
 
 #include "../../future.hpp"
+#include "file_range.hpp"
 
 namespace eddy::detail {
 
@@ -32,6 +41,8 @@ class BasicWriteQueue {
   struct Chunk {
     std::string data;
     Future<void> done;
+    FileRange file;  // valid: a file chunk (data empty)
+    std::uint64_t size() const noexcept { return file.valid() ? file.size() : data.size(); }
   };
 
   bool empty() const noexcept { return !body_; }
@@ -41,17 +52,37 @@ class BasicWriteQueue {
     std::unique_ptr<Body> fresh;
     if (!body_) fresh = std::make_unique<Body>();
     Body& body = body_ ? *body_ : *fresh;
-    body.chunks.push_back(Chunk{std::string(data), std::move(done)});
+    body.chunks.push_back(Chunk{std::string(data), std::move(done), FileRange()});
     body.bytes += data.size();
     if (fresh) body_ = std::move(fresh);
   }
 
-  // Fills `iov` with the queued bytes, front first; returns how many entries.
+  // Queues a file range (valid, not empty) after the chunks before it.
+  void push_file(FileRange file, Future<void> done) {
+    std::unique_ptr<Body> fresh;
+    if (!body_) fresh = std::make_unique<Body>();
+    Body& body = body_ ? *body_ : *fresh;
+    body.bytes += file.size();
+    body.chunks.push_back(Chunk{std::string(), std::move(done), std::move(file)});
+    if (fresh) body_ = std::move(fresh);
+  }
+
+  // The front chunk when it is a file range, else nullptr; its first
+  // `front_offset()` bytes are sent already.
+  const FileRange* front_file() const noexcept {
+    if (!body_ || !body_->chunks[body_->head].file.valid()) return nullptr;
+    return &body_->chunks[body_->head].file;
+  }
+  std::size_t front_offset() const noexcept { return body_ ? body_->offset : 0; }
+
+  // Fills `iov` with the queued bytes, front first, up to the first file
+  // chunk; returns how many entries.
   int gather(iovec* iov) const noexcept {
     if (!body_) return 0;
     int n = 0;
     std::size_t skip = body_->offset;
     for (std::size_t i = body_->head; i < body_->chunks.size() && n < max_iov; ++i, ++n) {
+      if (body_->chunks[i].file.valid()) break;
       iov[n].iov_base = const_cast<char*>(body_->chunks[i].data.data() + skip);
       iov[n].iov_len = body_->chunks[i].data.size() - skip;
       skip = 0;
@@ -63,7 +94,7 @@ class BasicWriteQueue {
   // all of it is gone.
   void consume(std::size_t n) {
     while (body_ && body_->head < body_->chunks.size()) {
-      std::size_t left = body_->chunks[body_->head].data.size() - body_->offset;
+      std::uint64_t left = body_->chunks[body_->head].size() - body_->offset;
       if (n < left) {
         body_->offset += n;
         break;
@@ -96,8 +127,9 @@ class BasicWriteQueue {
   Future<void> finish_front() {
     Chunk& front = body_->chunks[body_->head++];
     Future<void> done = std::move(front.done);
-    body_->bytes -= front.data.size();
+    body_->bytes -= front.size();
     std::string().swap(front.data);  // its memory goes now, not at compaction
+    front.file.reset();              // and its file closes now
     body_->offset = 0;
     return done;
   }
