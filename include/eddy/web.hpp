@@ -35,6 +35,7 @@
 #include "detail/http/web_handler.hpp"
 #include "detail/http/web_handler_access.hpp"
 #include "detail/http/web_routing.hpp"
+#include "detail/http/web_settings.hpp"
 #include "future.hpp"
 #include "httputil.hpp"
 
@@ -56,8 +57,10 @@ class HTTPServerImpl;
 /// contract (the loop thread of the servers that use it).
 class Application {
  public:
-  /// No route: every request gets 404.
+  /// No route: every request gets 404. Default settings.
   Application() = default;
+  /// No route yet, with these settings (Tornado's Application(**settings)).
+  explicit Application(ApplicationSettings settings) : settings_(std::move(settings)) {}
   Application(const Application&) = delete;
   Application& operator=(const Application&) = delete;
   /// Takes over the routes (never while a server uses either Application).
@@ -114,6 +117,12 @@ class Application {
   /// The bound set_max_path_length sets (8192 unless set).
   std::size_t max_path_length() const noexcept { return max_path_length_; }
 
+  /// The settings given at construction (handlers see them as
+  /// RequestHandler::settings()).
+  const ApplicationSettings& settings() const noexcept { return settings_; }
+  /// The same, to change before serving (never while requests are running).
+  ApplicationSettings& settings() noexcept { return settings_; }
+
   /// Serves one request: finds its route and runs it, or answers 404/405/414.
   /// What the server calls; the handler carries the request.
   void dispatch(RequestHandler& h);
@@ -147,6 +156,7 @@ class Application {
 
   std::vector<std::unique_ptr<detail::Route>> routes_;
   std::size_t max_path_length_ = 8192;
+  ApplicationSettings settings_;
 };
 
 /// First route whose pattern matches the whole path; its groups go to
@@ -181,6 +191,7 @@ inline detail::Route* Application::match(RequestHandler& h) const {
 }
 
 inline void Application::dispatch(RequestHandler& h) {
+  detail::HandlerAccess::set_settings(h, &settings_);
   detail::Route* route = nullptr;
   try {
     route = match(h);

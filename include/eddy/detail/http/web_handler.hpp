@@ -31,6 +31,7 @@
 #include "../base/config.hpp"
 #include "../base/function.hpp"
 #include "http_server_request.hpp"
+#include "web_settings.hpp"
 
 namespace eddy {
 
@@ -112,6 +113,13 @@ class RequestHandler {
   const HTTPServerRequest& request() const noexcept { return request_; }
   /// The route's capture groups, percent-decoded (not '+'), in order.
   const std::vector<std::string>& path_args() const noexcept { return path_args_; }
+  /// The settings of the Application serving the request (defaults when
+  /// none, as before dispatch); valid while the handler runs.
+  const ApplicationSettings& settings() const noexcept {
+    if (settings_ != nullptr) return *settings_;
+    static const ApplicationSettings defaults;
+    return defaults;
+  }
 
   /// The last value of `name` among the query's arguments and, for a
   /// form-urlencoded body, the body's (Tornado's get_argument, whitespace
@@ -323,6 +331,7 @@ class RequestHandler {
 
   HTTPServerRequest request_;
   std::vector<std::string> path_args_;
+  const ApplicationSettings* settings_ = nullptr;  // the dispatching Application's
   mutable HTTPArguments arguments_;
   mutable bool arguments_parsed_ = false;
   int status_ = 200;

@@ -34,6 +34,7 @@ struct HandlerAccess {
   static void set_head_only(RequestHandler& h, bool on) noexcept { h.head_only_ = on; }
   static void attach(RequestHandler& h, ResponseChannel* channel) noexcept { h.channel_ = channel; }
   static ResponseChannel* channel(const RequestHandler& h) noexcept { return h.channel_; }
+  static void set_settings(RequestHandler& h, const ApplicationSettings* s) noexcept { h.settings_ = s; }
 
   // The client left before the response was finished: nothing more is
   // sent, and on_connection_close runs (scheduled, never inline).
@@ -137,6 +138,7 @@ inline void HandlerAccess::reset(RequestHandler& h) noexcept {
   trim(r.path);
   trim(r.query);
   h.path_args_.clear();
+  h.settings_ = nullptr;
   h.arguments_.clear();
   h.arguments_parsed_ = false;
   h.status_ = 200;
