@@ -5,10 +5,13 @@
 
 #include <sys/stat.h>
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <eddy/detail/http/mime_types.hpp>
 #include <eddy/detail/http/static_request.hpp>
+#include <eddy/web.hpp>
 
 #include "support/http_test_server.hpp"
 #include "support/static_files_helpers.hpp"
@@ -198,7 +201,7 @@ TEST_CASE("HTTP dates parse back to what format_http_date wrote; other forms are
 }
 
 TEST_CASE("If-None-Match lists compare weakly; types come from the extension", "[web][static][unit]") {
-  using eddy::detail::etag_list_matches;
+  auto etag_list_matches = &eddy::detail::if_none_match_matches;
   CHECK(etag_list_matches("\"a-1\"", "\"a-1\""));
   CHECK(etag_list_matches("W/\"a-1\"", "\"a-1\""));
   CHECK(etag_list_matches("\"x\", \"a-1\"", "\"a-1\""));
@@ -213,4 +216,31 @@ TEST_CASE("If-None-Match lists compare weakly; types come from the extension", "
   CHECK(mime_type_for("README") == "application/octet-stream");
   CHECK(mime_type_for("dir.d/file") == "application/octet-stream");
   CHECK(mime_type_for("trailing.") == "application/octet-stream");
+}
+
+TEST_CASE("static files keep their own ETag under the etag setting and reach the access log", "[web][static]") {
+  StaticRootFixture fx;
+  auto lines = std::make_shared<std::vector<std::string>>();
+  HTTPTestServer server([&](eddy::Application& app, eddy::IOLoop&) {
+    app.settings().etag = true;
+    app.settings().log_function = [lines](const eddy::RequestHandler& h, eddy::Clock::duration took) {
+      lines->push_back(eddy::access_log_line(h, took));
+    };
+    app.static_files("/static", fx.root);
+  });
+  Client c(server.port());
+  c.send(get_request("/static/small.txt"));
+  Response small = c.response();
+  c.send(get_request("/static/big.bin"));
+  Response big = c.response();
+  c.send(get_request("/static/missing"));
+  CHECK(c.response().status == 404);
+  CHECK(header(small, "ETag").find('-') != std::string::npos);  // "<size>-<mtime>", not a hash of the body
+  CHECK(small.headers.get_list("ETag").size() == 1);
+  CHECK(big.body == fx.big);
+  std::vector<std::string> logged = server.on_loop([&](eddy::HTTPServer&, eddy::IOLoop&) { return *lines; });
+  REQUIRE(logged.size() == 3);
+  CHECK(logged[0].rfind("200 GET /static/small.txt (127.0.0.1) ", 0) == 0);
+  CHECK(logged[1].rfind("200 GET /static/big.bin (127.0.0.1) ", 0) == 0);
+  CHECK(logged[2].rfind("404 GET /static/missing (127.0.0.1) ", 0) == 0);
 }

@@ -155,7 +155,7 @@ class StaticFileHandler {
   // If-None-Match decides when present (RFC 9110 §13.2.2), else
   // If-Modified-Since: true for a 304.
   static bool not_modified(const HTTPHeaders& in, std::string_view etag, std::int64_t mtime) {
-    if (const std::string* tags = in.find("If-None-Match")) return etag_list_matches(*tags, etag);
+    if (const std::string* tags = in.find("If-None-Match")) return if_none_match_matches(*tags, etag);
     if (const std::string* since = in.find("If-Modified-Since")) {
       std::optional<std::int64_t> date = parse_http_date(*since);
       return date && mtime <= *date;

@@ -1,14 +1,15 @@
 // The request side of static files, as pure functions over header values
 // (so tests and fuzzers call them without a server): the validators of a
 // file (ETag, Last-Modified), the conditional headers that compare against
-// them (If-None-Match, If-Modified-Since, If-Range; RFC 9110 §13), and a
+// them (If-Modified-Since, If-Range; RFC 9110 §13), and a
 // Range header (RFC 9110 §14).
 //
 // Choices where the RFC leaves room (docs/web.md, "Static files"):
 // - The ETag is strong, "<size hex>-<mtime ns hex>" (nginx's shape, with the
 //   modification time to the nanosecond where the system keeps it): it
 //   changes whenever the file's size or mtime does. If-None-Match compares
-//   weakly (a W/ tag from a cache matches), as §13.1.2 requires.
+//   weakly (a W/ tag from a cache matches), as §13.1.2 requires
+//   (if_none_match_matches, web_handler_hooks.hpp).
 // - Dates: IMF-fixdate only (what every client sends); an obsolete or
 //   malformed date is ignored, as §13.1.3 allows.
 // - Range: one "bytes=" range is served (206); several are answered with
@@ -41,25 +42,6 @@ inline std::string make_file_etag(std::uint64_t size, std::uint64_t mtime_ns) {
   append_hex(out, mtime_ns);
   out += '"';
   return out;
-}
-
-// If-None-Match (§13.1.2): "*", or a comma-separated list of entity tags,
-// compared weakly (the W/ prefix ignored) with `etag`.
-inline bool etag_list_matches(std::string_view header, std::string_view etag) noexcept {
-  if (etag.size() >= 2 && etag.substr(0, 2) == "W/") etag.remove_prefix(2);
-  std::size_t i = 0;
-  while (i < header.size()) {
-    while (i < header.size() && (header[i] == ' ' || header[i] == '\t' || header[i] == ',')) ++i;
-    if (i >= header.size()) break;
-    if (header[i] == '*') return true;
-    if (header.compare(i, 2, "W/") == 0) i += 2;
-    if (i >= header.size() || header[i] != '"') return false;  // malformed: no match
-    std::size_t end = header.find('"', i + 1);
-    if (end == std::string_view::npos) return false;
-    if (header.substr(i, end + 1 - i) == etag) return true;
-    i = end + 1;
-  }
-  return false;
 }
 
 // An IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") as seconds since the
