@@ -146,3 +146,34 @@ TEST_CASE("a file shorter than its range closes the stream (EIO) instead of leav
   CHECK(stream.closed());
   CHECK(fd_closed(file));
 }
+
+TEST_CASE("write_file's head goes just before its range, under one future, queued or not", "[iostream][file]") {
+  auto backend = GENERATE(from_range(backends()));
+  CurrentLoop current(backend);
+  TempDir dir;
+  std::string data = pattern(2 * 1024 * 1024);
+  TcpPair pair = loopback_pair();
+  std::string received;
+  std::thread reader;
+  {
+    IOStream stream(pair.server);
+    // Sent at once (nothing queued), then again behind a large queued write.
+    Future<void> first = stream.write_file(file_with(dir, "a", data), 0, 1000, "HEAD1:");
+    Future<void> filler = stream.write(std::string(8 * 1024 * 1024, 'f'));
+    Future<void> second = stream.write_file(file_with(dir, "b", data), 500, data.size() - 500, ":HEAD2:");
+    Future<void> empty = stream.write_file(file_with(dir, "c", data), 0, 0, ":HEAD3");
+    CHECK_FALSE(second.done());
+    reader = std::thread([&] { received = recv_until_close(pair.client); });
+    wait_for(current.loop, empty);
+    CHECK(first.done());
+    CHECK(filler.done());
+    CHECK(second.done());
+    stream.close();
+  }
+  reader.join();
+  ::close(pair.client);
+  std::string expected = "HEAD1:" + data.substr(0, 1000) + std::string(8 * 1024 * 1024, 'f') + ":HEAD2:" +
+                         data.substr(500) + ":HEAD3";
+  REQUIRE(received.size() == expected.size());
+  CHECK(received == expected);
+}

@@ -163,8 +163,10 @@ class IOStreamImpl {
   /// StreamClosedError if the stream closes first, and the stream closes
   /// (EIO) if the file ends before the range does. A negative `file_fd`
   /// gives a future failed with std::invalid_argument.
-  Future<void> write_file(int file_fd, std::uint64_t offset, std::uint64_t count) {
-    return state_->write_file(detail::FileRange(file_fd, offset, count));
+  /// With `head`, those bytes go first, just before the range, under the
+  /// same future (an HTTP response's head and its body).
+  Future<void> write_file(int file_fd, std::uint64_t offset, std::uint64_t count, std::string_view head = {}) {
+    return state_->write_file(detail::FileRange(file_fd, offset, count), head);
   }
 
   /// Closes the socket now. Pending reads fail with StreamClosedError ("closed

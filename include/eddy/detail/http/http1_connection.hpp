@@ -48,9 +48,8 @@
 // pending read and write callbacks. The server's lists only point at it;
 // closing its stream is all it takes to let it go. The pending read's
 // callback owns the connection, and so the stream's last handle: the stream
-// destroys such a callback only after it has run (or, at loop teardown,
-// been dropped) and while it still counts itself busy, so the stream
-// outlives it (see StreamState::call_delivery).
+// destroys such a callback only after it has run (or, at loop teardown, been
+// dropped) and while it still counts itself busy, so the stream outlives it.
 //
 // Thread contract: the loop thread.
 #pragma once
@@ -119,6 +118,7 @@ class HTTP1Connection final : public ResponseChannel,
   inline bool upgrade(RequestHandler& h, std::string_view head, std::optional<IOStream>& stream,
                       std::string& unread) override;  // http1_connection_upgrade.hpp
   inline bool send_file(RequestHandler& h, FileRange& file) override;  // http1_connection_file.hpp
+  void write_with_file(FileRange& file);
 
  private:
   enum class Phase : std::uint8_t { head, body, ready, refused };

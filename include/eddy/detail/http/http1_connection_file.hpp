@@ -5,7 +5,8 @@
 // http1_connection.hpp.
 //
 // Order: the head, with every response of the batch assembled before it,
-// goes to the stream first; the file follows; responses to later pipelined
+// goes to the stream in one write with the file (IOStream::write_file's
+// head: corked together, so they leave in full segments); responses to later pipelined
 // requests queue behind the file. The file's bytes count as queued output,
 // so the connection's bounds apply as for any response: no further
 // pipelined request is taken while more than max_queued_response_bytes
@@ -17,6 +18,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <utility>
 
 #include "http1_connection.hpp"
@@ -42,16 +45,10 @@ inline bool HTTP1Connection::send_file(RequestHandler& h, FileRange& file) {
   HandlerAccess::release(h);  // the connection's hold
   if (!keep_alive_) closing_ = true;
   if (!closing_) arm_idle();
-  write_assembled();
   if (with_body && file.size() > 0 && !gone()) {
-    std::size_t unsent_before = stream_.write_buffer_size();
-    std::uint64_t offset = file.offset(), size = file.size();
-    Future<void> written = stream_.write_file(file.release(), offset, size);
-    if (written.done()) {
-      (void)written.exception();  // a client that left is nobody's error
-    } else {
-      watch_write(written, stream_.write_buffer_size() - unsent_before);
-    }
+    write_with_file(file);
+  } else {
+    write_assembled();
   }
   file.reset();  // HEAD, 304-like framing, or sent: the descriptor is not needed here
   if (closing_ && !lingering_ && !gone()) end_after_write(make_ready_future());
@@ -60,6 +57,28 @@ inline bool HTTP1Connection::send_file(RequestHandler& h, FileRange& file) {
   if (!processing_ && !closing_ && unparsed() > 0) resume_later();
   if (!processing_ && unparsed() == 0) drop_parsed();
   return true;
+}
+
+// The assembled responses (this one's head last) and the file, handed to
+// the stream as one write: the head and the file leave together.
+inline void HTTP1Connection::write_with_file(FileRange& file) {
+  bool shared = out_owner() == this;
+  std::string& buffer = shared ? shared_out() : pending().out;
+  if (shared) out_owner() = nullptr;
+  std::size_t unsent_before = stream_.write_buffer_size();
+  std::uint64_t offset = file.offset(), size = file.size();
+  Future<void> written = stream_.write_file(file.release(), offset, size, buffer);
+  ++shared_->writes;
+  if (shared && buffer.capacity() <= 1024 * 1024) {
+    buffer.clear();  // the thread's buffer keeps its storage
+  } else {
+    std::string().swap(buffer);
+  }
+  if (written.done()) {
+    (void)written.exception();  // a client that left is nobody's error
+  } else {
+    watch_write(written, stream_.write_buffer_size() - unsent_before);
+  }
 }
 
 }  // namespace eddy::detail

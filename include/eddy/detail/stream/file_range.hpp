@@ -22,6 +22,9 @@
 // functions are plain functions over fds.
 #pragma once
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
 #if defined(__linux__)
@@ -116,6 +119,17 @@ inline ssize_t send_file_piece([[maybe_unused]] int socket, [[maybe_unused]] int
 #else
   errno = ENOSYS;
   return -1;
+#endif
+}
+
+// TCP_CORK (Linux): while on, the kernel sends only full segments, so a
+// response's head and the start of its file leave together instead of the
+// head in a packet of its own (TCP_NODELAY pushes every write). A no-op
+// elsewhere and on sockets that are not TCP.
+inline void set_cork([[maybe_unused]] int socket, [[maybe_unused]] bool on) noexcept {
+#if defined(__linux__) && defined(TCP_CORK)
+  int value = on ? 1 : 0;
+  ::setsockopt(socket, IPPROTO_TCP, TCP_CORK, &value, sizeof value);
 #endif
 }
 

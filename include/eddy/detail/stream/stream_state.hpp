@@ -130,8 +130,8 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
 
   // ---- writes (stream_write.hpp) ----------------------------------------
   Future<void> write(std::string_view data);
-  // A file range after every earlier write (stream_write_file.hpp).
-  Future<void> write_file(FileRange range);
+  // `head`, then a file range, after every earlier write (stream_write_file.hpp).
+  Future<void> write_file(FileRange range, std::string_view head = {});
 
   // ---- state ------------------------------------------------------------
   void close_locally() { close_with("eddy: stream closed: closed locally", 0, true); }
@@ -307,6 +307,7 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
   ssize_t send_gathered(const iovec* iov, int count) noexcept;
   void handle_write();
   bool write_front_file();
+  bool send_file_now(FileRange& range, std::string_view& head, std::uint64_t& sent);
   ssize_t send_file_range(const FileRange& file, std::uint64_t skip) noexcept;
   ssize_t send_file_copy(const FileRange& file, std::uint64_t skip) noexcept;
   // Transports (stream_handshake.hpp). Out of line, so that a plain

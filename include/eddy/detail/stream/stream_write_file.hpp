@@ -5,6 +5,11 @@
 // The rules:
 // - A file range keeps its place among the writes: it is sent once every
 //   byte written before it is out, and bytes written after it wait for it.
+//   The bytes given with it (a response's head) go just before it, in the
+//   same chunk, under one future; when it is sent at once on a plain TCP
+//   socket, the socket is corked from the head until the range is out, so
+//   they leave in full segments (TCP_CORK: measured by bench/static-bench,
+//   it halves the client's receive work for a 1 MiB file).
 // - Sent as the socket takes it, driven by the loop's writability: one
 //   sendfile (or one pread and send, on TLS or without sendfile) per
 //   wake-up and per piece, never more than the socket accepts, so a slow
@@ -29,47 +34,76 @@
 namespace eddy::detail {
 
 template <class D>
-inline Future<void> BasicStreamState<D>::write_file(FileRange range) {
+inline Future<void> BasicStreamState<D>::write_file(FileRange range, std::string_view head) {
   if (closed_) return make_failed_future<void>(failure());
   if (!range.valid()) {
     return make_failed_future<void>(
         std::make_exception_ptr(std::invalid_argument("eddy: IOStream::write_file: invalid file descriptor")));
   }
-  if (range.size() == 0) return write(std::string_view());  // in order, like an empty write
+  if (range.size() == 0) return write(head);  // in order, like a write of the head alone
+  // Sent at once when nothing waits, corked until the file is out (see
+  // set_cork) on a plain socket.
+  const bool cork = writes_.empty() && transport_ == nullptr;
   std::uint64_t sent = 0;
   if (writes_.empty()) {
-    ssize_t n = send_file_range(range, 0);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-      if (n == 0) {
-        close_with("eddy: stream closed: the file ended before its range was sent", EIO);
-      } else {
-        close_for_errno(errno);
-      }
-      return make_failed_future<void>(error_);
+    if (cork) set_cork(fd_, true);
+    if (!send_file_now(range, head, sent)) return make_failed_future<void>(error_);
+    if (sent == head.size() + range.size()) {
+      if (cork) set_cork(fd_, false);
+      return written_future(*loop());  // the range closes here
     }
-    if (n > 0) sent = static_cast<std::uint64_t>(n);
-    if (sent == range.size()) return written_future(*loop());  // the range closes here
   }
   Future<void> future;
-  writes_.push_file(std::move(range), future);
+  writes_.push_file(head, std::move(range), future, cork);
   if (sent > 0) writes_.consume(static_cast<std::size_t>(sent));
   want(IOLoop::WRITE);
   update_hold();
   return future;
 }
 
-// Sends what the socket takes of the front chunk, a file range: true when
-// all of it went (the next chunk may go on), false to wait for the socket
-// (or when the stream closed).
+// The first attempt, with nothing queued: as much of `head`, then of the
+// range, as the socket takes (`sent` counts both). False when the stream
+// closed on an error.
+template <class D>
+inline bool BasicStreamState<D>::send_file_now(FileRange& range, std::string_view& head, std::uint64_t& sent) {
+  if (!head.empty()) {
+    ssize_t n = send_some(head);
+    if (n < 0) {
+      close_for_errno(errno);
+      return false;
+    }
+    sent = static_cast<std::uint64_t>(n);
+    if (sent < head.size()) return true;
+  }
+  ssize_t n = send_file_range(range, 0);
+  if (n > 0) {
+    sent += static_cast<std::uint64_t>(n);
+    return true;
+  }
+  if (n == 0) {
+    close_with("eddy: stream closed: the file ended before its range was sent", EIO);
+    return false;
+  }
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
+  close_for_errno(errno);
+  return false;
+}
+
+// Sends what the socket takes of the front chunk's file part: true when all
+// of it went (the next chunk may go on), false to wait for the socket (or
+// when the stream closed).
 template <class D>
 inline bool BasicStreamState<D>::write_front_file() {
-  const FileRange& file = *writes_.front_file();
+  const auto& front = *writes_.front_file();
+  const bool uncork = front.uncork;
   std::uint64_t skip = writes_.front_offset();
-  std::uint64_t left = file.size() - skip;
-  ssize_t n = send_file_range(file, skip);
+  std::uint64_t left = front.file.size() - skip;
+  ssize_t n = send_file_range(front.file, skip);
   if (n > 0) {
-    writes_.consume(static_cast<std::size_t>(n));  // may close the file: `file` is not used after
-    return static_cast<std::uint64_t>(n) == left;
+    writes_.consume(static_cast<std::size_t>(n));  // may close the file: `front` is not used after
+    if (static_cast<std::uint64_t>(n) < left) return false;
+    if (uncork) set_cork(fd_, false);
+    return true;
   }
   if (n == 0) {
     close_with("eddy: stream closed: the file ended before its range was sent", EIO);

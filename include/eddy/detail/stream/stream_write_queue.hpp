@@ -8,12 +8,13 @@
 // std::deque would hold a 512-byte block even when empty). Inside, a vector
 // read from `head`.
 //
-// File chunks (IOStream::write_file): a chunk may name a range of a file
-// instead of holding bytes (FileRange, file_range.hpp). It keeps its place
-// in the order, counts in bytes() for its size (so the queued-output bounds
-// and the send timeout see it like any queued bytes, though it costs no
-// memory), and is never gathered: gather() stops before it, and the stream
-// sends it with sendfile once it is at the front (front_file()). Its
+// File chunks (IOStream::write_file): a chunk may end with a range of a
+// file after its bytes (a response's head, then its body: FileRange,
+// file_range.hpp). It keeps its place in the order, counts in bytes() for
+// its whole size (so the queued-output bounds and the send timeout see the
+// file like any queued bytes, though it costs no memory), and its file part
+// is never gathered: gather() stops after the chunk's bytes, and the stream
+// sends the file with sendfile once it is at the front (front_file()). Its
 // descriptor closes when it is sent whole or dropped.
 //
 // Thread contract: the owning stream's loop thread only.
@@ -41,8 +42,9 @@ class BasicWriteQueue {
   struct Chunk {
     std::string data;
     Future<void> done;
-    FileRange file;  // valid: a file chunk (data empty)
-    std::uint64_t size() const noexcept { return file.valid() ? file.size() : data.size(); }
+    FileRange file;       // valid: the file's range follows the bytes
+    bool uncork = false;  // the stream corked the socket for this chunk
+    std::uint64_t size() const noexcept { return data.size() + file.size(); }
   };
 
   bool empty() const noexcept { return !body_; }
@@ -52,28 +54,32 @@ class BasicWriteQueue {
     std::unique_ptr<Body> fresh;
     if (!body_) fresh = std::make_unique<Body>();
     Body& body = body_ ? *body_ : *fresh;
-    body.chunks.push_back(Chunk{std::string(data), std::move(done), FileRange()});
+    body.chunks.push_back(Chunk{std::string(data), std::move(done), FileRange(), false});
     body.bytes += data.size();
     if (fresh) body_ = std::move(fresh);
   }
 
-  // Queues a file range (valid, not empty) after the chunks before it.
-  void push_file(FileRange file, Future<void> done) {
+  // Queues `head` then a file range (valid, not empty) after the chunks
+  // before it; `uncork`: see Chunk.
+  void push_file(std::string_view head, FileRange file, Future<void> done, bool uncork) {
     std::unique_ptr<Body> fresh;
     if (!body_) fresh = std::make_unique<Body>();
     Body& body = body_ ? *body_ : *fresh;
-    body.bytes += file.size();
-    body.chunks.push_back(Chunk{std::string(), std::move(done), std::move(file)});
+    body.bytes += head.size() + file.size();
+    body.chunks.push_back(Chunk{std::string(head), std::move(done), std::move(file), uncork});
     if (fresh) body_ = std::move(fresh);
   }
 
-  // The front chunk when it is a file range, else nullptr; its first
-  // `front_offset()` bytes are sent already.
-  const FileRange* front_file() const noexcept {
-    if (!body_ || !body_->chunks[body_->head].file.valid()) return nullptr;
-    return &body_->chunks[body_->head].file;
+  // The front chunk, when its bytes are sent and its file part is next;
+  // else nullptr. front_offset(): how much of that file part is sent.
+  const Chunk* front_file() const noexcept {
+    if (!body_) return nullptr;
+    const Chunk& front = body_->chunks[body_->head];
+    return front.file.valid() && body_->offset >= front.data.size() ? &front : nullptr;
   }
-  std::size_t front_offset() const noexcept { return body_ ? body_->offset : 0; }
+  std::uint64_t front_offset() const noexcept {
+    return body_ ? body_->offset - body_->chunks[body_->head].data.size() : 0;
+  }
 
   // Fills `iov` with the queued bytes, front first, up to the first file
   // chunk; returns how many entries.
@@ -81,11 +87,15 @@ class BasicWriteQueue {
     if (!body_) return 0;
     int n = 0;
     std::size_t skip = body_->offset;
-    for (std::size_t i = body_->head; i < body_->chunks.size() && n < max_iov; ++i, ++n) {
-      if (body_->chunks[i].file.valid()) break;
-      iov[n].iov_base = const_cast<char*>(body_->chunks[i].data.data() + skip);
-      iov[n].iov_len = body_->chunks[i].data.size() - skip;
+    for (std::size_t i = body_->head; i < body_->chunks.size() && n < max_iov; ++i) {
+      const Chunk& c = body_->chunks[i];
+      if (skip < c.data.size()) {
+        iov[n].iov_base = const_cast<char*>(c.data.data() + skip);
+        iov[n].iov_len = c.data.size() - skip;
+        ++n;
+      }
       skip = 0;
+      if (c.file.valid()) break;  // its file part goes by sendfile
     }
     return n;
   }
