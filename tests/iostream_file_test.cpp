@@ -4,6 +4,7 @@
 #include <eddy/iostream.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -176,4 +177,30 @@ TEST_CASE("write_file's head goes just before its range, under one future, queue
                          data.substr(500) + ":HEAD3";
   REQUIRE(received.size() == expected.size());
   CHECK(received == expected);
+}
+
+TEST_CASE("write_file to a peer that left fails with EPIPE and never raises SIGPIPE", "[iostream][file]") {
+  // SIGPIPE's default action would end this test binary: passing is the check.
+  CurrentLoop current;
+  TempDir dir;
+  SocketPair pair;
+  IOStream stream(pair.left());
+  pair.fds[0] = -1;
+  pair.close_side(1);  // the peer is gone: a write to an AF_UNIX socket now fails with EPIPE
+  int file = file_with(dir, "f", pattern(100000));
+  Future<void> sent = stream.write_file(file, 0, 100000, "head");
+  CHECK_THROWS_AS(wait_for(current.loop, sent), eddy::StreamClosedError);
+  CHECK(fd_closed(file));
+  // Without a head, sendfile is the first call to meet the closed peer.
+  SocketPair other;
+  IOStream second(other.left());
+  other.fds[0] = -1;
+  other.close_side(1);
+  int file2 = file_with(dir, "g", pattern(100000));
+  Future<void> sent2 = second.write_file(file2, 0, 100000);
+  CHECK_THROWS_AS(wait_for(current.loop, sent2), eddy::StreamClosedError);
+  sigset_t pending;
+  sigemptyset(&pending);
+  ::sigpending(&pending);
+  CHECK_FALSE(sigismember(&pending, SIGPIPE));
 }

@@ -23,6 +23,9 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -107,14 +110,37 @@ inline ssize_t read_file_piece(int fd, std::uint64_t offset, char* into, std::si
 // count sent, 0 at the end of the file, or -1 with errno (ENOSYS/EINVAL
 // where the kernel cannot: the caller falls back to pread). Linux only;
 // elsewhere always -1 with ENOSYS.
+//
+// SIGPIPE: sendfile has no MSG_NOSIGNAL, and writing to a socket whose peer
+// is gone raises SIGPIPE, whose default action kills the process. So, as
+// writev_plain does for pipes (plain_fd_ops.hpp), SIGPIPE is blocked in this
+// thread for the call and, when the call failed with EPIPE, the SIGPIPE it
+// raised is taken off the pending set before unblocking (one that was
+// pending before is left alone). Two system calls more per sendfile, which
+// moves up to a socket buffer's worth of file.
 inline ssize_t send_file_piece([[maybe_unused]] int socket, [[maybe_unused]] int file,
                                [[maybe_unused]] std::uint64_t offset, [[maybe_unused]] std::size_t count) noexcept {
 #if defined(__linux__)
+  sigset_t pipe_only, old, pending;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  sigemptyset(&pending);
+  ::sigpending(&pending);
+  bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
   off_t at = static_cast<off_t>(offset);
   ssize_t n;
   do {
     n = ::sendfile(socket, file, &at, count);
   } while (n == -1 && errno == EINTR);
+  int saved = errno;
+  if (n == -1 && saved == EPIPE && !was_pending) {
+    timespec zero{};
+    while (::sigtimedwait(&pipe_only, nullptr, &zero) == -1 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = saved;
   return n;
 #else
   errno = ENOSYS;
