@@ -114,10 +114,9 @@ inline ssize_t read_file_piece(int fd, std::uint64_t offset, char* into, std::si
 // SIGPIPE: sendfile has no MSG_NOSIGNAL, and writing to a socket whose peer
 // is gone raises SIGPIPE, whose default action kills the process. So, as
 // writev_plain does for pipes (plain_fd_ops.hpp), SIGPIPE is blocked in this
-// thread for the call and, when the call failed with EPIPE, the SIGPIPE it
-// raised is taken off the pending set before unblocking (one that was
-// pending before is left alone). Two system calls more per sendfile, which
-// moves up to a socket buffer's worth of file.
+// thread for the call and any SIGPIPE it raised is taken off the pending set
+// before unblocking (one that was pending before is left alone). Four system
+// calls more per sendfile, which moves up to a socket buffer's worth of file.
 inline ssize_t send_file_piece([[maybe_unused]] int socket, [[maybe_unused]] int file,
                                [[maybe_unused]] std::uint64_t offset, [[maybe_unused]] std::size_t count) noexcept {
 #if defined(__linux__)
@@ -134,7 +133,9 @@ inline ssize_t send_file_piece([[maybe_unused]] int socket, [[maybe_unused]] int
     n = ::sendfile(socket, file, &at, count);
   } while (n == -1 && errno == EINTR);
   int saved = errno;
-  if (n == -1 && saved == EPIPE && !was_pending) {
+  if (!was_pending) {
+    // Taken whatever the call returned: a sendfile that moved some bytes
+    // and then met the closed peer returns the count, yet raised SIGPIPE.
     timespec zero{};
     while (::sigtimedwait(&pipe_only, nullptr, &zero) == -1 && errno == EINTR) {
     }
