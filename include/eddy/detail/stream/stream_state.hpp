@@ -308,8 +308,8 @@ class BasicStreamState : public std::enable_shared_from_this<BasicStreamState<D>
   void handle_write();
   bool write_front_file();
   bool send_file_now(FileRange& range, std::string_view& head, std::uint64_t& sent);
-  ssize_t send_file_range(const FileRange& file, std::uint64_t skip) noexcept;
-  ssize_t send_file_copy(const FileRange& file, std::uint64_t skip) noexcept;
+  ssize_t send_file_range(const FileRange& file, std::uint64_t skip, std::size_t& offered) noexcept;
+  ssize_t send_file_copy(const FileRange& file, std::uint64_t skip, std::size_t room) noexcept;
   // Transports (stream_handshake.hpp). Out of line, so that a plain
   // stream's hot paths keep their size (and the compiler its inlining).
   EDDY_NOINLINE EDDY_COLD std::uint32_t transport_events(std::uint32_t events);

@@ -75,7 +75,8 @@ inline bool BasicStreamState<D>::send_file_now(FileRange& range, std::string_vie
     sent = static_cast<std::uint64_t>(n);
     if (sent < head.size()) return true;
   }
-  ssize_t n = send_file_range(range, 0);
+  std::size_t offered = 0;
+  ssize_t n = send_file_range(range, 0, offered);
   if (n > 0) {
     sent += static_cast<std::uint64_t>(n);
     return true;
@@ -89,21 +90,21 @@ inline bool BasicStreamState<D>::send_file_now(FileRange& range, std::string_vie
   return false;
 }
 
-// Sends what the socket takes of the front chunk's file part: true when all
-// of it went (the next chunk may go on), false to wait for the socket (or
-// when the stream closed).
+// Sends one piece of the front chunk's file part: true when the socket took
+// all it was offered (the rest of the file, or the next chunk, may go on at
+// once), false to wait for the socket (or when the stream closed).
 template <class D>
 inline bool BasicStreamState<D>::write_front_file() {
   const auto& front = *writes_.front_file();
   const bool uncork = front.uncork;
   std::uint64_t skip = writes_.front_offset();
   std::uint64_t left = front.file.size() - skip;
-  ssize_t n = send_file_range(front.file, skip);
+  std::size_t offered = 0;
+  ssize_t n = send_file_range(front.file, skip, offered);
   if (n > 0) {
     writes_.consume(static_cast<std::size_t>(n));  // may close the file: `front` is not used after
-    if (static_cast<std::uint64_t>(n) < left) return false;
-    if (uncork) set_cork(fd_, false);
-    return true;
+    if (uncork && static_cast<std::uint64_t>(n) == left) set_cork(fd_, false);
+    return static_cast<std::size_t>(n) == offered;
   }
   if (n == 0) {
     close_with("eddy: stream closed: the file ended before its range was sent", EIO);
@@ -113,26 +114,30 @@ inline bool BasicStreamState<D>::write_front_file() {
   return false;
 }
 
-// One piece of `file` from `skip` bytes into its range: the count the
-// socket took, 0 when the file ended early, or -1 with errno (EAGAIN: the
-// socket is full). sendfile where it can, else a bounded copy.
+// One piece of `file` from `skip` bytes into its range (`offered`: how
+// much was offered): the count the socket took, 0 when the file ended
+// early, or -1 with errno (EAGAIN: the socket is full). sendfile where it
+// can, else a bounded copy.
 template <class D>
-inline ssize_t BasicStreamState<D>::send_file_range(const FileRange& file, std::uint64_t skip) noexcept {
+inline ssize_t BasicStreamState<D>::send_file_range(const FileRange& file, std::uint64_t skip,
+                                                    std::size_t& offered) noexcept {
   if (transport_ == nullptr) {
     // sendfile's count is capped (Linux moves at most 2 GiB - 4 KiB per
     // call); a socket takes far less per call anyway.
-    std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(file.size() - skip, 1u << 30));
-    ssize_t n = send_file_piece(fd_, file.fd(), file.offset() + skip, count);
+    offered = static_cast<std::size_t>(std::min<std::uint64_t>(file.size() - skip, 1u << 30));
+    ssize_t n = send_file_piece(fd_, file.fd(), file.offset() + skip, offered);
     if (n >= 0 || (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)) return n;
   }
-  return send_file_copy(file, skip);
+  offered = static_cast<std::size_t>(std::min<std::uint64_t>(file.size() - skip, file_chunk_size));
+  return send_file_copy(file, skip, offered);
 }
 
 // The fallback: at most 64 KiB read with pread into the thread's buffer and
 // sent from there (through the transport, if any); what the socket does not
 // take is read again next time (the page cache has it).
 template <class D>
-inline ssize_t BasicStreamState<D>::send_file_copy(const FileRange& file, std::uint64_t skip) noexcept {
+inline ssize_t BasicStreamState<D>::send_file_copy(const FileRange& file, std::uint64_t skip,
+                                                   std::size_t room) noexcept {
   char* buffer = nullptr;
   try {
     buffer = file_chunk_buffer();
@@ -140,7 +145,6 @@ inline ssize_t BasicStreamState<D>::send_file_copy(const FileRange& file, std::u
     errno = ENOMEM;
     return -1;
   }
-  std::size_t room = static_cast<std::size_t>(std::min<std::uint64_t>(file.size() - skip, file_chunk_size));
   ssize_t got = read_file_piece(file.fd(), file.offset() + skip, buffer, room);
   if (got <= 0) return got;
   ssize_t n = send_some(std::string_view(buffer, static_cast<std::size_t>(got)));
