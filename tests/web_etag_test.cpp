@@ -4,6 +4,8 @@
 // own ETag and etag = false are left alone. Checked with curl too.
 #include <catch2/catch.hpp>
 
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "support/http_test_server.hpp"
@@ -124,4 +126,24 @@ TEST_CASE("curl gets 304 when it sends the ETag back in If-None-Match", "[web][e
   eddy_test::CommandRun other = eddy_test::run_command(
       "curl -sS -o /dev/null -w '%{http_code}' -H 'If-None-Match: \"stale\"' " + url + " 2>&1");
   CHECK(other.out == "200");
+}
+
+TEST_CASE("h.etag() gives the ETag eddy sent, in a log_function too", "[web][etag]") {
+  auto seen = std::make_shared<std::string>();
+  auto mutex = std::make_shared<std::mutex>();
+  HTTPTestServer server([seen, mutex](eddy::Application& app, eddy::IOLoop& loop) {
+    app.settings().log_function = [seen, mutex](const eddy::RequestHandler& h, eddy::Clock::duration) {
+      std::lock_guard<std::mutex> lock(*mutex);
+      *seen = std::string(h.etag());
+    };
+    routes(app, loop);
+  });
+  std::string tag = fetch(server.port(), get_request("/text")).headers.get("Etag");
+  {
+    std::lock_guard<std::mutex> lock(*mutex);
+    CHECK(*seen == tag);
+  }
+  fetch(server.port(), get_request("/created"));
+  std::lock_guard<std::mutex> lock(*mutex);
+  CHECK(seen->empty());
 }
