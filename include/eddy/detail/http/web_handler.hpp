@@ -31,6 +31,7 @@
 #include "../base/config.hpp"
 #include "../base/function.hpp"
 #include "http_server_request.hpp"
+#include "multipart.hpp"
 
 namespace eddy {
 
@@ -114,8 +115,8 @@ class RequestHandler {
   const std::vector<std::string>& path_args() const noexcept { return path_args_; }
 
   /// The last value of `name` among the query's arguments and, for a
-  /// form-urlencoded body, the body's (Tornado's get_argument, whitespace
-  /// stripped). HTTPError(400) if it is absent or the arguments are malformed.
+  /// form-urlencoded or multipart/form-data body, the body's (Tornado's
+  /// get_argument, whitespace stripped; a multipart file is not an argument). HTTPError(400) if it is absent or the arguments are malformed.
   std::string get_argument(std::string_view name) const {
     const std::vector<std::string>* values = arguments().find(name);
     if (values == nullptr || values->empty()) throw HTTPError(400, "eddy: missing argument " + std::string(name));
@@ -134,6 +135,19 @@ class RequestHandler {
       for (const std::string& v : *values) out.push_back(strip(v));
     }
     return out;
+  }
+
+  /// The files uploaded under `field` in a multipart/form-data body, in
+  /// order; an empty vector when there are none. HTTPError(400) if the body
+  /// is malformed (detail/http/multipart.hpp says what that means). Valid
+  /// while the handler runs.
+  const std::vector<HTTPFile>& files(std::string_view field) const {
+    arguments();
+    for (const auto& [name, list] : files_) {
+      if (name == field) return list;
+    }
+    static const std::vector<HTTPFile> none;
+    return none;
   }
 
   /// The status line's code, 100..599 (std::invalid_argument otherwise).
@@ -325,6 +339,7 @@ class RequestHandler {
   std::vector<std::string> path_args_;
   mutable HTTPArguments arguments_;
   mutable bool arguments_parsed_ = false;
+  mutable detail::MultipartFiles files_;
   int status_ = 200;
   bool headers_sent_ = false;
   bool finished_ = false;
@@ -339,7 +354,8 @@ class RequestHandler {
   detail::Function<void()> on_close_;
 };
 
-/// Query arguments, then a form-urlencoded body's, parsed on first use.
+/// Query arguments, then a form-urlencoded or multipart body's, parsed on
+/// first use.
 inline const HTTPArguments& RequestHandler::arguments() const {
   if (arguments_parsed_) return arguments_;
   try {
@@ -348,10 +364,16 @@ inline const HTTPArguments& RequestHandler::arguments() const {
     if (type != nullptr && type->size() >= 33 &&
         detail::iequals(std::string_view(*type).substr(0, 33), "application/x-www-form-urlencoded")) {
       parse_query(request_.body, arguments_);
+    } else if (type != nullptr && type->size() >= 19 &&
+               detail::iequals(std::string_view(*type).substr(0, 19), "multipart/form-data")) {
+      if (std::optional<std::string> boundary = detail::multipart::form_data_boundary(*type)) {
+        detail::parse_multipart(*boundary, request_.body, arguments_, files_);
+      }
     }
   } catch (const std::invalid_argument& e) {
     // Malformed arguments stay malformed: every later call says so too.
     arguments_.clear();
+    files_.clear();
     throw HTTPError(400, e.what());
   }
   arguments_parsed_ = true;

@@ -139,6 +139,7 @@ inline void HandlerAccess::reset(RequestHandler& h) noexcept {
   h.path_args_.clear();
   h.arguments_.clear();
   h.arguments_parsed_ = false;
+  h.files_.clear();
   h.status_ = 200;
   h.headers_sent_ = false;
   h.finished_ = false;
