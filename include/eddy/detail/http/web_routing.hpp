@@ -21,6 +21,7 @@
 // Thread contract: the loop thread.
 #pragma once
 
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -35,6 +36,7 @@
 #include "../base/source_location.hpp"
 #include "route_pattern.hpp"
 #include "web_handler_access.hpp"
+#include "web_streaming.hpp"
 
 namespace eddy::detail {
 
@@ -89,6 +91,8 @@ struct Route {
   std::optional<RoutePattern> regex;  // when neither literal nor any_path
   std::vector<std::string> methods;  // empty: every method
   std::unique_ptr<RouteTarget> target;
+  std::unique_ptr<StreamTarget> stream;  // route_streaming's handler (target is null then)
+  std::uint64_t stream_limit = UINT64_MAX;  // its StreamingOptions::max_body_size
   SourceLocation where;
   std::string kind;  // what the blocking detector calls a step of this route
 
