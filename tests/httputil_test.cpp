@@ -90,9 +90,10 @@ TEST_CASE("HTTPHeaders: equality ignores name case, not value case or order", "[
   CHECK(HTTPHeaders{{"A", "1"}, {"B", "2"}} != HTTPHeaders{{"B", "2"}, {"A", "1"}});
 }
 
-TEST_CASE("url_unescape decodes percent-escapes; plus is a space only when asked", "[http][httputil]") {
+TEST_CASE("url_unescape decodes percent-escapes; plus is a space unless plus is false", "[http][httputil]") {
   CHECK(eddy::url_unescape("a%20b%2Fc%2fd") == "a b/c/d");
-  CHECK(eddy::url_unescape("a+b") == "a+b");
+  CHECK(eddy::url_unescape("a+b", false) == "a+b");
+  CHECK(eddy::url_unescape("a+b") == "a b");
   CHECK(eddy::url_unescape("a+b", true) == "a b");
   CHECK(eddy::url_unescape("%2B", true) == "+");
   CHECK(eddy::url_unescape("%00") == "\0"s);

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/http/escape.hpp"
 #include "detail/http/http_date.hpp"
 #include "detail/http/http_reason.hpp"
 #include "detail/http/name_index.hpp"

@@ -36,6 +36,7 @@
 #include "detail/http/web_handler.hpp"
 #include "detail/http/web_handler_access.hpp"
 #include "detail/http/web_routing.hpp"
+#include "detail/http/web_settings.hpp"
 #include "future.hpp"
 #include "httputil.hpp"
 
@@ -57,8 +58,10 @@ class HTTPServerImpl;
 /// contract (the loop thread of the servers that use it).
 class Application {
  public:
-  /// No route: every request gets 404.
+  /// No route: every request gets 404. Default settings.
   Application() = default;
+  /// No route yet, with these settings (Tornado's Application(**settings)).
+  explicit Application(ApplicationSettings settings) : settings_(std::move(settings)) {}
   Application(const Application&) = delete;
   Application& operator=(const Application&) = delete;
   /// Takes over the routes (never while a server uses either Application).
@@ -135,6 +138,12 @@ class Application {
   /// The bound set_max_path_length sets (8192 unless set).
   std::size_t max_path_length() const noexcept { return max_path_length_; }
 
+  /// The settings given at construction (handlers see them as
+  /// RequestHandler::settings()).
+  const ApplicationSettings& settings() const noexcept { return settings_; }
+  /// The same, to change before serving (never while requests are running).
+  ApplicationSettings& settings() noexcept { return settings_; }
+
   /// Serves one request: finds its route and runs it, or answers 404/405/414.
   /// What the server calls; the handler carries the request.
   void dispatch(RequestHandler& h);
@@ -147,8 +156,9 @@ class Application {
   detail::Route* streaming_route(RequestHandler& h) const {
     if (!has_streaming_) return nullptr;
     try {
-      detail::Route* route = match(h);
-      if (route != nullptr && route->stream && route->takes(h.request().method)) return route;
+      std::string allow;
+      detail::Route* route = match(h, allow);
+      if (route != nullptr && route->stream) return route;
     } catch (const HTTPError&) {
     }
     return nullptr;
@@ -179,65 +189,69 @@ class Application {
     routes_.back()->kind = "HTTP handler";
   }
 
-  detail::Route* match(RequestHandler& h) const;
+  detail::Route* match(RequestHandler& h, std::string& allow) const;
+  static void set_path_args(RequestHandler& h, const std::string& path, const std::vector<detail::RouteSpan>& groups);
 
   std::vector<std::unique_ptr<detail::Route>> routes_;
   std::size_t max_path_length_ = 8192;
   bool has_streaming_ = false;  // any route_streaming: the server asks streaming_route per request
+  ApplicationSettings settings_;
 };
 
-/// First route whose pattern matches the whole path; its groups go to
-/// path_args, percent-decoded (a bad escape: HTTPError 400). A path over
-/// max_path_length: HTTPError 414.
-inline detail::Route* Application::match(RequestHandler& h) const {
+/// The first route whose pattern matches the whole path and that takes the
+/// request's method; its groups go to path_args, percent-decoded (a bad
+/// escape: HTTPError 400). Routes that match the path but not the method add
+/// what they take to `allow` (the 405's Allow header when no route serves).
+/// A path over max_path_length: HTTPError 414.
+inline detail::Route* Application::match(RequestHandler& h, std::string& allow) const {
   const std::string& path = h.request().path;
+  const std::string& method = h.request().method;
   bool single_handler = !routes_.empty() && routes_.front()->any_path;  // HTTPServer(handler): no routing
   if (path.size() > max_path_length_ && !single_handler) {
     throw HTTPError(414, "eddy: the path is longer than max_path_length");
   }
   for (const std::unique_ptr<detail::Route>& route : routes_) {
     if (route->any_path) return route.get();
+    const std::vector<detail::RouteSpan>* groups = nullptr;
     if (route->literal) {
-      if (route->pattern == path) return route.get();
+      if (route->pattern != path) continue;
+    } else if ((groups = route->regex->match(path)) == nullptr) {
       continue;
     }
-    const std::vector<detail::RouteSpan>* groups = route->regex->match(path);
-    if (groups == nullptr) continue;
-    std::vector<std::string>& args = detail::HandlerAccess::path_args(h);
-    args.resize(groups->size());
-    for (std::size_t i = 0; i < groups->size(); ++i) {
-      const detail::RouteSpan& g = (*groups)[i];
-      std::string_view raw;
-      if (g.matched()) raw = std::string_view(path).substr(g.begin, g.end - g.begin);
-      args[i].clear();
-      if (!url_unescape_to(raw, args[i])) throw HTTPError(400, "eddy: bad percent-escape in the path");
+    if (!route->takes(method)) {
+      route->add_allowed(allow);
+      continue;
     }
+    if (groups != nullptr) set_path_args(h, path, *groups);
     return route.get();
   }
   return nullptr;
 }
 
+inline void Application::set_path_args(RequestHandler& h, const std::string& path,
+                                       const std::vector<detail::RouteSpan>& groups) {
+  std::vector<std::string>& args = detail::HandlerAccess::path_args(h);
+  args.resize(groups.size());
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const detail::RouteSpan& g = groups[i];
+    std::string_view raw;
+    if (g.matched()) raw = std::string_view(path).substr(g.begin, g.end - g.begin);
+    args[i].clear();
+    if (!url_unescape_to(raw, args[i])) throw HTTPError(400, "eddy: bad percent-escape in the path");
+  }
+}
+
 inline void Application::dispatch(RequestHandler& h) {
+  detail::HandlerAccess::set_settings(h, &settings_);
   detail::Route* route = nullptr;
+  std::string allow;
   try {
-    route = match(h);
-  } catch (const HTTPError& e) {
-    h.send_error(e.code());
+    route = match(h, allow);
+  } catch (const HTTPError&) {
+    detail::handler_failed(h, std::current_exception(), nullptr);
     return;
   }
-  if (route == nullptr) {
-    h.send_error(404);
-    return;
-  }
-  if (!route->takes(h.request().method)) {
-    std::string page = "<html><title>405: Method Not Allowed</title><body>405: Method Not Allowed</body></html>";
-    h.set_status(405);
-    h.set_header("Allow", route->allow());
-    h.write(page);
-    h.finish();
-    return;
-  }
-  if (route->stream) {
+  if (route != nullptr && route->stream) {
     // Reached only by a server that does not stream bodies (a streaming
     // route is served from the connection, http1_connection_stream.hpp).
     IOLoop::current().handle_exception(
@@ -246,7 +260,9 @@ inline void Application::dispatch(RequestHandler& h) {
     h.send_error(500);
     return;
   }
-  detail::run_route(*route, h);
+  if (route != nullptr) return detail::run_route(*route, h);
+  if (allow.empty()) return detail::HandlerAccess::send_error(h, 404, nullptr);
+  detail::HandlerAccess::send_error(h, 405, nullptr, allow);
 }
 
 }  // namespace eddy

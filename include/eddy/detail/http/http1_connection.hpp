@@ -167,8 +167,8 @@ class HTTP1Connection final : public ResponseChannel,
   bool begin_streaming(bool over_limit);
   bool stream_body();
   bool deliver(std::string_view chunk, bool last);
-  void stream_resumed(RequestHandler& h, std::exception_ptr error, bool last);
-  bool stream_step_done(RequestHandler& h, std::exception_ptr error, bool last);
+  void stream_resumed(RequestHandler& h, std::exception_ptr error, const Route& route, bool last);
+  bool stream_step_done(RequestHandler& h, std::exception_ptr error, const Route& route, bool last);
   void stream_failed(int status);
   bool streaming() const noexcept { return pending_ && pending_->stream_route != nullptr; }
   bool app_streams() const noexcept { return shared_->app != nullptr && shared_->app->has_streaming_routes(); }

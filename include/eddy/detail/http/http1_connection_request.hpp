@@ -109,6 +109,8 @@ inline void HTTP1Connection::start_request(const http::RequestHead& head, const 
                                            std::size_t consumed) {
   RequestHandler& h = HandlerAccess::acquire();
   HandlerAccess::retain(h);  // the connection's hold
+  // The access log times a request from its head's arrival, as Tornado.
+  if (shared_->app != nullptr && shared_->app->settings().log_function) HandlerAccess::set_start(h, Clock::now());
   HandlerAccess::attach(h, this);
   current_ = &h;
   HTTPServerRequest& req = HandlerAccess::request(h);

@@ -122,21 +122,23 @@ inline bool HTTP1Connection::deliver(std::string_view chunk, bool last) {
       disarm();  // the handler runs: no body deadline meanwhile
     }
     std::shared_ptr<HTTP1Connection> self = shared_from_this();
-    future->add_done_callback([self = std::move(self), hold = std::move(hold), last](const Future<void>& done) mutable {
-      self->stream_resumed(hold.get(), done.exception(), last);
+    Route* r = &route;
+    future->add_done_callback([self = std::move(self), hold = std::move(hold), r, last](const Future<void>& done) mutable {
+      self->stream_resumed(hold.get(), done.exception(), *r, last);
       hold.reset();
     });
     return false;
   }
   if (!error && future) error = future->exception();
-  return stream_step_done(h, std::move(error), last);
+  return stream_step_done(h, std::move(error), route, last);
 }
 
 // A call's future resolved: the body goes on unless the call ended it.
-inline void HTTP1Connection::stream_resumed(RequestHandler& h, std::exception_ptr error, bool last) {
+inline void HTTP1Connection::stream_resumed(RequestHandler& h, std::exception_ptr error, const Route& route,
+                                            bool last) {
   bool ours = current_ == &h && streaming();
   if (ours) pending_->stream_waiting = false;
-  if (!stream_step_done(h, std::move(error), last) || !ours || gone()) return;
+  if (!stream_step_done(h, std::move(error), route, last) || !ours || gone()) return;
   arm_after(ServedWait::body, shared_->options.body_timeout);
   process();
 }
@@ -144,13 +146,14 @@ inline void HTTP1Connection::stream_resumed(RequestHandler& h, std::exception_pt
 // After a call returned (or its future resolved): an error ends the
 // response, the last call finishes it if the handler did not; true when
 // more of the body is wanted.
-inline bool HTTP1Connection::stream_step_done(RequestHandler& h, std::exception_ptr error, bool last) {
+inline bool HTTP1Connection::stream_step_done(RequestHandler& h, std::exception_ptr error, const Route& route,
+                                              bool last) {
   if (error) {
-    handler_failed(h, std::move(error));
+    handler_failed(h, std::move(error), &route);
     return false;
   }
   if (last) {
-    handler_done(h, nullptr);
+    handler_done(h, nullptr, &route);
     return false;
   }
   return !h.finished() && current_ == &h;

@@ -86,9 +86,9 @@ inline void build_request(const HTTPRequest& request, const Url& url, std::strin
     } else if (!url.userinfo.empty()) {
       std::string_view info = url.userinfo;
       std::size_t colon = info.find(':');
-      credentials = url_unescape(info.substr(0, colon));
+      credentials = url_unescape(info.substr(0, colon), false);
       credentials += ':';
-      if (colon != std::string_view::npos) credentials += url_unescape(info.substr(colon + 1));
+      if (colon != std::string_view::npos) credentials += url_unescape(info.substr(colon + 1), false);
     }
     if (!credentials.empty()) {
       out += "Authorization: Basic ";

@@ -54,25 +54,31 @@ inline bool url_unescape_to(std::string_view in, std::string& out, bool plus_as_
   return true;
 }
 
-/// The percent-decoding of `in`; std::invalid_argument for a bad escape
-/// ("%", "%4", "%zz"). Tornado's url_unescape, made strict.
-inline std::string url_unescape(std::string_view in, bool plus_as_space = false) {
+/// The percent-decoding of `in` (Tornado's url_unescape): with plus, the
+/// default, '+' decodes to a space (a query string or a form body); with
+/// plus = false it stays '+' (a path segment). Strict where Tornado is
+/// lenient: a '%' not followed by two hex digits ("%", "%4", "%zz") throws
+/// std::invalid_argument instead of being kept as is, so that a mangled URL
+/// is an error the caller sees, never a different string.
+inline std::string url_unescape(std::string_view in, bool plus = true) {
   std::string out;
-  if (!url_unescape_to(in, out, plus_as_space))
+  if (!url_unescape_to(in, out, plus))
     throw std::invalid_argument("eddy: bad percent-escape in \"" + std::string(in) + "\"");
   return out;
 }
 
-/// The percent-encoding of `in` for a query string or a form body (Tornado's
-/// url_escape, Python's quote_plus): letters, digits and "-._~" stay, a space
-/// becomes '+' (with plus, the default; else "%20"), every other byte %XX.
+/// The percent-encoding of `in` (Tornado's url_escape): letters, digits and
+/// "-._~" stay, every other byte becomes %XX, except that with plus, the
+/// default (Python's quote_plus: a query string or a form body), a space
+/// becomes '+', and with plus = false (Python's quote: a URL path) a space
+/// is "%20" and '/' stays.
 inline std::string url_escape(std::string_view in, bool plus = true) {
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(in.size());
   for (char c : in) {
     bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                c == '.' || c == '_' || c == '~';
+                c == '.' || c == '_' || c == '~' || (c == '/' && !plus);
     if (keep) {
       out += c;
     } else if (c == ' ' && plus) {

@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -30,39 +31,16 @@
 #include "../../httputil.hpp"
 #include "../base/config.hpp"
 #include "../base/function.hpp"
+#include "cookies.hpp"
 #include "http_server_request.hpp"
 #include "multipart.hpp"
+#include "web_errors.hpp"
+#include "web_settings.hpp"
 
 namespace eddy {
 
 class IOStream;
 class RequestHandler;
-
-/// Thrown from a handler: the response becomes an error page with that status
-/// (Tornado's tornado.web.HTTPError). message goes to what(), not to the client.
-class HTTPError : public std::runtime_error {
- public:
-  /// An error answered with status `code`; `message` (default "HTTP <code>")
-  /// is what() and goes to the log, not to the client.
-  explicit HTTPError(int code, std::string message = "")
-      : std::runtime_error(message.empty() ? "HTTP " + std::to_string(code) : std::move(message)), code_(code) {}
-  /// The status the response gets.
-  int code() const noexcept { return code_; }
-
- private:
-  int code_;
-};
-
-/// A response's own Content-Length disagrees with the body the handler wrote
-/// (Tornado's httputil.HTTPOutputError): raised by the write() that would pass
-/// it (or a flush() after a Content-Length set below what was written), and
-/// by finish() when the body is short. The connection is closed instead of
-/// being mis-framed and the response counts as finished; uncaught, it goes to
-/// the loop's exception handler like any handler error.
-class HTTPOutputError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 namespace detail {
 
@@ -113,13 +91,21 @@ class RequestHandler {
   const HTTPServerRequest& request() const noexcept { return request_; }
   /// The route's capture groups, percent-decoded (not '+'), in order.
   const std::vector<std::string>& path_args() const noexcept { return path_args_; }
+  /// The settings of the Application serving the request (defaults when
+  /// none, as before dispatch); valid while the handler runs.
+  const ApplicationSettings& settings() const noexcept {
+    if (settings_ != nullptr) return *settings_;
+    static const ApplicationSettings defaults;
+    return defaults;
+  }
 
   /// The last value of `name` among the query's arguments and, for a
   /// form-urlencoded or multipart/form-data body, the body's (Tornado's
-  /// get_argument, whitespace stripped; a multipart file is not an argument). HTTPError(400) if it is absent or the arguments are malformed.
+  /// get_argument, whitespace stripped; a multipart file is not one).
+  /// HTTPError(400) if it is absent or the arguments are malformed.
   std::string get_argument(std::string_view name) const {
     const std::vector<std::string>* values = arguments().find(name);
-    if (values == nullptr || values->empty()) throw HTTPError(400, "eddy: missing argument " + std::string(name));
+    if (values == nullptr || values->empty()) throw MissingArgumentError(name);
     return strip(values->back());
   }
   /// get_argument(name), but `default_value` when it is absent.
@@ -141,14 +127,32 @@ class RequestHandler {
   /// order; an empty vector when there are none. HTTPError(400) if the body
   /// is malformed (detail/http/multipart.hpp says what that means). Valid
   /// while the handler runs.
-  const std::vector<HTTPFile>& files(std::string_view field) const {
-    arguments();
-    for (const auto& [name, list] : files_) {
-      if (name == field) return list;
-    }
-    static const std::vector<HTTPFile> none;
-    return none;
-  }
+  const std::vector<HTTPFile>& files(std::string_view field) const;
+  // ---- cookies (web_handler_cookies.hpp) ----
+  /// The value of the request's cookie `name` (the first, if sent twice;
+  /// unquoted), or std::nullopt. Tolerant of what browsers send: see
+  /// detail/http/cookies.hpp.
+  std::optional<std::string> get_cookie(std::string_view name) const;
+  /// Adds a Set-Cookie header (replacing one set earlier in this response
+  /// for the same name, domain and path). std::invalid_argument if the name
+  /// is not a token, the value holds a byte outside RFC 6265's cookie-octets
+  /// (space, '"', ',', ';', '\\', controls, non-ASCII: url_escape it) or an
+  /// option cannot be carried; std::logic_error once the head was sent.
+  void set_cookie(std::string_view name, std::string_view value, CookieOptions options = {});
+  /// Tells the browser to drop the cookie: an empty value, Max-Age=0 and an
+  /// Expires in 1970. Give the domain and path it was set with.
+  void clear_cookie(std::string_view name, CookieOptions options = {});
+  /// The value of a cookie set by set_secure_cookie, if its signature under
+  /// settings().cookie_secret holds, it was signed for `name` and at most
+  /// `max_age` ago; std::nullopt otherwise (absent, tampered, expired, another
+  /// cookie's value). std::logic_error when the Application has no cookie_secret.
+  std::optional<std::string> get_secure_cookie(std::string_view name,
+                                               Clock::duration max_age = std::chrono::hours(24 * 31)) const;
+  /// set_cookie with `value` signed and timestamped (Tornado's version 2
+  /// format, HMAC-SHA256; any bytes). Without options.max_age the cookie
+  /// lasts 30 days (Tornado's expires_days). std::logic_error when the
+  /// Application has no cookie_secret.
+  void set_secure_cookie(std::string_view name, std::string_view value, CookieOptions options = {});
 
   /// The status line's code, 100..599 (std::invalid_argument otherwise).
   /// std::logic_error once the head was sent.
@@ -214,8 +218,10 @@ class RequestHandler {
   void finish() {
     if (finished_) throw std::logic_error("eddy: RequestHandler::finish called twice");
     if ((status_ == 204 || status_ == 304 || status_ < 200) && !body_.empty()) body_not_allowed();
+    if (settings_ != nullptr && settings_->etag && status_ == 200 && !headers_sent_) apply_etag();
     if (content_length_ != no_length) check_length(body_written_, true);
     finished_ = true;
+    if (settings_ != nullptr && settings_->log_function) log_request();
     if (channel_ != nullptr) channel_->send_response(*this, true);
     body_.clear();
   }
@@ -232,28 +238,26 @@ class RequestHandler {
   }
 
   /// Replaces the response by an error page with `code` and finishes it
-  /// (Tornado's send_error). Once the head was sent that is impossible: the
-  /// connection is closed instead. A no-op once finished.
-  void send_error(int code = 500) {
-    if (finished_) return;
-    if (headers_sent_) {
-      finished_ = true;
-      body_.clear();
-      if (channel_ != nullptr) channel_->abort_response();
-      return;
-    }
-    if (code < 100 || code > 599) code = 500;
-    headers_.clear();
-    content_length_ = no_length;
+  /// (Tornado's send_error): settings().write_error's page (called with no
+  /// exception), or eddy's small HTML one. Once the head was sent that is
+  /// impossible: the connection is closed instead. A no-op once finished.
+  void send_error(int code = 500) { send_error_page(code, nullptr, {}); }
+
+ private:
+  // send_error's work (web_handler_hooks.hpp); `error` goes to write_error,
+  // `allow` (for a 405) becomes the Allow header.
+  void send_error_page(int code, std::exception_ptr error, std::string_view allow);
+  // The default page of `code`, when there is no write_error.
+  void default_error_page(int code) {
     body_.clear();
-    status_ = code;
     if (code != 204 && code != 304 && code >= 200) {
       std::string page = std::to_string(code) + ": " + std::string(http_reason(code));
       body_ = "<html><title>" + page + "</title><body>" + page + "</body></html>";
     }
     body_written_ = body_.size();
-    finish();
   }
+
+ public:
 
   /// True once finish() (or send_error, redirect) ended the response.
   bool finished() const noexcept { return finished_; }
@@ -269,6 +273,14 @@ class RequestHandler {
 
  private:
   friend struct detail::HandlerAccess;
+
+  // Tornado's compute_etag (web_handler_hooks.hpp): ETag from the body, and
+  // 304 without it when If-None-Match matches.
+  void apply_etag();
+  // Calls settings().log_function, once per request; what it throws goes to
+  // the loop's exception handler.
+  void log_request() noexcept;
+  void add_set_cookie(std::string line);
 
   const HTTPArguments& arguments() const;
   static std::string strip(const std::string& value) {
@@ -332,11 +344,14 @@ class RequestHandler {
     finished_ = true;
     body_.clear();
     if (channel_ != nullptr) channel_->abort_response();
+    if (settings_ != nullptr && settings_->log_function) log_request();
     throw HTTPOutputError(what);
   }
 
   HTTPServerRequest request_;
   std::vector<std::string> path_args_;
+  const ApplicationSettings* settings_ = nullptr;  // the dispatching Application's
+  Clock::time_point start_{};                      // the head arrived (set with a log_function)
   mutable HTTPArguments arguments_;
   mutable bool arguments_parsed_ = false;
   mutable detail::MultipartFiles files_;
@@ -354,30 +369,9 @@ class RequestHandler {
   detail::Function<void()> on_close_;
 };
 
-/// Query arguments, then a form-urlencoded or multipart body's, parsed on
-/// first use.
-inline const HTTPArguments& RequestHandler::arguments() const {
-  if (arguments_parsed_) return arguments_;
-  try {
-    parse_query(request_.query, arguments_);
-    const std::string* type = request_.headers.find("Content-Type");
-    if (type != nullptr && type->size() >= 33 &&
-        detail::iequals(std::string_view(*type).substr(0, 33), "application/x-www-form-urlencoded")) {
-      parse_query(request_.body, arguments_);
-    } else if (type != nullptr && type->size() >= 19 &&
-               detail::iequals(std::string_view(*type).substr(0, 19), "multipart/form-data")) {
-      if (std::optional<std::string> boundary = detail::multipart::form_data_boundary(*type)) {
-        detail::parse_multipart(*boundary, request_.body, arguments_, files_);
-      }
-    }
-  } catch (const std::invalid_argument& e) {
-    // Malformed arguments stay malformed: every later call says so too.
-    arguments_.clear();
-    files_.clear();
-    throw HTTPError(400, e.what());
-  }
-  arguments_parsed_ = true;
-  return arguments_;
-}
-
 }  // namespace eddy
+
+// Arguments and uploads; cookies; the error page, ETag and access log hooks.
+#include "web_handler_arguments.hpp"
+#include "web_handler_cookies.hpp"
+#include "web_handler_hooks.hpp"

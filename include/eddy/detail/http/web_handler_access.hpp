@@ -14,8 +14,11 @@
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "web_handler.hpp"
@@ -34,6 +37,13 @@ struct HandlerAccess {
   static void set_head_only(RequestHandler& h, bool on) noexcept { h.head_only_ = on; }
   static void attach(RequestHandler& h, ResponseChannel* channel) noexcept { h.channel_ = channel; }
   static ResponseChannel* channel(const RequestHandler& h) noexcept { return h.channel_; }
+  static void set_settings(RequestHandler& h, const ApplicationSettings* s) noexcept { h.settings_ = s; }
+  static void set_start(RequestHandler& h, Clock::time_point t) noexcept { h.start_ = t; }
+  // send_error with the exception behind it (for write_error) and, for a
+  // 405, the Allow header's value.
+  static void send_error(RequestHandler& h, int code, std::exception_ptr error, std::string_view allow = {}) {
+    h.send_error_page(code, std::move(error), allow);
+  }
 
   // The client left before the response was finished: nothing more is
   // sent, and on_connection_close runs (scheduled, never inline).
@@ -137,6 +147,8 @@ inline void HandlerAccess::reset(RequestHandler& h) noexcept {
   trim(r.path);
   trim(r.query);
   h.path_args_.clear();
+  h.settings_ = nullptr;
+  h.start_ = Clock::time_point();
   h.arguments_.clear();
   h.arguments_parsed_ = false;
   h.files_.clear();

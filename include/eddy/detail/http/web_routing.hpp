@@ -7,16 +7,21 @@
 // is a RoutePattern (route_pattern.hpp: the ECMAScript subset routes use,
 // matched in linear time without recursion) whose groups, percent-decoded,
 // become path_args(). Routes are tried in the order they were added; the first
-// whose pattern matches serves the request, and if it does not take the
-// method the answer is 405 with an Allow header (a route that takes GET also
-// takes HEAD). No match: 404.
+// whose pattern matches and that takes the method serves the request (a route
+// that takes GET also takes HEAD), so two routes on one pattern can split the
+// methods between them. When routes match the path but none takes the
+// method, the answer is 405 with an Allow header listing what they take
+// together. No match: 404.
 //
 // Running a handler: it runs as a loop step named after its route (so the
 // blocking detector names it, with where route() was called). A void handler's
 // response is finished when it returns; a Future<void> handler's when its
-// future resolves. HTTPError(n) from either becomes an error page with n;
-// any other exception goes to the loop's exception handler and the client
-// gets 500; the server goes on either way.
+// future resolves. HTTPError(n) from either becomes an error page with n
+// (its message, when it has one, goes to the loop's exception handler); any
+// other exception goes to the loop's exception handler and the client gets
+// 500; the server goes on either way. The default exception handler's line
+// names the request's method and URI, the route's pattern and the
+// exception's type. Error pages go through settings().write_error when set.
 //
 // Thread contract: the loop thread.
 #pragma once
@@ -33,6 +38,7 @@
 
 #include "../../future.hpp"
 #include "../../ioloop.hpp"
+#include "../base/exception_type.hpp"
 #include "../base/source_location.hpp"
 #include "route_pattern.hpp"
 #include "web_handler_access.hpp"
@@ -103,17 +109,23 @@ struct Route {
     }
     return false;
   }
-  std::string allow() const {
-    std::string out;
-    bool head = false, get = false;
-    for (const std::string& m : methods) {
+  // Adds the methods this route takes to an Allow value (`out`), each once;
+  // HEAD after GET when the route lists GET alone.
+  void add_allowed(std::string& out) const {
+    auto add = [&out](std::string_view m) {
+      std::string_view list = out;
+      while (!list.empty()) {
+        std::size_t comma = list.find(',');
+        if (list.substr(0, comma) == m) return;
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 2);
+      }
       if (!out.empty()) out += ", ";
       out += m;
-      head = head || m == "HEAD";
-      get = get || m == "GET";
+    };
+    for (const std::string& m : methods) {
+      add(m);
+      if (m == "GET") add("HEAD");
     }
-    if (get && !head) out += ", HEAD";
-    return out;
   }
 };
 
@@ -137,18 +149,39 @@ class HandlerHold {
   RequestHandler* h_;
 };
 
-// Ends the response after a handler failed with `error`.
-inline void handler_failed(RequestHandler& h, std::exception_ptr error) noexcept {
+// What the log says about a failed request: its method and URI, the route
+// (if routing got that far) and `what` went wrong.
+inline std::string request_error_context(const RequestHandler& h, const Route* route, std::string_view what) {
+  const HTTPServerRequest& r = h.request();
+  std::string out = "the handler of " + r.method + " " + r.uri;
+  if (route != nullptr) out += route->any_path ? " (the server's handler)" : " (route \"" + route->pattern + "\")";
+  return out.append(", ").append(what);
+}
+
+// Ends the response after a handler (of `route`, or routing itself when
+// null) failed with `error`, and logs it: any exception but an HTTPError
+// without a message.
+inline void handler_failed(RequestHandler& h, std::exception_ptr error, const Route* route) noexcept {
   int code = 500;
+  bool log = true;
   try {
     std::rethrow_exception(error);
   } catch (const HTTPError& e) {
     code = e.code();
+    log = e.has_message();
   } catch (...) {
-    IOLoop::current().handle_exception(error, "HTTP handler");
+  }
+  if (log) {
+    try {
+      std::string what = code == 500 ? "a " + exception_type_name(error) : "answered " + std::to_string(code);
+      std::string context = request_error_context(h, route, what);
+      IOLoop::current().handle_exception(error, context.c_str());
+    } catch (...) {
+      IOLoop::current().handle_exception(error, "HTTP handler");
+    }
   }
   try {
-    if (!h.finished()) h.send_error(code);
+    if (!h.finished()) HandlerAccess::send_error(h, code, error);
   } catch (...) {
     IOLoop::current().handle_exception(std::current_exception(), "HTTP error page");
   }
@@ -156,13 +189,13 @@ inline void handler_failed(RequestHandler& h, std::exception_ptr error) noexcept
 
 // The handler returned (or its future resolved) with `error` or none:
 // finishes the response if the handler did not.
-inline void handler_done(RequestHandler& h, std::exception_ptr error) noexcept {
-  if (error) return handler_failed(h, std::move(error));
+inline void handler_done(RequestHandler& h, std::exception_ptr error, const Route* route) noexcept {
+  if (error) return handler_failed(h, std::move(error), route);
   if (h.finished()) return;
   try {
     h.finish();
   } catch (...) {
-    handler_failed(h, std::current_exception());
+    handler_failed(h, std::current_exception(), route);
   }
 }
 
@@ -180,15 +213,15 @@ inline void run_route(Route& route, RequestHandler& h) noexcept {
     }
   });
   if (error || !pending) {
-    handler_done(h, std::move(error));
+    handler_done(h, std::move(error), &route);
   } else if (pending->done()) {
-    handler_done(h, pending->exception());
+    handler_done(h, pending->exception(), &route);
   } else {
     // The dispatch's hold moves into the callback: released when it ran,
     // or when it is destroyed unrun (its loop torn down with the coroutine
     // suspended), so the handler never leaks.
-    pending->add_done_callback([hold = HandlerHold(h)](const Future<void>& done) mutable {
-      handler_done(hold.get(), done.exception());
+    pending->add_done_callback([hold = HandlerHold(h), r = &route](const Future<void>& done) mutable {
+      handler_done(hold.get(), done.exception(), r);
       hold.reset();
     });
     return;

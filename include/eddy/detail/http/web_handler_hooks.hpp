@@ -1,0 +1,134 @@
+// What RequestHandler does around finishing a response, per the
+// Application's settings: the error page (write_error or eddy's own), the
+// ETag and its 304 (Tornado's compute_etag and check_etag_header), and the
+// access log (log_function; access_log_line formats Tornado's line).
+// Included at the end of web_handler.hpp.
+//
+// Thread contract: the loop thread of the handler's server.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include "../../ioloop.hpp"
+#include "../base/xxhash64.hpp"
+#include "web_handler.hpp"
+
+namespace eddy {
+
+/// Tornado's access log line for a finished request: status, method, URI
+/// (with its query), the client's address and the time taken, as
+/// "200 GET /path?x=1 (127.0.0.1) 1.23ms". What a log_function usually
+/// writes; the loop thread, while the handler is alive (inside log_function).
+inline std::string access_log_line(const RequestHandler& handler, Clock::duration took) {
+  const HTTPServerRequest& r = handler.request();
+  char ms[32];
+  std::snprintf(ms, sizeof ms, "%.2fms", std::chrono::duration<double, std::milli>(took).count());
+  std::string line = std::to_string(handler.get_status());
+  line.append(" ").append(r.method).append(" ").append(r.uri).append(" (").append(r.remote_ip).append(") ");
+  return line.append(ms);
+}
+
+namespace detail {
+
+// The ETag of a body: its XXH64 in 11 base64url characters, quoted (13
+// bytes in all, short enough to need no allocation).
+inline void format_etag(std::string_view body, std::string& out) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::uint64_t h = xxhash64(body);
+  out.assign(13, '"');
+  for (int i = 1; i <= 11; ++i, h >>= 6) out[static_cast<std::size_t>(i)] = alphabet[h & 63];
+}
+
+// True when If-None-Match (`header`) names `etag` by the weak comparison
+// (RFC 9110 §13.1.2: "W/" ignored on both sides) or is "*". Elements are
+// entity-tags separated by commas and blanks; anything else ends the scan.
+inline bool if_none_match_matches(std::string_view header, std::string_view etag) noexcept {
+  if (etag.substr(0, 2) == "W/") etag.remove_prefix(2);
+  while (true) {
+    while (!header.empty() && (header.front() == ' ' || header.front() == '\t' || header.front() == ','))
+      header.remove_prefix(1);
+    if (header.empty()) return false;
+    if (header.front() == '*') return true;
+    if (header.substr(0, 2) == "W/") header.remove_prefix(2);
+    if (header.empty() || header.front() != '"') return false;
+    std::size_t close = header.find('"', 1);
+    if (close == std::string_view::npos) return false;
+    if (header.substr(0, close + 1) == etag) return true;
+    header.remove_prefix(close + 1);
+  }
+}
+
+}  // namespace detail
+
+// Only GET and HEAD, only when the handler set no ETag of its own (as
+// Tornado), and not after the client left (nothing would be sent).
+EDDY_NOINLINE inline void RequestHandler::apply_etag() {
+  if (channel_ == nullptr || (request_.method != "GET" && request_.method != "HEAD")) return;
+  if (headers_.contains("Etag")) return;
+  std::string tag;
+  detail::format_etag(body_, tag);
+  const std::string* wanted = request_.headers.find("If-None-Match");
+  bool match = wanted != nullptr && detail::if_none_match_matches(*wanted, tag);
+  headers_.add("Etag", tag);
+  if (!match) return;
+  // 304: the body and the headers that describe it go (RFC 9110 §15.4.5).
+  status_ = 304;
+  body_.clear();
+  body_written_ = 0;
+  headers_.remove("Content-Type");
+  headers_.remove("Content-Encoding");
+  headers_.remove("Content-Language");
+}
+
+EDDY_NOINLINE inline void RequestHandler::log_request() noexcept {
+  Clock::duration took = start_ == Clock::time_point() ? Clock::duration::zero() : Clock::now() - start_;
+  try {
+    settings_->log_function(*this, took);
+  } catch (...) {
+    IOLoop::current().handle_exception(std::current_exception(), "the access log function");
+  }
+}
+
+inline void RequestHandler::send_error_page(int code, std::exception_ptr error, std::string_view allow) {
+  if (finished_) return;
+  if (headers_sent_) {
+    // Too late for a page: the client sees the connection close instead.
+    finished_ = true;
+    body_.clear();
+    if (channel_ != nullptr) channel_->abort_response();
+    if (settings_ != nullptr && settings_->log_function) log_request();
+    return;
+  }
+  if (code < 100 || code > 599) code = 500;
+  headers_.clear();
+  content_length_ = no_length;
+  body_.clear();
+  body_written_ = 0;
+  status_ = code;
+  if (!allow.empty()) headers_.set("Allow", allow);
+  if (settings_ == nullptr || !settings_->write_error) {
+    default_error_page(code);
+    return finish();
+  }
+  try {
+    settings_->write_error(*this, code, error);
+  } catch (...) {
+    // A broken error page is logged; the client still gets eddy's own.
+    IOLoop::current().handle_exception(std::current_exception(), "write_error");
+    if (finished_) return;
+    if (headers_sent_) return send_error_page(code, nullptr, allow);
+    headers_.clear();
+    content_length_ = no_length;
+    status_ = code;
+    if (!allow.empty()) headers_.set("Allow", allow);
+    default_error_page(code);
+  }
+  if (!finished_) finish();
+}
+
+}  // namespace eddy
