@@ -61,7 +61,13 @@ class Application {
   /// No route: every request gets 404. Default settings.
   Application() = default;
   /// No route yet, with these settings (Tornado's Application(**settings)).
-  explicit Application(ApplicationSettings settings) : settings_(std::move(settings)) {}
+  /// With settings.compress_response and no zlib to be found (no <zlib.h>
+  /// at build time, no libz at run time): std::runtime_error.
+  explicit Application(ApplicationSettings settings) : settings_(std::move(settings)) {
+    if (settings_.compress_response && !detail::gzip_available()) {
+      throw std::runtime_error("eddy: compress_response needs zlib: install zlib1g-dev and link -lz or eddy::deflate");
+    }
+  }
   Application(const Application&) = delete;
   Application& operator=(const Application&) = delete;
   /// Takes over the routes (never while a server uses either Application).

@@ -219,6 +219,7 @@ class RequestHandler {
     if (finished_) throw std::logic_error("eddy: RequestHandler::finish called twice");
     if ((status_ == 204 || status_ == 304 || status_ < 200) && !body_.empty()) body_not_allowed();
     if (settings_ != nullptr && settings_->etag && status_ == 200 && !headers_sent_) apply_etag();
+    if (settings_ != nullptr && settings_->compress_response && !headers_sent_) apply_gzip();
     if (content_length_ != no_length) check_length(body_written_, true);
     finished_ = true;
     if (settings_ != nullptr && settings_->log_function) log_request();
@@ -277,6 +278,9 @@ class RequestHandler {
   // Tornado's compute_etag (web_handler_hooks.hpp): ETag from the body, and
   // 304 without it when If-None-Match matches.
   void apply_etag();
+  // Gzips the finished body when ApplicationSettings::compress_response and
+  // the request allow it (web_handler_gzip.hpp).
+  void apply_gzip();
   // Calls settings().log_function, once per request; what it throws goes to
   // the loop's exception handler.
   void log_request() noexcept;
@@ -374,4 +378,5 @@ class RequestHandler {
 // Arguments and uploads; cookies; the error page, ETag and access log hooks.
 #include "web_handler_arguments.hpp"
 #include "web_handler_cookies.hpp"
+#include "web_handler_gzip.hpp"
 #include "web_handler_hooks.hpp"
