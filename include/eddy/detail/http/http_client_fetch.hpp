@@ -44,6 +44,7 @@
 #include "http_client_connect.hpp"
 #include "http_client_connection.hpp"
 #include "http_client_pool.hpp"
+#include "http_client_proxy.hpp"
 #include "http_client_request.hpp"
 #include "http_client_gzip.hpp"
 #include "http_client_types.hpp"
@@ -134,6 +135,7 @@ struct FetchState final : ResponseSink, std::enable_shared_from_this<FetchState>
   std::string key() const {
     std::string k = url.scheme + "://" + url.host + ":" + std::to_string(url.port);
     if (url.scheme == "https") k += "\n" + tls_key(request);
+    if (!request.proxy_host.empty()) k += "\nproxy " + format_host_port(request.proxy_host, proxy_port_of(request));
     return k;
   }
 
@@ -293,7 +295,12 @@ Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_ptr<Fet
           }
           const SSLContext* use = nullptr;
           if (tls) use = &*tls;
-          Future<IOStream> connecting = connect_on(*shared->loop, f->url.host, f->url.port, use);
+          Future<IOStream> connecting;
+          if (f->request.proxy_host.empty()) {
+            connecting = connect_on(*shared->loop, f->url.host, f->url.port, use);
+          } else {
+            connecting = connect_through_proxy(*shared->loop, f->request, f->url, tls, shared->options.max_header_size);
+          }
           stream.emplace(co_await connecting);
         } catch (...) {
           error = std::current_exception();

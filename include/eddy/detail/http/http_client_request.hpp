@@ -22,6 +22,7 @@
 #include "../../version.hpp"
 #include "../base/base64.hpp"
 #include "gzip.hpp"
+#include "http_client_proxy.hpp"
 #include "http_client_types.hpp"
 #include "url.hpp"
 
@@ -40,7 +41,8 @@ inline void check_request(const HTTPRequest& request) {
     }
   }
   for (std::string_view v : {std::string_view(request.user_agent), std::string_view(request.auth_username),
-                             std::string_view(request.auth_password)}) {
+                             std::string_view(request.auth_password), std::string_view(request.proxy_username),
+                             std::string_view(request.proxy_password)}) {
     if (!is_valid_header_value(v)) throw std::invalid_argument("eddy: HTTPRequest: control character in a field");
   }
 }
@@ -60,6 +62,10 @@ inline void build_request(const HTTPRequest& request, const Url& url, std::strin
   out.clear();
   out += request.method;
   out += ' ';
+  if (absolute_form(request, url)) {
+    out += "http://";
+    out += url.host_header();
+  }
   out += url.target;
   out += " HTTP/1.1\r\n";
   bool host = false, agent = false, accept = false, auth = false, encoding = false;
@@ -100,6 +106,7 @@ inline void build_request(const HTTPRequest& request, const Url& url, std::strin
       out += "\r\n";
     }
   }
+  if (absolute_form(request, url)) out += proxy_authorization(request);
   for (const auto& [name, value] : request.headers) {
     out += name;
     out += ": ";
