@@ -4,6 +4,8 @@
 // own ETag and etag = false are left alone. Checked with curl too.
 #include <catch2/catch.hpp>
 
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "support/http_test_server.hpp"
@@ -41,14 +43,14 @@ std::string with(const std::string& header) { return get_request("/text", header
 }  // namespace
 
 TEST_CASE("format_etag and if_none_match_matches follow the weak comparison", "[web][etag]") {
-  std::string tag;
-  eddy::detail::format_etag("Hello, World!", tag);
-  REQUIRE(tag.size() == 13);
+  char buffer[eddy::detail::etag_size];
+  eddy::detail::format_etag("Hello, World!", buffer);
+  std::string tag(buffer, sizeof buffer);
   CHECK(tag.front() == '"');
   CHECK(tag.back() == '"');
-  std::string again;
-  eddy::detail::format_etag("Hello, World?", again);
-  CHECK(tag != again);
+  CHECK(tag == "\"c49aacf8080fe47f\"");  // XXH64("Hello, World!")
+  eddy::detail::format_etag("Hello, World?", buffer);
+  CHECK(tag != std::string(buffer, sizeof buffer));
   using eddy::detail::if_none_match_matches;
   CHECK(if_none_match_matches(tag, tag));
   CHECK(if_none_match_matches("W/" + tag, tag));
@@ -65,7 +67,7 @@ TEST_CASE("a finished 200 response to GET or HEAD gets an ETag that follows its 
   HTTPTestServer server(routes);
   eddy_test::Response a = fetch(server.port(), get_request("/text"));
   std::string tag = a.headers.get("Etag");
-  CHECK(tag.size() == 13);
+  CHECK(tag.size() == 18);
   CHECK(fetch(server.port(), get_request("/text")).headers.get("ETag") == tag);
   CHECK(fetch(server.port(), "HEAD /text HTTP/1.1\r\nHost: t\r\n\r\n", true).headers.get("ETag") == tag);
   CHECK(fetch(server.port(), get_request("/text?v=other")).headers.get("ETag") != tag);
@@ -117,11 +119,31 @@ TEST_CASE("curl gets 304 when it sends the ETag back in If-None-Match", "[web][e
   REQUIRE(head.exit_code() == 0);
   std::size_t at = head.out.find("Etag: ");
   REQUIRE(at != std::string::npos);
-  std::string tag = head.out.substr(at + 6, 13);
+  std::string tag = head.out.substr(at + 6, 18);
   eddy_test::CommandRun again =
       eddy_test::run_command("curl -sS -o /dev/null -w '%{http_code}' -H 'If-None-Match: " + tag + "' " + url + " 2>&1");
   CHECK(again.out == "304");
   eddy_test::CommandRun other = eddy_test::run_command(
       "curl -sS -o /dev/null -w '%{http_code}' -H 'If-None-Match: \"stale\"' " + url + " 2>&1");
   CHECK(other.out == "200");
+}
+
+TEST_CASE("h.etag() gives the ETag eddy sent, in a log_function too", "[web][etag]") {
+  auto seen = std::make_shared<std::string>();
+  auto mutex = std::make_shared<std::mutex>();
+  HTTPTestServer server([seen, mutex](eddy::Application& app, eddy::IOLoop& loop) {
+    app.settings().log_function = [seen, mutex](const eddy::RequestHandler& h, eddy::Clock::duration) {
+      std::lock_guard<std::mutex> lock(*mutex);
+      *seen = std::string(h.etag());
+    };
+    routes(app, loop);
+  });
+  std::string tag = fetch(server.port(), get_request("/text")).headers.get("Etag");
+  {
+    std::lock_guard<std::mutex> lock(*mutex);
+    CHECK(*seen == tag);
+  }
+  fetch(server.port(), get_request("/created"));
+  std::lock_guard<std::mutex> lock(*mutex);
+  CHECK(seen->empty());
 }

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -73,7 +74,9 @@ class HTTPHeaders {
 
   /// Appends one more value for `name` (after any it already has).
   void add(std::string_view name, std::string_view value) {
-    fields_.emplace_back(std::string(name), std::string(value));
+    // Built in place: no temporary strings to move (a response adds a few
+    // fields per request).
+    fields_.emplace_back(std::piecewise_construct, std::forward_as_tuple(name), std::forward_as_tuple(value));
   }
 
   /// Replaces every value of `name` by `value`. The field keeps the position
@@ -185,17 +188,26 @@ class HTTPHeaders {
 
 // ---- tokens and field values (RFC 9110 §5.6.2, §5.5) ---------------------
 
-/// True for a tchar: the characters of a token (method, header name, coding).
-constexpr bool is_tchar(unsigned char c) noexcept {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
+namespace detail {
+
+// tchar membership for every byte value, built once at compile time: a
+// handler's set_header checks its name with one load per character.
+struct TcharTable {
+  bool yes[256];
+  constexpr TcharTable() : yes() {
+    for (int c = 0; c < 256; ++c) {
+      bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+      yes[c] = alnum || (c != 0 && std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                                       std::string_view::npos);
+    }
   }
-}
+};
+inline constexpr TcharTable tchar_table{};
+
+}  // namespace detail
+
+/// True for a tchar: the characters of a token (method, header name, coding).
+constexpr bool is_tchar(unsigned char c) noexcept { return detail::tchar_table.yes[c]; }
 
 /// True when `s` is a non-empty token (a valid header name or method).
 constexpr bool is_token(std::string_view s) noexcept {

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace eddy::detail {
@@ -27,15 +28,24 @@ inline constexpr std::uint64_t p5 = 2870177450012600261ull;
 
 constexpr std::uint64_t rotl(std::uint64_t x, int n) noexcept { return (x << n) | (x >> (64 - n)); }
 
+// Little-endian loads: one move on little-endian hosts (memcpy), swapped on
+// big-endian ones.
 inline std::uint64_t read64(const unsigned char* p) noexcept {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = v << 8 | p[i];
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
   return v;
 }
 
 inline std::uint64_t read32(const unsigned char* p) noexcept {
-  return static_cast<std::uint64_t>(p[0]) | static_cast<std::uint64_t>(p[1]) << 8 |
-         static_cast<std::uint64_t>(p[2]) << 16 | static_cast<std::uint64_t>(p[3]) << 24;
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap32(v);
+#endif
+  return v;
 }
 
 constexpr std::uint64_t round(std::uint64_t acc, std::uint64_t lane) noexcept {

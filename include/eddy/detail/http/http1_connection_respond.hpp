@@ -66,6 +66,7 @@ inline Future<void> HTTP1Connection::send_response(RequestHandler& h, bool last)
     HeadSpec spec;
     spec.status = HandlerAccess::status(h);
     spec.headers = &HandlerAccess::headers(h);
+    spec.extra_fields = HandlerAccess::extra_fields(h);
     spec.finished = last;
     spec.body_size = body.size();
     spec.request_http10 = http10_;

@@ -89,6 +89,10 @@ struct HeadSpec {
   std::size_t body_size = 0;  // when finished
   bool request_http10 = false;
   bool keep_alive = true;     // in: wanted; out: what the response allows
+  // Header lines already formatted, each ending in CRLF, written after the
+  // handler's fields as they are (the ETag eddy computes: no HTTPHeaders
+  // entry to build and scan for a field every response may carry).
+  std::string_view extra_fields;
 };
 
 // Appends the head to `out` and returns how the body is framed; may clear
@@ -120,6 +124,7 @@ inline BodyFraming append_head(std::string& out, HeadSpec& spec) {
     put(value);
     put("\r\n"sv);
   }
+  put(spec.extra_fields);
   if (!has_type && !bodiless) put("Content-Type: text/html; charset=UTF-8\r\n"sv);
   put("Date: "sv);
   put(http_date_now());

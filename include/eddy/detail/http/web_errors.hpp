@@ -41,6 +41,7 @@ class HTTPError : public std::runtime_error {
 /// write_error can tell the client which.
 class MissingArgumentError : public HTTPError {
  public:
+  /// A 400 naming the missing argument `name` in its message.
   explicit MissingArgumentError(std::string_view name)
       : HTTPError(400, "eddy: missing argument " + std::string(name)), arg_name_(name) {}
   /// The argument that was missing.

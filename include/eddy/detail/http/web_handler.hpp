@@ -262,6 +262,11 @@ class RequestHandler {
 
   /// True once finish() (or send_error, redirect) ended the response.
   bool finished() const noexcept { return finished_; }
+  /// The ETag eddy gave the response (settings().etag; set by finish()),
+  /// quoted; empty when it gave none. It is not among response_headers().
+  std::string_view etag() const noexcept {
+    return has_etag_ ? std::string_view(etag_line_ + 6, 18) : std::string_view();
+  }
 
   /// callback() runs once, on the loop, if the client leaves before the
   /// response is finished (Tornado's on_connection_close). Replaces an
@@ -356,6 +361,8 @@ class RequestHandler {
   std::vector<std::string> path_args_;
   const ApplicationSettings* settings_ = nullptr;  // the dispatching Application's
   Clock::time_point start_{};                      // the head arrived (set with a log_function)
+  bool has_etag_ = false;                          // etag_line_ holds the computed ETag
+  char etag_line_[26];                             // "Etag: \"<16 hex digits>\"\r\n"
   mutable HTTPArguments arguments_;
   mutable bool arguments_parsed_ = false;
   mutable detail::MultipartFiles files_;

@@ -39,6 +39,10 @@ struct HandlerAccess {
   static ResponseChannel* channel(const RequestHandler& h) noexcept { return h.channel_; }
   static void set_settings(RequestHandler& h, const ApplicationSettings* s) noexcept { h.settings_ = s; }
   static void set_start(RequestHandler& h, Clock::time_point t) noexcept { h.start_ = t; }
+  // Header lines eddy adds to the head (the ETag), formatted; see HeadSpec.
+  static std::string_view extra_fields(const RequestHandler& h) noexcept {
+    return h.has_etag_ ? std::string_view(h.etag_line_, sizeof h.etag_line_) : std::string_view();
+  }
   // send_error with the exception behind it (for write_error) and, for a
   // 405, the Allow header's value.
   static void send_error(RequestHandler& h, int code, std::exception_ptr error, std::string_view allow = {}) {
@@ -149,6 +153,7 @@ inline void HandlerAccess::reset(RequestHandler& h) noexcept {
   h.path_args_.clear();
   h.settings_ = nullptr;
   h.start_ = Clock::time_point();
+  h.has_etag_ = false;
   h.arguments_.clear();
   h.arguments_parsed_ = false;
   h.files_.clear();

@@ -153,7 +153,7 @@ class HandlerHold {
 // (if routing got that far) and `what` went wrong.
 inline std::string request_error_context(const RequestHandler& h, const Route* route, std::string_view what) {
   const HTTPServerRequest& r = h.request();
-  std::string out = "the handler of " + r.method + " " + r.uri;
+  std::string out = (route != nullptr ? "the handler of " : "routing ") + r.method + " " + r.uri;
   if (route != nullptr) out += route->any_path ? " (the server's handler)" : " (route \"" + route->pattern + "\")";
   return out.append(", ").append(what);
 }
