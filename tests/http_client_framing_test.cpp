@@ -146,7 +146,7 @@ TEST_CASE("bytes after a complete response make the connection unusable", "[http
 
 // ---- what is sent -------------------------------------------------------------------
 
-TEST_CASE("requests send Host, User-Agent, Accept, Content-Length, Basic auth and the caller's fields",
+TEST_CASE("requests send Host, User-Agent, Accept, Accept-Encoding, Content-Length, Basic auth and the caller's fields",
           "[http][client]") {
   ScriptedServer* self = nullptr;
   ScriptedServer server([&self](ScriptConn& c) {
@@ -172,7 +172,8 @@ TEST_CASE("requests send Host, User-Agent, Accept, Content-Length, Basic auth an
   REQUIRE(requests.size() == 3);
   CHECK(requests[0] == "GET /a?b=c HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(server.port()) +
                            "\r\nUser-Agent: eddy/" EDDY_VERSION_STRING
-                           "\r\nAccept: */*\r\nAuthorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\nX-Mine: yes\r\n\r\n");
+                           "\r\nAccept: */*\r\nAccept-Encoding: gzip\r\nAuthorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==\r\n"
+                           "X-Mine: yes\r\n\r\n");  // Accept-Encoding: decompress_response
   CHECK_THAT(requests[1], Catch::StartsWith("POST /p HTTP/1.1\r\n"));
   CHECK_THAT(requests[1], Catch::Contains("\r\nUser-Agent: agent/1\r\n"));
   CHECK_THAT(requests[1], Catch::EndsWith("\r\nContent-Length: 3\r\n\r\nk=v"));

@@ -192,6 +192,17 @@ inline Future<IOStream> hook_connect(IOLoop&, const std::string& host, std::uint
   return TCPClient().connect(host, port, context);
 }
 
+// A client handshake over `stream` (a CONNECT tunnel), as an IOStream.
+inline Future<IOStream> hook_start_tls(IOStream stream, const std::string& host, const SSLContext& context) {
+  Future<IOStream> result;
+  Future<SSLIOStream> tls = stream.start_tls(false, context, host);
+  tls.add_done_callback([result](const Future<SSLIOStream>& done) mutable {
+    if (std::exception_ptr error = done.exception()) return result.set_exception(error);
+    result.set_result(IOStream(done.result()));
+  });
+  return result;
+}
+
 // HTTPServer speaks HTTP/1.1 only: a context without ALPN protocols gets
 // "http/1.1" (as nginx answers it), so clients that offer it hear it back.
 inline void hook_serve(TCPServer& server, const SSLContext& context) {
@@ -204,6 +215,7 @@ inline const bool ssl_hooks_installed = [] {
   ssl_hooks.client_context = &hook_client_context;
   ssl_hooks.connect = &hook_connect;
   ssl_hooks.serve = &hook_serve;
+  ssl_hooks.start_tls = &hook_start_tls;
   return true;
 }();
 }  // namespace detail

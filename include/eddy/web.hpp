@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -60,7 +61,13 @@ class Application {
   /// No route: every request gets 404. Default settings.
   Application() = default;
   /// No route yet, with these settings (Tornado's Application(**settings)).
-  explicit Application(ApplicationSettings settings) : settings_(std::move(settings)) {}
+  /// With settings.compress_response and no zlib to be found (no <zlib.h>
+  /// at build time, no libz at run time): std::runtime_error.
+  explicit Application(ApplicationSettings settings) : settings_(std::move(settings)) {
+    if (settings_.compress_response && !detail::gzip_available()) {
+      throw std::runtime_error("eddy: compress_response needs zlib: install zlib1g-dev and link -lz or eddy::deflate");
+    }
+  }
   Application(const Application&) = delete;
   Application& operator=(const Application&) = delete;
   /// Takes over the routes (never while a server uses either Application).
@@ -86,6 +93,26 @@ class Application {
       if (!is_token(m)) throw std::invalid_argument("eddy: Application::route: bad method \"" + m + "\"");
     }
     return add(std::move(pattern), std::move(methods), detail::make_route_target(std::forward<F>(handler)), where);
+  }
+
+  /// A route whose handler gets the request body as it arrives (Tornado's
+  /// stream_request_body), called as handler(RequestHandler&,
+  /// std::string_view chunk, bool last): see detail/http/web_streaming.hpp
+  /// and docs/web.md, "Streaming request bodies". Not bounded by
+  /// HTTPServerOptions::max_body_size; options.max_body_size sets a bound.
+  template <class F>
+  Application& route_streaming(std::string pattern, F&& handler, StreamingOptions options = {},
+                               SourceLocation where = SourceLocation::current()) {
+    for (const std::string& m : options.methods) {
+      if (!is_token(m)) throw std::invalid_argument("eddy: Application::route_streaming: bad method \"" + m + "\"");
+    }
+    add(std::move(pattern), std::move(options.methods), nullptr, where);
+    detail::Route& route = *routes_.back();
+    route.stream = detail::make_stream_target(std::forward<F>(handler));
+    route.stream_limit = options.max_body_size.value_or(UINT64_MAX);
+    route.kind = "streaming HTTP handler for " + route.pattern;
+    has_streaming_ = true;
+    return *this;
   }
 
   /// A route that upgrades GET requests to WebSocket connections (RFC
@@ -138,6 +165,22 @@ class Application {
   /// What the server calls; the handler carries the request.
   void dispatch(RequestHandler& h);
 
+  /// The streaming route (route_streaming) that serves `h`'s request, once
+  /// its head is in, or nullptr when a plain route (or an error page) does.
+  /// What the server asks before reading a body.
+  /// True once a route_streaming route was added.
+  bool has_streaming_routes() const noexcept { return has_streaming_; }
+  detail::Route* streaming_route(RequestHandler& h) const {
+    if (!has_streaming_) return nullptr;
+    try {
+      std::string allow;
+      detail::Route* route = match(h, allow);
+      if (route != nullptr && route->stream) return route;
+    } catch (const HTTPError&) {
+    }
+    return nullptr;
+  }
+
  private:
   template <class D>
   friend class detail::HTTPServerImpl;
@@ -168,6 +211,7 @@ class Application {
 
   std::vector<std::unique_ptr<detail::Route>> routes_;
   std::size_t max_path_length_ = 8192;
+  bool has_streaming_ = false;  // any route_streaming: the server asks streaming_route per request
   ApplicationSettings settings_;
 };
 
@@ -222,6 +266,15 @@ inline void Application::dispatch(RequestHandler& h) {
     route = match(h, allow);
   } catch (const HTTPError&) {
     detail::handler_failed(h, std::current_exception(), nullptr);
+    return;
+  }
+  if (route != nullptr && route->stream) {
+    // Reached only by a server that does not stream bodies (a streaming
+    // route is served from the connection, http1_connection_stream.hpp).
+    IOLoop::current().handle_exception(
+        std::make_exception_ptr(std::logic_error("eddy: a streaming route reached without a streamed body")),
+        "HTTP dispatch");
+    h.send_error(500);
     return;
   }
   if (route != nullptr) return detail::run_route(*route, h);

@@ -4,7 +4,9 @@
 if(TARGET eddy::ssl)
   eddy_add_test_binary(eddy_ssl_tests 20 eddy::ssl main.cpp support/alloc_counter.cpp
                        ssl_stream_test.cpp ssl_verify_test.cpp ssl_tcp_test.cpp ssl_hostile_test.cpp
-                       ssl_http_server_test.cpp ssl_http_client_test.cpp ssl_static_test.cpp)
+                       ssl_http_server_test.cpp ssl_http_client_test.cpp ssl_static_test.cpp
+                       http_client_proxy_test.cpp)
+  target_compile_definitions(eddy_ssl_tests PRIVATE EDDY_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}/tests")
   # The stream parts build as C++17, like <eddy/iostream.hpp>.
   eddy_add_test_binary(eddy_ssl_tests_cxx17 17 eddy::ssl main.cpp support/alloc_counter.cpp ssl_cxx17_test.cpp)
   list(APPEND EDDY_PUBLIC_HEADERS_CXX17 eddy/ssl.hpp)

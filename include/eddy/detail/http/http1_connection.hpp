@@ -134,11 +134,16 @@ class HTTP1Connection final : public ResponseChannel,
     std::string rescued;  // a read that completed inside read_into()
     bool has_rescued = false;
     std::optional<http::ChunkedDecoder> chunked;  // a chunked body being read
+    // A body streamed to route_streaming's handler (http1_connection_stream.hpp):
+    // its route while the response is not finished; waiting while the
+    // handler's future for the last piece is pending (no body is read then).
+    Route* stream_route = nullptr;
+    bool stream_waiting = false;
     // While output is queued in the stream: the queue's size when the send
     // clock last looked, plus what was queued since (output_moved()).
     std::size_t unsent_mark = 0;
     bool unused() const noexcept {
-      return in.empty() && out.empty() && !has_rescued && !chunked && unsent_mark == 0;
+      return in.empty() && out.empty() && !has_rescued && !chunked && unsent_mark == 0 && stream_route == nullptr;
     }
   };
   Pending& pending() {
@@ -159,6 +164,14 @@ class HTTP1Connection final : public ResponseChannel,
   bool parse_head();
   void start_request(const http::RequestHead& head, const http::MessageInfo& info, std::size_t consumed);
   bool read_body();
+  bool begin_streaming(bool over_limit);
+  bool stream_body();
+  bool deliver(std::string_view chunk, bool last);
+  void stream_resumed(RequestHandler& h, std::exception_ptr error, const Route& route, bool last);
+  bool stream_step_done(RequestHandler& h, std::exception_ptr error, const Route& route, bool last);
+  void stream_failed(int status);
+  bool streaming() const noexcept { return pending_ && pending_->stream_route != nullptr; }
+  bool app_streams() const noexcept { return shared_->app != nullptr && shared_->app->has_streaming_routes(); }
   void dispatch();
   void refuse(int status);
   Future<void> flush_out();
@@ -357,40 +370,6 @@ EDDY_NOINLINE inline bool HTTP1Connection::flush_at_bound() {
   return !output_over_bound();
 }
 
-// Hands the complete request to the Application. current_ stays set until
-// its response is finished (send_response) or the client leaves.
-inline void HTTP1Connection::dispatch() {
-  phase_ = Phase::head;
-  RequestHandler& h = *current_;
-  Application* app = shared_->app;
-  if (app == nullptr) return close_now();  // the server is destroyed (close_everything)
-  try {
-    app->dispatch(h);
-  } catch (...) {
-    loop().handle_exception(std::current_exception(), "HTTP dispatch");
-    try {
-      if (!h.finished()) h.send_error(500);
-    } catch (...) {
-      close_now();
-    }
-  }
-}
-
-// A request refused before any handler saw it: the error page, then close.
-inline void HTTP1Connection::refuse(int status) {
-  phase_ = Phase::refused;
-  closing_ = true;
-  keep_alive_ = false;
-  if (current_ != nullptr) {  // refused mid-body: the handler never ran
-    RequestHandler* h = current_;
-    current_ = nullptr;
-    HandlerAccess::attach(*h, nullptr);
-    HandlerAccess::release(*h);
-  }
-  append_refusal(out(), status);
-  if (!processing_) flush_out();
-}
-
 }  // namespace eddy::detail
 // A request's head and body; responses; output, closing and timeouts; upgrades; file bodies.
 #include "http1_connection_request.hpp"
@@ -398,3 +377,4 @@ inline void HTTP1Connection::refuse(int status) {
 #include "http1_connection_output.hpp"
 #include "http1_connection_upgrade.hpp"
 #include "http1_connection_file.hpp"
+#include "http1_connection_stream.hpp"

@@ -20,6 +20,8 @@ namespace eddy::detail {
 
 inline void HTTP1Connection::read_more() {
   if (reading_ || gone()) return;
+  // Flow control: a streaming handler's future holds the body back.
+  if (pending_ && pending_->stream_waiting) return;
   // Back-pressure against a client that pipelines faster than it reads:
   // past this much unparsed input, wait until requests were answered.
   if (!lingering_ && unparsed() > shared_->options.max_header_size + read_size) return;
@@ -90,11 +92,15 @@ EDDY_ALWAYS_INLINE inline bool HTTP1Connection::parse_head() {
     refuse(info.error_status);
     return false;
   }
-  if (info.body == http::BodyKind::content_length && info.content_length > shared_->options.max_body_size) {
+  bool over = info.body == http::BodyKind::content_length && info.content_length > shared_->options.max_body_size;
+  // A streamed body is bounded by its route, not max_body_size: that needs
+  // the route, found once the request is started.
+  if (over && !app_streams()) {
     refuse(413);
     return false;
   }
   start_request(head, info, r.consumed);
+  if (app_streams()) return begin_streaming(over);
   return true;
 }
 
@@ -160,6 +166,7 @@ inline void HTTP1Connection::start_request(const http::RequestHead& head, const 
 }
 
 inline bool HTTP1Connection::read_body() {
+  if (streaming()) return stream_body();
   std::string& body = HandlerAccess::request(*current_).body;
   if (!chunked()) {
     std::string_view bytes = input();

@@ -1,4 +1,5 @@
-// HTTP1Connection's second half: framing a handler's response into the
+// HTTP1Connection's second half: handing a request to the Application (or
+// refusing it), framing a handler's response into the
 // batch's buffer, taking up pipelined requests after a response finished
 // outside a batch, and the stream's close. Writing the buffer out and
 // closing after the last response: http1_connection_output.hpp. See
@@ -16,11 +17,51 @@
 
 namespace eddy::detail {
 
+// ---- dispatching ---------------------------------------------------------------
+
+// Hands the complete request to the Application. current_ stays set until
+// its response is finished (send_response) or the client leaves.
+inline void HTTP1Connection::dispatch() {
+  phase_ = Phase::head;
+  RequestHandler& h = *current_;
+  Application* app = shared_->app;
+  if (app == nullptr) return close_now();  // the server is destroyed (close_everything)
+  try {
+    app->dispatch(h);
+  } catch (...) {
+    loop().handle_exception(std::current_exception(), "HTTP dispatch");
+    try {
+      if (!h.finished()) h.send_error(500);
+    } catch (...) {
+      close_now();
+    }
+  }
+}
+
+// A request refused before any handler saw it: the error page, then close.
+inline void HTTP1Connection::refuse(int status) {
+  phase_ = Phase::refused;
+  closing_ = true;
+  keep_alive_ = false;
+  if (current_ != nullptr) {  // refused mid-body: the handler never ran
+    RequestHandler* h = current_;
+    current_ = nullptr;
+    HandlerAccess::attach(*h, nullptr);
+    HandlerAccess::release(*h);
+  }
+  append_refusal(out(), status);
+  if (!processing_) flush_out();
+}
+
 // ---- responses ---------------------------------------------------------------
 
 inline Future<void> HTTP1Connection::send_response(RequestHandler& h, bool last) {
   if (&h != current_ || gone()) return make_ready_future();
   std::string& body = HandlerAccess::body(h);
+  // A streaming handler that finishes before the body is read: the rest is
+  // not read (Tornado closes such a connection after the response too).
+  bool abandon = last && streaming() && phase_ == Phase::body;
+  if (abandon) keep_alive_ = false;
   if (!HandlerAccess::headers_sent(h)) {
     HeadSpec spec;
     spec.status = HandlerAccess::status(h);
@@ -37,6 +78,11 @@ inline Future<void> HTTP1Connection::send_response(RequestHandler& h, bool last)
   if (!HandlerAccess::head_only(h)) append_body(out(), framing_, body, last);
   body.clear();
   if (last) {
+    if (streaming()) {
+      pending_->stream_route = nullptr;
+      pending_->stream_waiting = false;
+    }
+    if (abandon) phase_ = Phase::refused;  // input is dropped from here on (linger)
     current_ = nullptr;
     HandlerAccess::attach(h, nullptr);
     HandlerAccess::release(h);  // the connection's hold

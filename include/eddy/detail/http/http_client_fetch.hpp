@@ -44,7 +44,9 @@
 #include "http_client_connect.hpp"
 #include "http_client_connection.hpp"
 #include "http_client_pool.hpp"
+#include "http_client_proxy.hpp"
 #include "http_client_request.hpp"
+#include "http_client_gzip.hpp"
 #include "http_client_types.hpp"
 #include "url.hpp"
 
@@ -125,6 +127,7 @@ struct FetchState final : ResponseSink, std::enable_shared_from_this<FetchState>
   std::weak_ptr<ClientConnection> connection;
   Phase phase = Phase::queued;
   bool finished = false, holds_slot = false, following = false;
+  GzipResponse gzip;  // decompress_response's state
   FetchState *prev = nullptr, *next = nullptr;
 
   std::string where() const { return format_host_port(url.host, url.port); }
@@ -132,6 +135,7 @@ struct FetchState final : ResponseSink, std::enable_shared_from_this<FetchState>
   std::string key() const {
     std::string k = url.scheme + "://" + url.host + ":" + std::to_string(url.port);
     if (url.scheme == "https") k += "\n" + tls_key(request);
+    if (!request.proxy_host.empty()) k += "\nproxy " + format_host_port(request.proxy_host, proxy_port_of(request));
     return k;
   }
 
@@ -147,6 +151,7 @@ struct FetchState final : ResponseSink, std::enable_shared_from_this<FetchState>
       if (iequals(field.name, "Location")) location = true;
     }
     following = request.follow_redirects && redirect_status(head.status_code) && request.max_redirects > 0 && location;
+    gzip.begin(request, response, following);
     if (following || !request.header_callback) return;
     // Tornado's lines: the start line, each field line, then the empty line,
     // each with its CRLF.
@@ -159,9 +164,12 @@ struct FetchState final : ResponseSink, std::enable_shared_from_this<FetchState>
   }
   void on_data(std::string_view data) override {
     if (following) return;  // a redirect's body is read to keep the connection, then dropped
+    if (gzip.active()) return gzip.feed(data, request, response, shared->options.max_body_size);
     if (request.streaming_callback) request.streaming_callback(data);
     else response.body.append(data);
   }
+  // The body ended: a gzip body must have ended too (GzipError otherwise).
+  void end_body() { gzip.end(request, response); }
 
   // ---- outcomes ----
   void finish(std::exception_ptr error) {
@@ -287,7 +295,12 @@ Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_ptr<Fet
           }
           const SSLContext* use = nullptr;
           if (tls) use = &*tls;
-          Future<IOStream> connecting = connect_on(*shared->loop, f->url.host, f->url.port, use);
+          Future<IOStream> connecting;
+          if (f->request.proxy_host.empty()) {
+            connecting = connect_on(*shared->loop, f->url.host, f->url.port, use);
+          } else {
+            connecting = connect_through_proxy(*shared->loop, f->request, f->url, tls, shared->options.max_header_size);
+          }
           stream.emplace(co_await connecting);
         } catch (...) {
           error = std::current_exception();
@@ -322,6 +335,7 @@ Future<void> run_fetch(std::shared_ptr<ClientShared> shared, std::shared_ptr<Fet
                                                                shared->options.max_body_size});
         co_await read;
         if (!written.done()) conn->mark_not_reusable();
+        f->end_body();
       } catch (...) {
         error = std::current_exception();
       }

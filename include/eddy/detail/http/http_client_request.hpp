@@ -3,7 +3,8 @@
 // one request into the next.
 //
 // Head: "METHOD target HTTP/1.1", then Host, User-Agent ("eddy/<version>"
-// unless set), Accept ("*/*"), Authorization (Basic, from auth_username /
+// unless set), Accept ("*/*"), Accept-Encoding ("gzip", with
+// decompress_response and zlib), Authorization (Basic, from auth_username /
 // auth_password or the URL's userinfo), the caller's fields in their order
 // (a Host, User-Agent, Accept or Authorization there replaces eddy's), and
 // Content-Length when there is a body or the method is POST, PUT or PATCH.
@@ -20,6 +21,8 @@
 #include "../../httputil.hpp"
 #include "../../version.hpp"
 #include "../base/base64.hpp"
+#include "gzip.hpp"
+#include "http_client_proxy.hpp"
 #include "http_client_types.hpp"
 #include "url.hpp"
 
@@ -38,7 +41,8 @@ inline void check_request(const HTTPRequest& request) {
     }
   }
   for (std::string_view v : {std::string_view(request.user_agent), std::string_view(request.auth_username),
-                             std::string_view(request.auth_password)}) {
+                             std::string_view(request.auth_password), std::string_view(request.proxy_username),
+                             std::string_view(request.proxy_password)}) {
     if (!is_valid_header_value(v)) throw std::invalid_argument("eddy: HTTPRequest: control character in a field");
   }
 }
@@ -58,10 +62,15 @@ inline void build_request(const HTTPRequest& request, const Url& url, std::strin
   out.clear();
   out += request.method;
   out += ' ';
+  if (absolute_form(request, url)) {
+    out += "http://";
+    out += url.host_header();
+  }
   out += url.target;
   out += " HTTP/1.1\r\n";
-  bool host = false, agent = false, accept = false, auth = false;
+  bool host = false, agent = false, accept = false, auth = false, encoding = false;
   for (const auto& [name, value] : request.headers) {
+    if (iequals(name, "Accept-Encoding")) encoding = true;
     if (iequals(name, "Host")) host = true;
     else if (iequals(name, "User-Agent")) agent = true;
     else if (iequals(name, "Accept")) accept = true;
@@ -79,6 +88,7 @@ inline void build_request(const HTTPRequest& request, const Url& url, std::strin
     out += "\r\n";
   }
   if (!accept) out += "Accept: */*\r\n";
+  if (request.decompress_response && !encoding && gzip_available()) out += "Accept-Encoding: gzip\r\n";
   if (!auth) {
     std::string credentials;
     if (!request.auth_username.empty()) {
@@ -96,6 +106,7 @@ inline void build_request(const HTTPRequest& request, const Url& url, std::strin
       out += "\r\n";
     }
   }
+  if (absolute_form(request, url)) out += proxy_authorization(request);
   for (const auto& [name, value] : request.headers) {
     out += name;
     out += ": ";

@@ -42,6 +42,23 @@ struct HTTPRequest {
   std::string auth_password;                                     ///< Basic authentication, with auth_username
   std::function<void(std::string_view)> streaming_callback;      ///< body chunks as they arrive; body stays empty
   std::function<void(std::string_view)> header_callback;         ///< each header line, the start line first
+  /// Sends "Accept-Encoding: gzip" (unless headers set Accept-Encoding) and
+  /// inflates a gzip body (Tornado's default): the body (or the chunks a
+  /// streaming_callback gets) is the decoded one, bounded by max_body_size;
+  /// Content-Encoding is renamed X-Consumed-Content-Encoding and, without a
+  /// streaming_callback, Content-Length becomes the decoded size. A corrupt
+  /// or truncated gzip body, or one inflating past max_body_size, fails the
+  /// fetch (HTTPConnectionError naming it). Without zlib in the process,
+  /// gzip is not offered. false: the body and headers as sent.
+  bool decompress_response = true;
+  /// An HTTP proxy to go through ("" = none; Tornado's names). http://
+  /// requests go to it with the absolute URL as the target; https:// ones
+  /// open a tunnel with CONNECT host:port, then TLS to the origin through
+  /// it. proxy_port 0 means 80.
+  std::string proxy_host;
+  std::uint16_t proxy_port = 0;     ///< the proxy's port (0 = 80)
+  std::string proxy_username;       ///< Basic Proxy-Authorization, with proxy_password
+  std::string proxy_password;       ///< Basic Proxy-Authorization, with proxy_username
   // https:// (Tornado's names). The pool never reuses a connection made with
   // other values of these for another fetch.
   bool validate_cert = true;  ///< verify the server's certificate and host name (false: accept any)

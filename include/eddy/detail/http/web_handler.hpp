@@ -34,6 +34,7 @@
 #include "../stream/file_range.hpp"
 #include "cookies.hpp"
 #include "http_server_request.hpp"
+#include "multipart.hpp"
 #include "web_errors.hpp"
 #include "web_settings.hpp"
 
@@ -106,8 +107,9 @@ class RequestHandler {
   }
 
   /// The last value of `name` among the query's arguments and, for a
-  /// form-urlencoded body, the body's (Tornado's get_argument, whitespace
-  /// stripped). HTTPError(400) if it is absent or the arguments are malformed.
+  /// form-urlencoded or multipart/form-data body, the body's (Tornado's
+  /// get_argument, whitespace stripped; a multipart file is not one).
+  /// HTTPError(400) if it is absent or the arguments are malformed.
   std::string get_argument(std::string_view name) const {
     const std::vector<std::string>* values = arguments().find(name);
     if (values == nullptr || values->empty()) throw MissingArgumentError(name);
@@ -128,6 +130,11 @@ class RequestHandler {
     return out;
   }
 
+  /// The files uploaded under `field` in a multipart/form-data body, in
+  /// order; an empty vector when there are none. HTTPError(400) if the body
+  /// is malformed (detail/http/multipart.hpp says what that means). Valid
+  /// while the handler runs.
+  const std::vector<HTTPFile>& files(std::string_view field) const;
   // ---- cookies (web_handler_cookies.hpp) ----
   /// The value of the request's cookie `name` (the first, if sent twice;
   /// unquoted), or std::nullopt. Tolerant of what browsers send: see
@@ -219,6 +226,7 @@ class RequestHandler {
     if (finished_) throw std::logic_error("eddy: RequestHandler::finish called twice");
     if ((status_ == 204 || status_ == 304 || status_ < 200) && !body_.empty()) body_not_allowed();
     if (settings_ != nullptr && settings_->etag && status_ == 200 && !headers_sent_) apply_etag();
+    if (settings_ != nullptr && settings_->compress_response && !headers_sent_) apply_gzip();
     if (content_length_ != no_length) check_length(body_written_, true);
     finished_ = true;
     if (settings_ != nullptr && settings_->log_function) log_request();
@@ -282,6 +290,9 @@ class RequestHandler {
   // Tornado's compute_etag (web_handler_hooks.hpp): ETag from the body, and
   // 304 without it when If-None-Match matches.
   void apply_etag();
+  // Gzips the finished body when ApplicationSettings::compress_response and
+  // the request allow it (web_handler_gzip.hpp).
+  void apply_gzip();
   // Calls settings().log_function, once per request; what it throws goes to
   // the loop's exception handler.
   void log_request() noexcept;
@@ -361,6 +372,7 @@ class RequestHandler {
   char etag_line_[26];                             // "Etag: \"<16 hex digits>\"\r\n"
   mutable HTTPArguments arguments_;
   mutable bool arguments_parsed_ = false;
+  mutable detail::MultipartFiles files_;
   int status_ = 200;
   bool headers_sent_ = false;
   bool finished_ = false;
@@ -375,27 +387,10 @@ class RequestHandler {
   detail::Function<void()> on_close_;
 };
 
-/// Query arguments, then a form-urlencoded body's, parsed on first use.
-inline const HTTPArguments& RequestHandler::arguments() const {
-  if (arguments_parsed_) return arguments_;
-  try {
-    parse_query(request_.query, arguments_);
-    const std::string* type = request_.headers.find("Content-Type");
-    if (type != nullptr && type->size() >= 33 &&
-        detail::iequals(std::string_view(*type).substr(0, 33), "application/x-www-form-urlencoded")) {
-      parse_query(request_.body, arguments_);
-    }
-  } catch (const std::invalid_argument& e) {
-    // Malformed arguments stay malformed: every later call says so too.
-    arguments_.clear();
-    throw HTTPError(400, e.what());
-  }
-  arguments_parsed_ = true;
-  return arguments_;
-}
-
 }  // namespace eddy
 
-// Cookies; the error page, ETag and access log hooks.
+// Arguments and uploads; cookies; the error page, ETag and access log hooks.
+#include "web_handler_arguments.hpp"
 #include "web_handler_cookies.hpp"
+#include "web_handler_gzip.hpp"
 #include "web_handler_hooks.hpp"

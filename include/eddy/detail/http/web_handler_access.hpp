@@ -162,6 +162,7 @@ inline void HandlerAccess::reset(RequestHandler& h) noexcept {
   h.has_etag_ = false;
   h.arguments_.clear();
   h.arguments_parsed_ = false;
+  h.files_.clear();
   h.status_ = 200;
   h.headers_sent_ = false;
   h.finished_ = false;

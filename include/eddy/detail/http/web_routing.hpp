@@ -26,6 +26,7 @@
 // Thread contract: the loop thread.
 #pragma once
 
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -41,6 +42,7 @@
 #include "../base/source_location.hpp"
 #include "route_pattern.hpp"
 #include "web_handler_access.hpp"
+#include "web_streaming.hpp"
 
 namespace eddy::detail {
 
@@ -95,6 +97,8 @@ struct Route {
   std::optional<RoutePattern> regex;  // when neither literal nor any_path
   std::vector<std::string> methods;  // empty: every method
   std::unique_ptr<RouteTarget> target;
+  std::unique_ptr<StreamTarget> stream;  // route_streaming's handler (target is null then)
+  std::uint64_t stream_limit = UINT64_MAX;  // its StreamingOptions::max_body_size
   SourceLocation where;
   std::string kind;  // what the blocking detector calls a step of this route
 
@@ -149,7 +153,7 @@ class HandlerHold {
 // (if routing got that far) and `what` went wrong.
 inline std::string request_error_context(const RequestHandler& h, const Route* route, std::string_view what) {
   const HTTPServerRequest& r = h.request();
-  std::string out = "the handler of " + r.method + " " + r.uri;
+  std::string out = (route != nullptr ? "the handler of " : "routing ") + r.method + " " + r.uri;
   if (route != nullptr) out += route->any_path ? " (the server's handler)" : " (route \"" + route->pattern + "\")";
   return out.append(", ").append(what);
 }

@@ -119,6 +119,9 @@ struct SSLHooks {
   Future<IOStream> (*connect)(IOLoop& loop, const std::string& host, std::uint16_t port,
                               const SSLContext& context) = nullptr;
   void (*serve)(TCPServer& server, const SSLContext& context) = nullptr;
+  // TLS as a client over a connected stream (the HTTP client's tunnel
+  // through a proxy), resolved once the handshake is done.
+  Future<IOStream> (*start_tls)(IOStream stream, const std::string& host, const SSLContext& context) = nullptr;
 };
 inline SSLHooks ssl_hooks;
 
