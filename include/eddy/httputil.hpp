@@ -38,26 +38,32 @@ constexpr char ascii_lower(char c) noexcept {
 
 // Eight bytes with 'A'..'Z' turned to lower case, all at once (SWAR): a
 // byte's high bit is set in `upper` when it is 0x41..0x5A.
-inline std::uint64_t ascii_lower8(const char* p) noexcept {
-  std::uint64_t x;
-  std::memcpy(&x, p, 8);
+inline std::uint64_t ascii_lower8(std::uint64_t x) noexcept {
   constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
   const std::uint64_t low7 = x & ~high;
   const std::uint64_t upper = (low7 + (0x80 - 'A') * ones) & ~(low7 + (0x80 - 'Z' - 1) * ones) & ~x & high;
   return x | (upper >> 2);
 }
 
+// Eight bytes of each equal without case; spelled alike (the common case:
+// names are mostly written as the RFC does) costs one comparison.
+inline bool iequals8(const char* a, const char* b) noexcept {
+  std::uint64_t x, y;
+  std::memcpy(&x, a, 8);
+  std::memcpy(&y, b, 8);
+  return x == y || ascii_lower8(x) == ascii_lower8(y);
+}
+
 // Header names are compared on every lookup and on every response's head
-// (issue 22): eight bytes a step past the first eight, byte by byte below.
+// (issue 22): eight bytes a step from eight bytes on, byte by byte below.
 constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
   std::size_t i = 0;
   if (!std::is_constant_evaluated() && a.size() >= 8) {
     for (; i + 8 <= a.size(); i += 8)
-      if (ascii_lower8(a.data() + i) != ascii_lower8(b.data() + i)) return false;
-    // The tail as one more overlapping word.
-    if (i == a.size()) return true;
-    return ascii_lower8(a.data() + a.size() - 8) == ascii_lower8(b.data() + b.size() - 8);
+      if (!iequals8(a.data() + i, b.data() + i)) return false;
+    // The tail as one more, overlapping word.
+    return i == a.size() || iequals8(a.data() + a.size() - 8, b.data() + b.size() - 8);
   }
   for (; i < a.size(); ++i)
     if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
@@ -211,25 +217,33 @@ class HTTPHeaders {
 // ---- tokens and field values (RFC 9110 §5.6.2, §5.5) ---------------------
 
 namespace detail {
-// One bit per byte value: set for the tchars. A table, because header names
-// are checked byte by byte on every set_header (the plaintext route sets
-// one per request) and a lookup beats the range tests and switch.
-struct TcharBits {
-  std::uint64_t words[4] = {};
-  constexpr TcharBits() {
+// One entry per byte value: true for the tchars. A table, because header
+// names are checked byte by byte on every set_header (the plaintext route
+// sets one per request), and a load beats the range tests and switch.
+struct TcharTable {
+  bool yes[256] = {};
+  constexpr TcharTable() {
     constexpr std::string_view others = "!#$%&'*+-.^_`|~";
     for (unsigned c = 0; c < 256; ++c) {
-      bool yes = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 others.find(static_cast<char>(c)) != std::string_view::npos;
-      if (yes) words[c >> 6] |= std::uint64_t(1) << (c & 63);
+      yes[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               others.find(static_cast<char>(c)) != std::string_view::npos;
     }
   }
 };
-inline constexpr TcharBits tchar_bits{};
+inline constexpr TcharTable tchar_table{};
+
+// True when one of the eight bytes at p is below 0x0E (SWAR: a byte's high
+// bit survives only where the subtraction borrowed from a byte under 0x80).
+inline bool any_byte_below_0e(const char* p) noexcept {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+  return ((x - 0x0E * ones) & ~x & high) != 0;
+}
 }  // namespace detail
 
 /// True for a tchar: the characters of a token (method, header name, coding).
-constexpr bool is_tchar(unsigned char c) noexcept { return (detail::tchar_bits.words[c >> 6] >> (c & 63)) & 1; }
+constexpr bool is_tchar(unsigned char c) noexcept { return detail::tchar_table.yes[c]; }
 
 /// True when `s` is a non-empty token (a valid header name or method).
 constexpr bool is_token(std::string_view s) noexcept {
@@ -242,6 +256,13 @@ constexpr bool is_token(std::string_view s) noexcept {
 /// True when `value` may be sent as a header value: no CR, LF or NUL (the
 /// bytes that would end or split the field on the wire).
 constexpr bool is_valid_header_value(std::string_view value) noexcept {
+  // CR, LF and NUL are below 0x0E: eight bytes a step find none in a
+  // valid value, and only a value with such a byte is looked at closely.
+  if (!std::is_constant_evaluated() && value.size() >= 8) {
+    bool suspect = false;
+    for (std::size_t i = 0; i + 8 <= value.size() && !suspect; i += 8) suspect = detail::any_byte_below_0e(value.data() + i);
+    if (!suspect && !detail::any_byte_below_0e(value.data() + value.size() - 8)) return true;
+  }
   for (char c : value)
     if (c == '\r' || c == '\n' || c == '\0') return false;
   return true;

@@ -104,6 +104,12 @@ class HeadWriter {
     std::memcpy(at_, literal, N - 1);
     at_ += N - 1;
   }
+  // N bytes, N known here (the Date value).
+  template <std::size_t N>
+  void put_n(const char* bytes) noexcept {
+    std::memcpy(at_, bytes, N);
+    at_ += N;
+  }
   void put(std::string_view piece) noexcept {
     std::memcpy(at_, piece.data(), piece.size());
     at_ += piece.size();
@@ -155,7 +161,7 @@ inline BodyFraming write_head(HeadWriter& w, HeadSpec& spec, bool bodiless) {
   }
   if (!has_type && !bodiless) w.put("Content-Type: text/html; charset=UTF-8\r\n");
   w.put("Date: ");
-  w.put(http_date_now());
+  w.put_n<http_date_size>(http_date_now().data());
   w.put("\r\n");
   BodyFraming framing = BodyFraming::none;
   if (bodiless) {
