@@ -133,8 +133,11 @@ class HeadWriter {
 // and every line append_head may add), with room to spare.
 inline constexpr std::size_t head_fixed_bound = 256;
 
-// Writes the status line and the fields; returns how the body is framed.
-inline BodyFraming write_head(HeadWriter& w, HeadSpec& spec, bool bodiless) {
+// Writes the status line and the fields from `at` on; returns where they
+// end, and how the body is framed in `framing`. The writer is a local, so
+// its position stays in a register across the copies.
+inline char* write_head(char* at, HeadSpec& spec, bool bodiless, BodyFraming& framing) {
+  HeadWriter w(at);
   if (spec.status == 200) {
     w.put("HTTP/1.1 200 OK\r\nServer: eddy\r\n");
   } else {
@@ -163,7 +166,6 @@ inline BodyFraming write_head(HeadWriter& w, HeadSpec& spec, bool bodiless) {
   w.put("Date: ");
   w.put_n<http_date_size>(http_date_now().data());
   w.put("\r\n");
-  BodyFraming framing = BodyFraming::none;
   if (bodiless) {
     framing = BodyFraming::none;
   } else if (has_length) {
@@ -186,7 +188,7 @@ inline BodyFraming write_head(HeadWriter& w, HeadSpec& spec, bool bodiless) {
     w.put("Connection: keep-alive\r\n");
   }
   w.put("\r\n");
-  return framing;
+  return w.end();
 }
 
 // Appends the head to `out` and returns how the body is framed; may clear
@@ -204,9 +206,8 @@ inline BodyFraming append_head(std::string& out, HeadSpec& spec) {
     heap.resize(bound);
     start = heap.data();
   }
-  HeadWriter w(start);
-  BodyFraming framing = write_head(w, spec, bodiless);
-  const auto size = static_cast<std::size_t>(w.end() - start);
+  BodyFraming framing = BodyFraming::none;
+  const auto size = static_cast<std::size_t>(write_head(start, spec, bodiless, framing) - start);
   // One allocation, not a doubling chain, when a batch outgrows the buffer.
   if (out.capacity() - out.size() < size) out.reserve(out.size() + size + 512);
   out.append(start, size);
