@@ -1,5 +1,6 @@
 // ASCII helpers of the HTTP layer that compare or check eight bytes at a
-// step (SWAR on 64-bit words): case-insensitive name comparison (iequals),
+// step (SWAR on 64-bit words): plain and case-insensitive comparison
+// (equal_bytes, iequals),
 // the tchar table behind is_token, and the CR/LF/NUL pre-check of header
 // values. Header names are compared on every lookup and on every response's
 // head, and checked on every set_header, so these sit on the per-request
@@ -53,6 +54,28 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
   }
   for (; i < a.size(); ++i)
     if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+// The n bytes at a and b are equal: words compared inline (a call to
+// memcmp costs more than the dozen bytes of a method, version or host).
+inline bool equal_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  auto word = [](const char* p, auto zero) {
+    decltype(zero) x;
+    std::memcpy(&x, p, sizeof x);
+    return x;
+  };
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 <= n; i += 8)
+      if (word(a + i, std::uint64_t{}) != word(b + i, std::uint64_t{})) return false;
+    return word(a + n - 8, std::uint64_t{}) == word(b + n - 8, std::uint64_t{});
+  }
+  if (n >= 4) {
+    return word(a, std::uint32_t{}) == word(b, std::uint32_t{}) &&
+           word(a + n - 4, std::uint32_t{}) == word(b + n - 4, std::uint32_t{});
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
   return true;
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "ascii_words.hpp"
 #include "http1_connection.hpp"
 
 namespace eddy::detail {
@@ -99,10 +100,14 @@ EDDY_ALWAYS_INLINE inline bool HTTP1Connection::parse_head() {
 }
 
 // Copies the parsed head into a pooled handler and decides the framing.
-// Sets a request string the handler pool reuses: clear() then append()
-// only checks the capacity the string kept from earlier requests, where
-// assign() goes through the general replace (overlap, growth) every time.
+// Sets a request string the handler pool reuses. The pool keeps the fields
+// every request sets (HandlerAccess::reset), so a handler that served the
+// connection's previous request usually holds the same method, version,
+// host and path already: a comparison then replaces the copy. Otherwise
+// clear() then append() only checks the capacity the string kept, where
+// assign() goes through the general replace (overlap, growth).
 inline void refill(std::string& s, std::string_view v) {
+  if (s.size() == v.size() && equal_bytes(s.data(), v.data(), v.size())) return;
   s.clear();
   s.append(v.data(), v.size());
 }

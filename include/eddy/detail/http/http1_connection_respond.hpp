@@ -21,8 +21,10 @@ namespace eddy::detail {
 inline Future<void> HTTP1Connection::send_response(RequestHandler& h, bool last) {
   if (&h != current_ || gone()) return make_ready_future();
   std::string& body = HandlerAccess::body(h);
+  bool body_sent = false;
   if (!HandlerAccess::headers_sent(h)) {
     HeadSpec spec;
+    if (last && !HandlerAccess::head_only(h)) spec.body = body;  // one append for the whole response
     spec.status = HandlerAccess::status(h);
     spec.headers = &HandlerAccess::headers(h);
     spec.finished = last;
@@ -31,9 +33,10 @@ inline Future<void> HTTP1Connection::send_response(RequestHandler& h, bool last)
     spec.keep_alive = keep_alive_ && !shared_->closing_all;
     framing_ = append_head(out(), spec);
     keep_alive_ = spec.keep_alive;
+    body_sent = spec.body_taken;
     HandlerAccess::mark_headers_sent(h);
   }
-  if (!HandlerAccess::head_only(h)) append_body(out(), framing_, body, last);
+  if (!HandlerAccess::head_only(h) && !body_sent) append_body(out(), framing_, body, last);
   body.clear();
   if (last) {
     current_ = nullptr;

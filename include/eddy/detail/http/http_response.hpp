@@ -90,6 +90,12 @@ struct HeadSpec {
   std::size_t body_size = 0;  // when finished
   bool request_http10 = false;
   bool keep_alive = true;     // in: wanted; out: what the response allows
+  // A finished response's body, copied right after the head when the
+  // framing sends it as is (Content-Length or close) and both fit the
+  // head's stack buffer: one append for the whole response. body_taken
+  // says whether it was.
+  std::string_view body;
+  bool body_taken = false;
 };
 
 // Copies the pieces of a head into room checked once for the whole head:
@@ -200,6 +206,8 @@ inline BodyFraming append_head(std::string& out, HeadSpec& spec) {
   std::size_t bound = head_fixed_bound + (spec.status == 200 ? 0 : http_reason(spec.status).size());
   for (const auto& [name, value] : *spec.headers) bound += name.size() + value.size() + 4;
   char stack[1024];
+  const bool with_body = !spec.body.empty() && bound + spec.body.size() <= sizeof stack;
+  if (with_body) bound += spec.body.size();
   std::string heap;
   char* start = stack;
   if (bound > sizeof stack) {
@@ -207,7 +215,13 @@ inline BodyFraming append_head(std::string& out, HeadSpec& spec) {
     start = heap.data();
   }
   BodyFraming framing = BodyFraming::none;
-  const auto size = static_cast<std::size_t>(write_head(start, spec, bodiless, framing) - start);
+  char* end = write_head(start, spec, bodiless, framing);
+  if (with_body && (framing == BodyFraming::length || framing == BodyFraming::close)) {
+    std::memcpy(end, spec.body.data(), spec.body.size());
+    end += spec.body.size();
+    spec.body_taken = true;
+  }
+  const auto size = static_cast<std::size_t>(end - start);
   // One allocation, not a doubling chain, when a batch outgrows the buffer.
   if (out.capacity() - out.size() < size) out.reserve(out.size() + size + 512);
   out.append(start, size);
