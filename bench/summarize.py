@@ -81,6 +81,9 @@ GOALS = [
     ("timers_schedule", "", "libev", 1.0),
     ("timers_fire", "", "libev", 1.0),
     ("timers_churn", "", "libev", 1.0),
+    ("timers_user_schedule", "loop=user reserve=caller sched=later", "libev", 1.0),
+    ("timers_user_fire", "loop=user reserve=caller sched=later", "libev", 1.0),
+    ("timers_user_churn", "loop=user reserve=caller sched=later", "libev", 1.0),
     ("dispatch", "", "epoll", 1.03),
     ("callbacks_chain", "", "asio", 1.0),
     ("callbacks_xthread", "", "asio", 1.0),
@@ -168,7 +171,7 @@ def main():
         # Hand-written companions, kept in their own files so a new run does
         # not overwrite them: the streams figures and the optimisation log.
         here = os.path.dirname(os.path.abspath(__file__))
-        for extra in ("timers-results.md", "streams-results.md", "optimisations.md"):
+        for extra in ("timers-results.md", "streams-results.md", "hotpaths-results.md", "optimisations.md"):
             path = os.path.join(here, extra)
             if os.path.exists(path):
                 with open(path) as e:

@@ -6,6 +6,7 @@
 
 #include <time.h>
 
+#include <cctype>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -248,4 +249,48 @@ TEST_CASE("url_escape keeps unreserved bytes, turns a space into + (or %20) and 
 TEST_CASE("form_urlencode joins escaped pairs with & in order", "[http][httputil]") {
   CHECK(eddy::form_urlencode({}) == "");
   CHECK(eddy::form_urlencode({{"a", "1"}, {"b c", "x&y"}, {"a", ""}}) == "a=1&b+c=x%26y&a=");
+}
+
+TEST_CASE("names compare without case, and CR, LF and NUL are found, at every length and position",
+          "[http][httputil]") {
+  // The checks go eight bytes at a step from eight bytes on: every length
+  // from 0 to 40 and every position of the odd byte out.
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string lower, upper, value;
+    for (std::size_t i = 0; i < n; ++i) {
+      lower += static_cast<char>('a' + i % 26);
+      upper += static_cast<char>('A' + i % 26);
+      value += static_cast<char>(i % 2 == 0 ? '\x80' + static_cast<char>(i % 64) : ' ' + static_cast<char>(i % 90));
+    }
+    CHECK(eddy::detail::iequals(lower, upper));
+    CHECK(eddy::is_token(upper) == (n > 0));
+    CHECK(eddy::is_valid_header_value(value));
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string differs = upper;
+      differs[i] = '-';
+      CHECK_FALSE(eddy::detail::iequals(lower, differs));
+      differs[i] = static_cast<char>(upper[i] ^ 0x20 ^ 0x01);  // another letter, other case
+      CHECK_FALSE(eddy::detail::iequals(lower, differs));
+      std::string not_token = upper;
+      not_token[i] = ' ';
+      CHECK_FALSE(eddy::is_token(not_token));
+      for (char bad : {'\r', '\n', '\0'}) {
+        std::string refused = value;
+        refused[i] = bad;
+        CHECK_FALSE(eddy::is_valid_header_value(refused));
+      }
+      std::string control = value;
+      control[i] = '\x0E';  // a control byte the field syntax allows to pass
+      CHECK(eddy::is_valid_header_value(control));
+    }
+  }
+  // '@' and '[' sit next to the letters; '^' and '~' differ by the case bit.
+  CHECK_FALSE(eddy::detail::iequals("@@@@@@@@@", "`````````"));
+  CHECK_FALSE(eddy::detail::iequals("[[[[[[[[[", "{{{{{{{{{"));
+  CHECK_FALSE(eddy::detail::iequals("^^^^^^^^^", "~~~~~~~~~"));
+  for (int c = 0; c < 256; ++c) {
+    bool tchar = std::isalnum(c) != 0 && c < 128;
+    tchar = tchar || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+    CHECK(eddy::is_tchar(static_cast<unsigned char>(c)) == tchar);
+  }
 }

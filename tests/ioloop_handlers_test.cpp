@@ -293,3 +293,57 @@ TEST_CASE("error_of reads the errno a backend reported with ERROR, and 0 otherwi
   // Without ERROR the upper bits mean nothing.
   CHECK(IOLoop::error_of(IOLoop::READ | (ECONNRESET << 16)) == 0);
 }
+
+TEST_CASE("a handler registered by an earlier handler of the same batch waits for the next poll", "[handlers][reentrancy]") {
+  auto backend = GENERATE(from_range(backends()));
+  IOLoop loop(backend);
+  SocketPair a, b;
+  int first_calls = 0;
+  std::uint64_t registered_at = 0, new_called_at = 0;
+  // Whichever runs first takes over the other's fd (still open, still
+  // readable): its event, fetched in this batch, belongs to the old
+  // registration, so the new handler runs only after a later poll.
+  auto first = [&](int fd, std::uint32_t) {
+    if (++first_calls > 1) return;
+    int other = fd == a.left() ? b.left() : a.left();
+    read_some(fd);
+    loop.remove_handler(fd);
+    loop.remove_handler(other);
+    registered_at = loop.stats().polls;
+    loop.add_handler(other, [&](int fd2, std::uint32_t) {
+      if (new_called_at == 0) new_called_at = loop.stats().polls;
+      read_some(fd2);
+      loop.remove_handler(fd2);
+      loop.stop();
+    }, IOLoop::READ);
+  };
+  loop.add_handler(a.left(), first, IOLoop::READ);
+  loop.add_handler(b.left(), first, IOLoop::READ);
+  a.send(1, "x");
+  b.send(1, "x");
+  run_with_limit(loop);
+  CHECK(first_calls == 1);
+  CHECK(new_called_at > registered_at);
+}
+
+TEST_CASE("events an earlier handler of the same batch stopped asking for are not delivered", "[handlers][reentrancy]") {
+  auto backend = GENERATE(from_range(backends()));
+  IOLoop loop(backend);
+  SocketPair a, b;
+  int calls = 0;
+  // Both fds are writable at once; whichever handler runs first drops WRITE
+  // for both, so the other's event (WRITE only) must not reach it.
+  auto handler = [&](int, std::uint32_t events) {
+    ++calls;
+    CHECK((events & IOLoop::WRITE) != 0);
+    loop.update_handler(a.left(), IOLoop::READ);
+    loop.update_handler(b.left(), IOLoop::READ);
+    loop.call_later(20ms, [&] { loop.stop(); });
+  };
+  loop.add_handler(a.left(), handler, IOLoop::WRITE);
+  loop.add_handler(b.left(), handler, IOLoop::WRITE);
+  run_with_limit(loop);
+  CHECK(calls == 1);
+  loop.remove_handler(a.left());
+  loop.remove_handler(b.left());
+}

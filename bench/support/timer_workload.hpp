@@ -147,15 +147,23 @@ void in_child(F f) {
     check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the measurement's child process succeeded");
 }
 
+template <class Adapter>
+void measure_user_case(const char* impl, const std::vector<std::uint64_t>& offsets, bool absolute);
+
 // argv[1] = number of timers (default 1,000,000); argv[2] = which loops,
-// "fresh", "warm" or "both" (default); argv[3] = "yes", "no" or "both"
+// "fresh", "warm" or "both" (default), or "user" (timer_user_case.hpp: the
+// user's case, its three phases on one loop; argv[3] is ignored); argv[3] = "yes", "no" or "both"
 // (default): with and/or without reserving.
 template <class Adapter>
 int timer_main(const char* impl, int argc, char** argv) {
     auto offsets = make_deadline_offsets(arg_or(argc, argv, 1, 1'000'000));
     std::string loops = argc > 2 ? argv[2] : "both";
-    std::string reserves = argc > 3 ? argv[3] : "both";
-    check(loops == "fresh" || loops == "warm" || loops == "both", "argv[2] is fresh, warm or both");
+    std::string reserves = argc > 3 ? argv[3] : loops == "user" ? "later" : "both";
+    if (loops == "user") {
+        in_child([&] { measure_user_case<Adapter>(impl, offsets, reserves == "at"); });
+        return 0;
+    }
+    check(loops == "fresh" || loops == "warm" || loops == "both", "argv[2] is fresh, warm, both or user");
     check(reserves == "yes" || reserves == "no" || reserves == "both", "argv[3] is yes, no or both");
     for (bool warm : {false, true}) {
         if (loops != "both" && (loops == "warm") != warm) continue;

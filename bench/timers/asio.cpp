@@ -5,7 +5,7 @@
 // churn cost. run() returns when no work is left. io_context(1): one thread.
 #include <asio.hpp>
 
-#include "support/timer_workload.hpp"
+#include "support/timer_user_case.hpp"
 
 namespace {
 

@@ -3,7 +3,7 @@
 // semantics), so the callback that fires the last expected timer stops it.
 #include <eddy/eddy.hpp>
 
-#include "support/timer_workload.hpp"
+#include "support/timer_user_case.hpp"
 
 namespace {
 
@@ -12,8 +12,11 @@ public:
     // With `reserve`, the caller's n handles are made here, as the peers make
     // their watchers, and reserve_timeouts(n) allocates the loop's slab and
     // heap for n timers; without it both grow as timers are scheduled.
-    EddyTimers(std::size_t n, bool reserve) : timeouts_(n, reserve, make_handle) {
-        if (reserve) loop_.reserve_timeouts(n);
+    // The user's case (timer_user_case.hpp) makes the handles but does not
+    // reserve the loop: reserve_loop false.
+    EddyTimers(std::size_t n, bool reserve) : EddyTimers(n, reserve, reserve) {}
+    EddyTimers(std::size_t n, bool reserve, bool reserve_loop) : timeouts_(n, reserve, make_handle) {
+        if (reserve_loop) loop_.reserve_timeouts(n);
     }
 
     void begin() {
@@ -25,6 +28,12 @@ public:
         auto deadline = start_ + std::chrono::duration_cast<eddy::Clock::duration>(
                                      std::chrono::nanoseconds(offset_ns));
         timeouts_.get(i, make_handle) = loop_.call_at(deadline, [this] {
+            if (++fired_ == expected_) loop_.stop();
+        });
+    }
+    // As a user writes it: call_later, relative to the loop's time() now.
+    void schedule_later(std::size_t i, std::uint64_t delay_ns) {
+        timeouts_.get(i, make_handle) = loop_.call_later(std::chrono::nanoseconds(delay_ns), [this] {
             if (++fired_ == expected_) loop_.stop();
         });
     }

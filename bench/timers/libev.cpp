@@ -4,7 +4,7 @@
 // ev_timer_stop to cancel. Watcher i is reused in place, re-initialised each time. ev_run returns by itself once no watcher is active.
 #include <ev.h>
 
-#include "support/timer_workload.hpp"
+#include "support/timer_user_case.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
-#include "support/timer_workload.hpp"
+#include "support/timer_user_case.hpp"
 
 namespace {
 

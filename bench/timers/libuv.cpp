@@ -5,7 +5,7 @@
 // must be uv_close'd before their memory goes; that happens untimed.
 #include <uv.h>
 
-#include "support/timer_workload.hpp"
+#include "support/timer_user_case.hpp"
 
 namespace {
 

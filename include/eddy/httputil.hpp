@@ -11,7 +11,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <chrono>
+#include <type_traits>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
@@ -20,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/http/ascii_words.hpp"
 #include "detail/http/escape.hpp"
 #include "detail/http/http_date.hpp"
 #include "detail/http/http_reason.hpp"
@@ -27,22 +30,6 @@
 #include "detail/http/percent_encoding.hpp"
 
 namespace eddy {
-
-namespace detail {
-
-/// ASCII-only, locale-free case folding: HTTP names are ASCII.
-constexpr char ascii_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
-}
-
-}  // namespace detail
 
 /// A set of HTTP header fields: case-insensitive names, several values per
 /// name, arrival order kept (Tornado's HTTPHeaders). Names keep the spelling
@@ -74,9 +61,9 @@ class HTTPHeaders {
 
   /// Appends one more value for `name` (after any it already has).
   void add(std::string_view name, std::string_view value) {
-    // Built in place: no temporary strings to move (a response adds a few
-    // fields per request).
-    fields_.emplace_back(std::piecewise_construct, std::forward_as_tuple(name), std::forward_as_tuple(value));
+    // Built in place: no temporaries to move (a request adds every field).
+    fields_.emplace_back(std::piecewise_construct, std::forward_as_tuple(name.data(), name.size()),
+                         std::forward_as_tuple(value.data(), value.size()));
   }
 
   /// Replaces every value of `name` by `value`. The field keeps the position
@@ -188,23 +175,6 @@ class HTTPHeaders {
 
 // ---- tokens and field values (RFC 9110 §5.6.2, §5.5) ---------------------
 
-namespace detail {
-
-// tchar membership for every byte value, built once at compile time: a
-// handler's set_header checks its name with one load per character.
-struct TcharTable {
-  bool yes[256];
-  constexpr TcharTable() : yes() {
-    for (int c = 0; c < 256; ++c) {
-      bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-      yes[c] = alnum || (c != 0 && std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                                       std::string_view::npos);
-    }
-  }
-};
-inline constexpr TcharTable tchar_table{};
-
-}  // namespace detail
 
 /// True for a tchar: the characters of a token (method, header name, coding).
 constexpr bool is_tchar(unsigned char c) noexcept { return detail::tchar_table.yes[c]; }
@@ -220,6 +190,13 @@ constexpr bool is_token(std::string_view s) noexcept {
 /// True when `value` may be sent as a header value: no CR, LF or NUL (the
 /// bytes that would end or split the field on the wire).
 constexpr bool is_valid_header_value(std::string_view value) noexcept {
+  // CR, LF and NUL are below 0x0E: eight bytes a step find none in a
+  // valid value, and only a value with such a byte is looked at closely.
+  if (!std::is_constant_evaluated() && value.size() >= 8) {
+    bool suspect = false;
+    for (std::size_t i = 0; i + 8 <= value.size() && !suspect; i += 8) suspect = detail::any_byte_below_0e(value.data() + i);
+    if (!suspect && !detail::any_byte_below_0e(value.data() + value.size() - 8)) return true;
+  }
   for (char c : value)
     if (c == '\r' || c == '\n' || c == '\0') return false;
   return true;

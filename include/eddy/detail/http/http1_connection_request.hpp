@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "ascii_words.hpp"
 #include "http1_connection.hpp"
 
 namespace eddy::detail {
@@ -105,6 +106,18 @@ EDDY_ALWAYS_INLINE inline bool HTTP1Connection::parse_head() {
 }
 
 // Copies the parsed head into a pooled handler and decides the framing.
+// Sets a request string the handler pool reuses. The pool keeps the fields
+// every request sets (HandlerAccess::reset), so a handler that served the
+// connection's previous request usually holds the same method, version,
+// host and path already: a comparison then replaces the copy. Otherwise
+// clear() then append() only checks the capacity the string kept, where
+// assign() goes through the general replace (overlap, growth).
+inline void refill(std::string& s, std::string_view v) {
+  if (s.size() == v.size() && equal_bytes(s.data(), v.data(), v.size())) return;
+  s.clear();
+  s.append(v.data(), v.size());
+}
+
 inline void HTTP1Connection::start_request(const http::RequestHead& head, const http::MessageInfo& info,
                                            std::size_t consumed) {
   RequestHandler& h = HandlerAccess::acquire();
@@ -114,16 +127,16 @@ inline void HTTP1Connection::start_request(const http::RequestHead& head, const 
   HandlerAccess::attach(h, this);
   current_ = &h;
   HTTPServerRequest& req = HandlerAccess::request(h);
-  req.method.assign(head.method);
-  req.uri.assign(head.target);
+  refill(req.method, head.method);
+  refill(req.uri, head.target);
   std::size_t q = head.target.find('?');
-  req.path.assign(head.target.substr(0, q));
-  if (q != std::string_view::npos) req.query.assign(head.target.substr(q + 1));
-  req.version.assign(http::version_string(head.version_minor));
+  refill(req.path, head.target.substr(0, q));
+  if (q != std::string_view::npos) refill(req.query, head.target.substr(q + 1));
+  refill(req.version, http::version_string(head.version_minor));
   for (const http::HeaderField& field : head.headers) req.headers.add(field.name, field.value);
-  req.host.assign(info.host);
+  refill(req.host, info.host);
   remote_ip_.copy_to(req.remote_ip);
-  req.protocol = shared_->options.ssl ? "https" : "http";
+  refill(req.protocol, shared_->options.ssl ? std::string_view("https") : std::string_view("http"));
   if (shared_->options.xheaders) {
     // Tornado's rules: the last X-Forwarded-For hop, X-Real-Ip over it; the
     // scheme from X-Scheme or X-Forwarded-Proto when it is http or https.

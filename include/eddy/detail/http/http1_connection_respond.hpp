@@ -62,8 +62,10 @@ inline Future<void> HTTP1Connection::send_response(RequestHandler& h, bool last)
   // not read (Tornado closes such a connection after the response too).
   bool abandon = last && streaming() && phase_ == Phase::body;
   if (abandon) keep_alive_ = false;
+  bool body_sent = false;
   if (!HandlerAccess::headers_sent(h)) {
     HeadSpec spec;
+    if (last && !HandlerAccess::head_only(h)) spec.body = body;  // one append for the whole response
     spec.status = HandlerAccess::status(h);
     spec.headers = &HandlerAccess::headers(h);
     spec.extra_fields = HandlerAccess::extra_fields(h);
@@ -73,9 +75,10 @@ inline Future<void> HTTP1Connection::send_response(RequestHandler& h, bool last)
     spec.keep_alive = keep_alive_ && !shared_->closing_all;
     framing_ = append_head(out(), spec);
     keep_alive_ = spec.keep_alive;
+    body_sent = spec.body_taken;
     HandlerAccess::mark_headers_sent(h);
   }
-  if (!HandlerAccess::head_only(h)) append_body(out(), framing_, body, last);
+  if (!HandlerAccess::head_only(h) && !body_sent) append_body(out(), framing_, body, last);
   body.clear();
   if (last) {
     if (streaming()) {

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -93,65 +94,143 @@ struct HeadSpec {
   // handler's fields as they are (the ETag eddy computes: no HTTPHeaders
   // entry to build and scan for a field every response may carry).
   std::string_view extra_fields;
+  // A finished response's body, copied right after the head when the
+  // framing sends it as is (Content-Length or close) and both fit the
+  // head's stack buffer: one append for the whole response. body_taken
+  // says whether it was.
+  std::string_view body;
+  bool body_taken = false;
 };
 
-// Appends the head to `out` and returns how the body is framed; may clear
-// spec.keep_alive (an HTTP/1.0 streamed response ends by closing).
-inline BodyFraming append_head(std::string& out, HeadSpec& spec) {
-  using namespace std::string_view_literals;
-  auto put = [&out](std::string_view piece) { out.append(piece.data(), piece.size()); };
-  const bool bodiless = status_without_body(spec.status);
-  if (out.capacity() - out.size() < 256) out.reserve(out.size() + 512);  // one allocation, not a doubling chain
+// Copies the pieces of a head into room checked once for the whole head:
+// std::string::append checks capacity and calls memcpy out of line for each
+// of a head's dozen pieces, which cost more than the bytes (issue 22).
+class HeadWriter {
+ public:
+  explicit HeadWriter(char* at) noexcept : at_(at) {}
+  // A literal's size is known here, so its copy is a few inlined moves.
+  template <std::size_t N>
+  void put(const char (&literal)[N]) noexcept {
+    std::memcpy(at_, literal, N - 1);
+    at_ += N - 1;
+  }
+  // N bytes, N known here (the Date value).
+  template <std::size_t N>
+  void put_n(const char* bytes) noexcept {
+    std::memcpy(at_, bytes, N);
+    at_ += N;
+  }
+  void put(std::string_view piece) noexcept {
+    std::memcpy(at_, piece.data(), piece.size());
+    at_ += piece.size();
+  }
+  void put_decimal(std::uint64_t n) noexcept {
+    char digits[20];
+    std::size_t i = sizeof digits;
+    do {
+      digits[--i] = static_cast<char>('0' + n % 10);
+      n /= 10;
+    } while (n != 0);
+    put(std::string_view(digits + i, sizeof digits - i));
+  }
+  char* end() const noexcept { return at_; }
+
+ private:
+  char* at_;
+};
+
+// Bytes a head may need besides its reason phrase and fields (status digits
+// and every line append_head may add), with room to spare.
+inline constexpr std::size_t head_fixed_bound = 256;
+
+// Writes the status line and the fields from `at` on; returns where they
+// end, and how the body is framed in `framing`. The writer is a local, so
+// its position stays in a register across the copies.
+inline char* write_head(char* at, HeadSpec& spec, bool bodiless, BodyFraming& framing) {
+  HeadWriter w(at);
   if (spec.status == 200) {
-    put("HTTP/1.1 200 OK\r\nServer: eddy\r\n"sv);
+    w.put("HTTP/1.1 200 OK\r\nServer: eddy\r\n");
   } else {
-    put("HTTP/1.1 "sv);
-    append_decimal(out, static_cast<std::uint64_t>(spec.status));
-    out += ' ';
-    put(http_reason(spec.status));
-    put("\r\nServer: eddy\r\n"sv);
+    w.put("HTTP/1.1 ");
+    w.put_decimal(static_cast<std::uint64_t>(spec.status));
+    w.put(" ");
+    w.put(http_reason(spec.status));
+    w.put("\r\nServer: eddy\r\n");
   }
   bool has_type = false, has_length = false;
   for (const auto& [name, value] : *spec.headers) {
-    if (iequals(name, "Content-Type")) has_type = true;
-    if (iequals(name, "Content-Length")) {
+    // The lengths first, inline: most fields are none of these four.
+    const std::size_t n = name.size();
+    if (n == 12 && iequals(name, "Content-Type")) has_type = true;
+    if (n == 14 && iequals(name, "Content-Length")) {
       has_length = true;
       if (bodiless) continue;
     }
-    if (iequals(name, "Transfer-Encoding") || iequals(name, "Connection")) continue;  // ours to decide
-    put(name);
-    put(": "sv);
-    put(value);
-    put("\r\n"sv);
+    if ((n == 17 && iequals(name, "Transfer-Encoding")) || (n == 10 && iequals(name, "Connection"))) continue;  // ours
+    w.put(name);
+    w.put(": ");
+    w.put(value);
+    w.put("\r\n");
   }
-  put(spec.extra_fields);
-  if (!has_type && !bodiless) put("Content-Type: text/html; charset=UTF-8\r\n"sv);
-  put("Date: "sv);
-  put(http_date_now());
-  put("\r\n"sv);
-  BodyFraming framing = BodyFraming::none;
+  w.put(spec.extra_fields);
+  if (!has_type && !bodiless) w.put("Content-Type: text/html; charset=UTF-8\r\n");
+  w.put("Date: ");
+  w.put_n<http_date_size>(http_date_now().data());
+  w.put("\r\n");
   if (bodiless) {
     framing = BodyFraming::none;
   } else if (has_length) {
     framing = BodyFraming::length;
   } else if (spec.finished) {
-    put("Content-Length: "sv);
-    append_decimal(out, spec.body_size);
-    put("\r\n"sv);
+    w.put("Content-Length: ");
+    w.put_decimal(spec.body_size);
+    w.put("\r\n");
     framing = BodyFraming::length;
   } else if (!spec.request_http10) {
-    put("Transfer-Encoding: chunked\r\n"sv);
+    w.put("Transfer-Encoding: chunked\r\n");
     framing = BodyFraming::chunked;
   } else {
     framing = BodyFraming::close;
     spec.keep_alive = false;
   }
   if (!spec.keep_alive) {
-    put("Connection: close\r\n"sv);
+    w.put("Connection: close\r\n");
   } else if (spec.request_http10) {
-    put("Connection: keep-alive\r\n"sv);
+    w.put("Connection: keep-alive\r\n");
   }
-  put("\r\n"sv);
+  w.put("\r\n");
+  return w.end();
+}
+
+// Appends the head to `out` and returns how the body is framed; may clear
+// spec.keep_alive (an HTTP/1.0 streamed response ends by closing). The head
+// is written on the stack when it fits (the common case: one append into
+// `out`), else in a buffer of its size.
+inline BodyFraming append_head(std::string& out, HeadSpec& spec) {
+  const bool bodiless = status_without_body(spec.status);
+  std::size_t bound = head_fixed_bound + (spec.status == 200 ? 0 : http_reason(spec.status).size());
+  for (const auto& [name, value] : *spec.headers) bound += name.size() + value.size() + 4;
+  bound += spec.extra_fields.size();
+  char stack[1024];
+  const bool with_body = !spec.body.empty() && bound + spec.body.size() <= sizeof stack;
+  if (with_body) bound += spec.body.size();
+  std::string heap;
+  char* start = stack;
+  if (bound > sizeof stack) {
+    heap.resize(bound);
+    start = heap.data();
+  }
+  BodyFraming framing = BodyFraming::none;
+  char* end = write_head(start, spec, bodiless, framing);
+  if (with_body && (framing == BodyFraming::length || framing == BodyFraming::close)) {
+    std::memcpy(end, spec.body.data(), spec.body.size());
+    end += spec.body.size();
+    spec.body_taken = true;
+  }
+  const auto size = static_cast<std::size_t>(end - start);
+  // One allocation, not a doubling chain, when a batch outgrows the buffer.
+  if (out.capacity() - out.size() < size) out.reserve(out.size() + size + 512);
+  out.append(start, size);
   return framing;
 }
 

@@ -19,6 +19,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "ascii_words.hpp"
+
 #if defined(__SSE2__) && !defined(EDDY_HTTP_NO_SIMD)
 #define EDDY_HTTP_SSE2 1
 #include <emmintrin.h>
@@ -144,19 +146,6 @@ inline const char* find_ctl_or_space(const char* p, const char* end) noexcept {
   return end;
 }
 
-// tchar (RFC 9110 §5.6.2) as a table: header names and methods are scanned
-// with one load and one test per byte.
-struct TcharTable {
-  bool is[256] = {};
-  constexpr TcharTable() {
-    for (int c = '0'; c <= '9'; ++c) is[c] = true;
-    for (int c = 'a'; c <= 'z'; ++c) is[c] = true;
-    for (int c = 'A'; c <= 'Z'; ++c) is[c] = true;
-    for (char c : std::string_view("!#$%&'*+-.^_`|~")) is[static_cast<unsigned char>(c)] = true;
-  }
-};
-inline constexpr TcharTable tchar_table{};
-
 // How the first byte of a field line classifies it, in one lookup: not a
 // tchar (the end of the head, or an error), a tchar, or a tchar that begins
 // one of the names the framing analysis reads (Connection, Content-Length,
@@ -168,7 +157,7 @@ struct FieldStartTable {
   unsigned char kind[256] = {};
   constexpr FieldStartTable() {
     for (int c = 0; c < 256; ++c)
-      if (tchar_table.is[c]) kind[c] = field_start_plain;
+      if (tchar_table.yes[c]) kind[c] = field_start_plain;
     for (char c : std::string_view("cehtCEHT")) kind[static_cast<unsigned char>(c)] = field_start_framing;
   }
 };
@@ -181,7 +170,7 @@ inline constexpr FieldStartTable field_start_table{};
 // though the second runs 13% fewer instructions); unrolled by 4, it tests
 // the bound once per 4 bytes.
 inline const char* skip_token(const char* p, const char* end) noexcept {
-  const bool* is = tchar_table.is;
+  const bool* is = tchar_table.yes;  // ascii_words.hpp
   for (; end - p >= 4; p += 4) {
     if (!is[static_cast<unsigned char>(p[0])]) return p;
     if (!is[static_cast<unsigned char>(p[1])]) return p + 1;

@@ -19,6 +19,8 @@
 #include <string>
 #include <string_view>
 
+#include "ascii_words.hpp"
+
 namespace eddy::detail {
 
 class PeerAddress {
@@ -48,7 +50,11 @@ class PeerAddress {
   // out = the address as text.
   void copy_to(std::string& out) const {
     if (kind_ <= max_text) {
-      out.assign(reinterpret_cast<const char*>(bytes_), kind_);
+      // A pooled request often held this very address (same connection).
+      std::string_view text(reinterpret_cast<const char*>(bytes_), kind_);
+      if (out.size() != text.size() || !equal_bytes(out.data(), text.data(), text.size())) {
+        out.assign(text.data(), text.size());
+      }
     } else if (kind_ == v6) {
       char text[INET6_ADDRSTRLEN];
       out.assign(::inet_ntop(AF_INET6, bytes_, text, sizeof text) != nullptr ? text : "");

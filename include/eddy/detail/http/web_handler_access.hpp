@@ -151,11 +151,18 @@ inline void HandlerAccess::reset(RequestHandler& h) noexcept {
     }
   };
   HTTPServerRequest& r = h.request_;
-  r.clear();
+  // method, uri, path, version, host, remote_ip and protocol are kept: the
+  // pool hands a handler out only to HTTP1Connection::start_request, which
+  // sets every one of them (comparing first: usually they are the same).
+  // What a request may lack is cleared.
+  auto free_if_big = [](std::string& s) {
+    if (s.capacity() > HandlerPool::max_kept_capacity) std::string().swap(s);
+  };
+  r.headers.clear();
   trim(r.body);
-  trim(r.uri);
-  trim(r.path);
   trim(r.query);
+  free_if_big(r.uri);
+  free_if_big(r.path);
   h.path_args_.clear();
   h.settings_ = nullptr;
   h.start_ = Clock::time_point();

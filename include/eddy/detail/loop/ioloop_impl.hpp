@@ -376,7 +376,7 @@ class IOLoopImpl : private LoopState {
   std::size_t poll_for_io();
   std::int64_t poll_timeout();
   void dispatch_handlers() noexcept;
-  EDDY_ALWAYS_INLINE detail::HandlerTable::Slot* ready_handler(int fd, std::uint32_t ready,
+  EDDY_ALWAYS_INLINE detail::HandlerTable::Slot* ready_handler(int fd, std::uint32_t& ready,
                                                                 std::uint32_t tag) noexcept;
   EDDY_ALWAYS_INLINE void invoke_handler(detail::HandlerTable::Slot& slot, int fd, std::uint32_t ready) noexcept;
   void deliver_signal(int signum) noexcept;

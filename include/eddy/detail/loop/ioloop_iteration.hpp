@@ -256,27 +256,43 @@ EDDY_NOINLINE inline void detail::IOLoopImpl<D>::rebuild_poller() noexcept {
   });
 }
 
+// Narrows `ready` to what the handler is given: the events it asked for,
+// errors, and (with ev_error) an errno some backends carry in the top bits.
 template <class D>
-inline detail::HandlerTable::Slot* detail::IOLoopImpl<D>::ready_handler(int fd, std::uint32_t ready, std::uint32_t tag) noexcept {
+inline detail::HandlerTable::Slot* detail::IOLoopImpl<D>::ready_handler(int fd, std::uint32_t& ready,
+                                                                         std::uint32_t tag) noexcept {
   detail::HandlerTable::Slot* slot = handlers_.find_reported(fd);
-  // Removed by an earlier handler of this batch, or registered during it
-  // (a reused fd number must not get the old fd's events); or reported for
-  // an earlier registration of the number (epoll keeps one whose file a dup
-  // holds open after close: its tag is stale); or, e.g., writable when only
-  // READ was asked for. Backends without tags report 0.
-  if (slot == nullptr || slot->batch == batch_ || (tag != 0 && tag != slot->tag) ||
-      (ready & (slot->events | ERROR)) == 0) {
-    if (EDDY_UNLIKELY(tag != 0 && (slot == nullptr || tag != slot->tag))) note_stale_tag(tag);
+  if (tag != 0) {
+    // A tagged backend (epoll; the sink is inlined where the tag is known to
+    // be nonzero, so this branch costs nothing). A tag names one
+    // registration, so one comparison rejects the events of a registration
+    // removed by an earlier handler of this batch (slot null, or a new slot
+    // for the reused number) and of one epoll kept after its fd was closed
+    // while a dup held the file open (stale). A slot registered during this
+    // batch cannot match either: its tag is newer than every event fetched
+    // before it (tags wrap after 2^32 registrations). What is left to reject
+    // is events no longer asked for (WRITE dropped by an earlier handler).
+    // epoll carries no errno bits.
+    if (EDDY_LIKELY(slot != nullptr && slot->tag == tag)) {
+      ready &= slot->events | ERROR;
+      return ready != 0 ? slot : nullptr;
+    }
+    note_stale_tag(tag);
     return nullptr;
   }
-  return slot;
+  // Backends without tags: removed by an earlier handler of this batch
+  // (null), or registered during it (a reused fd number must not get the old
+  // fd's events), or, e.g., writable when only READ was asked for.
+  if (slot == nullptr || slot->batch == batch_) return nullptr;
+  ready &= slot->events | ERROR | detail::ev_errno_bits;
+  return (ready & ~detail::ev_errno_bits) != 0 ? slot : nullptr;
 }
 
 template <class D>
 inline void detail::IOLoopImpl<D>::invoke_handler(detail::HandlerTable::Slot& slot, int fd, std::uint32_t ready) noexcept {
   ++stats_.handler_calls;
   try {
-    slot.handler.call_unchecked(fd, ready & (slot.events | ERROR | detail::ev_errno_bits));
+    slot.handler.call_unchecked(fd, ready);
   } catch (...) {
     handle_exception(std::current_exception());
   }

@@ -1,0 +1,106 @@
+// ASCII helpers of the HTTP layer that compare or check eight bytes at a
+// step (SWAR on 64-bit words): plain and case-insensitive comparison
+// (equal_bytes, iequals),
+// the tchar table behind is_token, and the CR/LF/NUL pre-check of header
+// values. Header names are compared on every lookup and on every response's
+// head, and checked on every set_header, so these sit on the per-request
+// path (issue 22); a byte loop stays for short strings and constant
+// evaluation.
+//
+// Thread contract: none; pure functions and a constant table.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <type_traits>
+
+namespace eddy::detail {
+
+/// ASCII-only, locale-free case folding: HTTP names are ASCII.
+constexpr char ascii_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Eight bytes with 'A'..'Z' turned to lower case, all at once (SWAR): a
+// byte's high bit is set in `upper` when it is 0x41..0x5A.
+inline std::uint64_t ascii_lower8(std::uint64_t x) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+  const std::uint64_t low7 = x & ~high;
+  const std::uint64_t upper = (low7 + (0x80 - 'A') * ones) & ~(low7 + (0x80 - 'Z' - 1) * ones) & ~x & high;
+  return x | (upper >> 2);
+}
+
+// Eight bytes of each equal without case; spelled alike (the common case:
+// names are mostly written as the RFC does) costs one comparison.
+inline bool iequals8(const char* a, const char* b) noexcept {
+  std::uint64_t x, y;
+  std::memcpy(&x, a, 8);
+  std::memcpy(&y, b, 8);
+  return x == y || ascii_lower8(x) == ascii_lower8(y);
+}
+
+// Header names are compared on every lookup and on every response's head
+// (issue 22): eight bytes a step from eight bytes on, byte by byte below.
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  std::size_t i = 0;
+  if (!std::is_constant_evaluated() && a.size() >= 8) {
+    for (; i + 8 <= a.size(); i += 8)
+      if (!iequals8(a.data() + i, b.data() + i)) return false;
+    // The tail as one more, overlapping word.
+    return i == a.size() || iequals8(a.data() + a.size() - 8, b.data() + b.size() - 8);
+  }
+  for (; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+// The n bytes at a and b are equal: words compared inline (a call to
+// memcmp costs more than the dozen bytes of a method, version or host).
+inline bool equal_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  auto word = [](const char* p, auto zero) {
+    decltype(zero) x;
+    std::memcpy(&x, p, sizeof x);
+    return x;
+  };
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 <= n; i += 8)
+      if (word(a + i, std::uint64_t{}) != word(b + i, std::uint64_t{})) return false;
+    return word(a + n - 8, std::uint64_t{}) == word(b + n - 8, std::uint64_t{});
+  }
+  if (n >= 4) {
+    return word(a, std::uint32_t{}) == word(b, std::uint32_t{}) &&
+           word(a + n - 4, std::uint32_t{}) == word(b + n - 4, std::uint32_t{});
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+// One entry per byte value: true for the tchars. A table, because header
+// names are checked byte by byte on every set_header (the plaintext route
+// sets one per request), and a load beats the range tests and switch.
+struct TcharTable {
+  bool yes[256] = {};
+  constexpr TcharTable() {
+    constexpr std::string_view others = "!#$%&'*+-.^_`|~";
+    for (unsigned c = 0; c < 256; ++c) {
+      yes[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               others.find(static_cast<char>(c)) != std::string_view::npos;
+    }
+  }
+};
+inline constexpr TcharTable tchar_table{};
+
+// True when one of the eight bytes at p is below 0x0E (SWAR: a byte's high
+// bit survives only where the subtraction borrowed from a byte under 0x80).
+inline bool any_byte_below_0e(const char* p) noexcept {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  constexpr std::uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+  return ((x - 0x0E * ones) & ~x & high) != 0;
+}
+
+}  // namespace eddy::detail
