@@ -23,9 +23,6 @@
 #pragma once
 
 #include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
-#include <time.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -41,6 +38,7 @@
 #include <utility>
 
 #include "../base/fd_ops.hpp"
+#include "plain_fd_ops.hpp"
 
 namespace eddy::detail {
 
@@ -112,37 +110,17 @@ inline ssize_t read_file_piece(int fd, std::uint64_t offset, char* into, std::si
 // elsewhere always -1 with ENOSYS.
 //
 // SIGPIPE: sendfile has no MSG_NOSIGNAL, and writing to a socket whose peer
-// is gone raises SIGPIPE, whose default action kills the process. So, as
-// writev_plain does for pipes (plain_fd_ops.hpp), SIGPIPE is blocked in this
-// thread for the call and any SIGPIPE it raised is taken off the pending set
-// before unblocking (one that was pending before is left alone). Four system
-// calls more per sendfile, which moves up to a socket buffer's worth of file.
+// is gone raises SIGPIPE, whose default action kills the process. So it goes
+// through writev_plain's guard (call_without_sigpipe, plain_fd_ops.hpp):
+// SIGPIPE blocked in this thread for the call, and one it raised (an error,
+// or a count cut short by the closed peer) taken off the pending set before
+// unblocking. Three or four system calls more per sendfile, which moves up to
+// a socket buffer's worth of file.
 inline ssize_t send_file_piece([[maybe_unused]] int socket, [[maybe_unused]] int file,
                                [[maybe_unused]] std::uint64_t offset, [[maybe_unused]] std::size_t count) noexcept {
 #if defined(__linux__)
-  sigset_t pipe_only, old, pending;
-  sigemptyset(&pipe_only);
-  sigaddset(&pipe_only, SIGPIPE);
-  sigemptyset(&pending);
-  ::sigpending(&pending);
-  bool was_pending = sigismember(&pending, SIGPIPE) == 1;
-  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
   off_t at = static_cast<off_t>(offset);
-  ssize_t n;
-  do {
-    n = ::sendfile(socket, file, &at, count);
-  } while (n == -1 && errno == EINTR);
-  int saved = errno;
-  if (!was_pending) {
-    // Taken whatever the call returned: a sendfile that moved some bytes
-    // and then met the closed peer returns the count, yet raised SIGPIPE.
-    timespec zero{};
-    while (::sigtimedwait(&pipe_only, nullptr, &zero) == -1 && errno == EINTR) {
-    }
-  }
-  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  errno = saved;
-  return n;
+  return call_without_sigpipe([&] { return ::sendfile(socket, file, &at, count); }, count);
 #else
   errno = ENOSYS;
   return -1;
