@@ -15,28 +15,20 @@
 #include <eddy/locks.hpp>
 
 #include "support/http_test_server.hpp"
+#include "support/run_command.hpp"
 
 using eddy_test::Client;
 using eddy_test::HTTPTestServer;
 
 namespace {
 
-bool have(const char* program) {
-  std::string probe = std::string("command -v ") + program + " >/dev/null 2>&1";
-  return std::system(probe.c_str()) == 0;
-}
+bool have(const char* program) { return eddy_test::have_program(program); }
 
-// The command's standard output (and its exit status in `status`).
+// The command's standard output (and its wait status in `status`).
 std::string run(const std::string& command, int* status = nullptr) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char chunk[4096];
-  std::size_t n;
-  while ((n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) out.append(chunk, n);
-  int rc = ::pclose(pipe);
-  if (status != nullptr) *status = rc;
-  return out;
+  eddy_test::CommandRun done = eddy_test::run_command(command);
+  if (status != nullptr) *status = done.status;
+  return done.out;
 }
 
 void client_routes(eddy::Application& app, eddy::IOLoop&) {

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -30,11 +31,18 @@ inline CommandRun run_command(const std::string& command) {
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   CommandRun run;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) run.out += buf;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);  // binary-safe
   run.status = ::pclose(pipe);
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return run;
+}
+
+// True when `program` is on PATH (a test that needs curl or python3 skips
+// without it).
+inline bool have_program(const std::string& program) {
+  return std::system(("command -v " + program + " >/dev/null 2>&1").c_str()) == 0;
 }
 
 // The example helpers need EDDY_EXAMPLE_DIR, the directory holding the

@@ -14,6 +14,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "run_command.hpp"
 #include "temp_dir.hpp"
 
 namespace eddy_test {
@@ -32,22 +33,8 @@ inline void write_file(const std::string& path, const std::string& data) {
   ::close(fd);
 }
 
-inline bool have_program(const char* program) {
-  std::string probe = std::string("command -v ") + program + " >/dev/null 2>&1";
-  return std::system(probe.c_str()) == 0;
-}
-
 // The command's standard output.
-inline std::string shell(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char chunk[4096];
-  std::size_t n;
-  while ((n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) out.append(chunk, n);
-  ::pclose(pipe);
-  return out;
-}
+inline std::string shell(const std::string& command) { return run_command(command).out; }
 
 // How many descriptors this process has open.
 inline int open_fd_count() {

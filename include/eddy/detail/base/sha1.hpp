@@ -14,72 +14,28 @@
 #include <cstring>
 #include <string_view>
 
+#include "sha_frame.hpp"
+
 namespace eddy::detail {
 
-class Sha1 {
+class Sha1 : public ShaFrame<Sha1, 5> {
  public:
-  static constexpr std::size_t digest_size = 20;
-  using Digest = std::array<std::uint8_t, digest_size>;
-
   Sha1() noexcept { reset(); }
 
   void reset() noexcept {
-    h_[0] = 0x67452301u;
-    h_[1] = 0xEFCDAB89u;
-    h_[2] = 0x98BADCFEu;
-    h_[3] = 0x10325476u;
-    h_[4] = 0xC3D2E1F0u;
-    length_ = 0;
-    filled_ = 0;
-  }
-
-  // Adds bytes to the message.
-  void update(std::string_view data) noexcept {
-    const auto* p = reinterpret_cast<const std::uint8_t*>(data.data());
-    std::size_t n = data.size();
-    length_ += n;
-    if (filled_ != 0) {
-      std::size_t take = n < 64 - filled_ ? n : 64 - filled_;
-      std::memcpy(block_ + filled_, p, take);
-      filled_ += take;
-      p += take;
-      n -= take;
-      if (filled_ < 64) return;
-      compress(block_);
-      filled_ = 0;
-    }
-    for (; n >= 64; p += 64, n -= 64) compress(p);
-    std::memcpy(block_, p, n);
-    filled_ = n;
-  }
-
-  // The digest of everything added; the object must be reset() to reuse it.
-  Digest finish() noexcept {
-    std::uint64_t bits = static_cast<std::uint64_t>(length_) * 8;
-    static constexpr std::uint8_t pad[64] = {0x80};
-    // Pad to 56 bytes mod 64, then the 64-bit big-endian bit length.
-    std::size_t pad_size = filled_ < 56 ? 56 - filled_ : 120 - filled_;
-    update(std::string_view(reinterpret_cast<const char*>(pad), pad_size));
-    std::uint8_t tail[8];
-    for (int i = 0; i < 8; ++i) tail[i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
-    update(std::string_view(reinterpret_cast<const char*>(tail), 8));
-    Digest out{};
-    for (std::size_t i = 0; i < 5; ++i) {
-      for (std::size_t j = 0; j < 4; ++j) out[i * 4 + j] = static_cast<std::uint8_t>(h_[i] >> (24 - 8 * j));
-    }
-    return out;
+    static constexpr std::uint32_t initial[5] = {0x67452301u, 0xEFCDAB89u, 0x98BADCFEu, 0x10325476u, 0xC3D2E1F0u};
+    start(initial);
   }
 
  private:
+  friend class ShaFrame<Sha1, 5>;  // calls compress
+
   static constexpr std::uint32_t rotl(std::uint32_t x, int n) noexcept { return (x << n) | (x >> (32 - n)); }
 
   // One 64-byte block: the 80-round compression function.
   void compress(const std::uint8_t* p) noexcept {
     std::uint32_t w[80];
-    for (int i = 0; i < 16; ++i) {
-      w[i] = static_cast<std::uint32_t>(p[4 * i]) << 24 | static_cast<std::uint32_t>(p[4 * i + 1]) << 16 |
-             static_cast<std::uint32_t>(p[4 * i + 2]) << 8 | static_cast<std::uint32_t>(p[4 * i + 3]);
-    }
+    load_words(p, w);
     for (int i = 16; i < 80; ++i) w[i] = rotl(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
     std::uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4];
     for (int i = 0; i < 80; ++i) {
@@ -111,10 +67,6 @@ class Sha1 {
     h_[4] += e;
   }
 
-  std::uint32_t h_[5];
-  std::uint64_t length_;
-  std::size_t filled_;
-  std::uint8_t block_[64];
 };
 
 // The SHA-1 digest of `data`.

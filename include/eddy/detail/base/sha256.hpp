@@ -15,62 +15,23 @@
 #include <string>
 #include <string_view>
 
+#include "sha_frame.hpp"
+
 namespace eddy::detail {
 
-class Sha256 {
+class Sha256 : public ShaFrame<Sha256, 8> {
  public:
-  static constexpr std::size_t digest_size = 32;
-  static constexpr std::size_t block_size = 64;
-  using Digest = std::array<std::uint8_t, digest_size>;
-
   Sha256() noexcept { reset(); }
 
   void reset() noexcept {
-    static constexpr std::uint32_t init[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
-                                              0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u};
-    std::memcpy(h_, init, sizeof h_);
-    length_ = 0;
-    filled_ = 0;
-  }
-
-  // Adds bytes to the message.
-  void update(std::string_view data) noexcept {
-    const auto* p = reinterpret_cast<const std::uint8_t*>(data.data());
-    std::size_t n = data.size();
-    length_ += n;
-    if (filled_ != 0) {
-      std::size_t take = n < block_size - filled_ ? n : block_size - filled_;
-      std::memcpy(block_ + filled_, p, take);
-      filled_ += take;
-      p += take;
-      n -= take;
-      if (filled_ < block_size) return;
-      compress(block_);
-      filled_ = 0;
-    }
-    for (; n >= block_size; p += block_size, n -= block_size) compress(p);
-    if (n != 0) std::memcpy(block_, p, n);
-    filled_ = n;
-  }
-
-  // The digest of everything added; the object must be reset() to reuse it.
-  Digest finish() noexcept {
-    std::uint64_t bits = length_ * 8;
-    static constexpr std::uint8_t pad[64] = {0x80};
-    // Pad to 56 bytes mod 64, then the 64-bit big-endian bit length.
-    std::size_t pad_size = filled_ < 56 ? 56 - filled_ : 120 - filled_;
-    update(std::string_view(reinterpret_cast<const char*>(pad), pad_size));
-    std::uint8_t tail[8];
-    for (int i = 0; i < 8; ++i) tail[i] = static_cast<std::uint8_t>(bits >> (56 - 8 * i));
-    update(std::string_view(reinterpret_cast<const char*>(tail), 8));
-    Digest out{};
-    for (std::size_t i = 0; i < 8; ++i) {
-      for (std::size_t j = 0; j < 4; ++j) out[i * 4 + j] = static_cast<std::uint8_t>(h_[i] >> (24 - 8 * j));
-    }
-    return out;
+    static constexpr std::uint32_t initial[8] = {0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
+                                                 0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u};
+    start(initial);
   }
 
  private:
+  friend class ShaFrame<Sha256, 8>;  // calls compress
+
   static constexpr std::uint32_t rotr(std::uint32_t x, int n) noexcept { return (x >> n) | (x << (32 - n)); }
 
   // One 64-byte block: the 64-round compression function (FIPS 180-4 §6.2.2).
@@ -85,10 +46,7 @@ class Sha256 {
         0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
         0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u};
     std::uint32_t w[64];
-    for (int i = 0; i < 16; ++i) {
-      w[i] = static_cast<std::uint32_t>(p[4 * i]) << 24 | static_cast<std::uint32_t>(p[4 * i + 1]) << 16 |
-             static_cast<std::uint32_t>(p[4 * i + 2]) << 8 | static_cast<std::uint32_t>(p[4 * i + 3]);
-    }
+    load_words(p, w);
     for (int i = 16; i < 64; ++i) {
       std::uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
       std::uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
@@ -117,10 +75,6 @@ class Sha256 {
     h_[7] += h;
   }
 
-  std::uint32_t h_[8];
-  std::uint64_t length_;
-  std::size_t filled_;
-  std::uint8_t block_[block_size];
 };
 
 // The SHA-256 digest of `data`.

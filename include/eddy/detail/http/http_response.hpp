@@ -56,14 +56,21 @@ inline std::string_view http_date_now() noexcept {
   return std::string_view(cache.text, http_date_size);
 }
 
-inline void append_decimal(std::string& out, std::uint64_t n) {
-  char digits[20];
+// The decimal digits of `n`, written at the end of `digits` (20 holds any
+// 64-bit value); returns them.
+inline std::string_view format_decimal(char (&digits)[20], std::uint64_t n) noexcept {
   std::size_t i = sizeof digits;
   do {
     digits[--i] = static_cast<char>('0' + n % 10);
     n /= 10;
   } while (n != 0);
-  out.append(digits + i, sizeof digits - i);
+  return std::string_view(digits + i, sizeof digits - i);
+}
+
+inline void append_decimal(std::string& out, std::uint64_t n) {
+  char digits[20];
+  std::string_view text = format_decimal(digits, n);
+  out.append(text.data(), text.size());
 }
 
 inline void append_hex(std::string& out, std::uint64_t n) {
@@ -126,12 +133,7 @@ class HeadWriter {
   }
   void put_decimal(std::uint64_t n) noexcept {
     char digits[20];
-    std::size_t i = sizeof digits;
-    do {
-      digits[--i] = static_cast<char>('0' + n % 10);
-      n /= 10;
-    } while (n != 0);
-    put(std::string_view(digits + i, sizeof digits - i));
+    put(format_decimal(digits, n));
   }
   char* end() const noexcept { return at_; }
 
