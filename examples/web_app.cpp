@@ -32,7 +32,9 @@
 #include <cstdlib>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #ifndef EDDY_WEB_APP_STATIC  // CMake sets the source folder's absolute path
@@ -54,7 +56,7 @@ const char* const login_page = R"HTML(<!DOCTYPE html>
 // every cookie it signed is worthless after a restart.
 std::string cookie_secret() {
   if (const char* configured = std::getenv("EDDY_COOKIE_SECRET")) return configured;
-  std::random_device random;  // the system's entropy (/dev/urandom on Linux)
+  std::random_device random;  // the system's entropy source, not a seeded generator
   std::string secret;
   for (int i = 0; i < 32; ++i) secret += "0123456789abcdef"[random() % 16];
   std::fputs("web_app: no EDDY_COOKIE_SECRET, cookies are signed with a generated secret\n", stderr);
@@ -95,14 +97,24 @@ std::string require_user(const eddy::RequestHandler& h) {
   return *user;
 }
 
+// A JSON string of text the client sent. JSON is Unicode, so bytes that are
+// not UTF-8 cannot be written as it: json_escape throws for them, and the
+// client gets a 400 rather than a 500 (its input is at fault).
+std::string json_text(std::string_view text) {
+  try {
+    return eddy::json_escape(text);
+  } catch (const std::invalid_argument&) {
+    throw eddy::HTTPError(400);
+  }
+}
+
 // The notes, kept in memory: gone when the process ends.
 struct Note {
   long id;
   std::string author;
   std::string text;
   std::string json() const {
-    return "{\"id\":" + std::to_string(id) + ",\"author\":" + eddy::json_escape(author) +
-           ",\"text\":" + eddy::json_escape(text) + "}";
+    return "{\"id\":" + std::to_string(id) + ",\"author\":" + json_text(author) + ",\"text\":" + json_text(text) + "}";
   }
 };
 
@@ -139,6 +151,7 @@ int main(int argc, char** argv) {
   app.route("/login", {"POST"}, [](eddy::RequestHandler& h) {
     std::string name = h.get_argument("name");
     if (name.empty()) throw eddy::MissingArgumentError("name");
+    json_text(name);  // the API shows it: UTF-8 or 400 here, not a 500 later
     h.set_secure_cookie("user", name);
     h.redirect("/static/index.html");
   });
@@ -148,7 +161,7 @@ int main(int argc, char** argv) {
   });
 
   app.route("/api/me", {"GET"}, [](eddy::RequestHandler& h) {
-    write_json(h, "{\"user\":" + eddy::json_escape(require_user(h)) + "}");
+    write_json(h, "{\"user\":" + json_text(require_user(h)) + "}");
   });
   app.route("/api/notes", {"GET"}, [&notes](eddy::RequestHandler& h) {
     std::string list;
@@ -158,6 +171,7 @@ int main(int argc, char** argv) {
   app.route("/api/notes", {"POST"}, [&notes](eddy::RequestHandler& h) {
     std::string author = require_user(h);
     std::string text = h.get_argument("text");  // missing: 400 {"error":{... "missing argument: text"}}
+    json_text(text);                            // not UTF-8: 400, and nothing stored
     notes.push_back(Note{static_cast<long>(notes.size()) + 1, std::move(author), std::move(text)});
     h.set_status(201);
     write_json(h, notes.back().json());
@@ -174,7 +188,7 @@ int main(int argc, char** argv) {
     std::string list;
     for (const eddy::HTTPFile& f : files) {
       list += list.empty() ? "" : ",";
-      list += "{\"name\":" + eddy::json_escape(f.filename) + ",\"size\":" + std::to_string(f.body.size()) + "}";
+      list += "{\"name\":" + json_text(f.filename) + ",\"size\":" + std::to_string(f.body.size()) + "}";
     }
     write_json(h, "{\"files\":[" + list + "]}");
   });

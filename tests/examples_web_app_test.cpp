@@ -74,6 +74,9 @@ TEST_CASE("web_app logs a user in with a secure cookie and keeps notes behind it
   CHECK(missing.status == 400);
   CHECK(missing.body == R"({"error":{"code":400,"message":"missing argument: text"}})");
   CHECK(curl("-d text=x " + app.base + "api/notes").status == 401);  // no login, no note
+  Reply not_utf8 = curl(jar + "-d text=%FF " + app.base + "api/notes");  // JSON cannot carry the byte
+  CHECK(not_utf8.status == 400);
+  CHECK(not_utf8.body == R"({"error":{"code":400,"message":"Bad Request"}})");
   Reply list = curl(app.base + "api/notes");
   CHECK(list.status == 200);
   CHECK(list.body == R"({"notes":[{"id":1,"author":"ann","text":"hello \"world\""}]})");
