@@ -4,6 +4,7 @@
 // own ETag and etag = false are left alone. Checked with curl too.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,6 +42,16 @@ void routes(eddy::Application& app, eddy::IOLoop&) {
 std::string with(const std::string& header) { return get_request("/text", header + "\r\n"); }
 
 }  // namespace
+
+TEST_CASE("format_hex32 writes eight lowercase hex digits, most significant first", "[web][etag]") {
+  char out[8];
+  for (std::uint32_t v : {0x00000000u, 0x0123abcdu, 0x9a5f0e1du, 0xffffffffu, 0x10000000u, 0x0000000fu}) {
+    eddy::detail::format_hex32(v, out);
+    char expected[9];
+    std::snprintf(expected, sizeof expected, "%08x", v);
+    CHECK(std::string(out, 8) == expected);
+  }
+}
 
 TEST_CASE("format_etag and if_none_match_matches follow the weak comparison", "[web][etag]") {
   char buffer[eddy::detail::etag_size];

@@ -165,11 +165,11 @@ class Application {
   /// What the server calls; the handler carries the request.
   void dispatch(RequestHandler& h);
 
+  /// True once a route_streaming route was added.
+  bool has_streaming_routes() const noexcept { return has_streaming_; }
   /// The streaming route (route_streaming) that serves `h`'s request, once
   /// its head is in, or nullptr when a plain route (or an error page) does.
   /// What the server asks before reading a body.
-  /// True once a route_streaming route was added.
-  bool has_streaming_routes() const noexcept { return has_streaming_; }
   detail::Route* streaming_route(RequestHandler& h) const {
     if (!has_streaming_) return nullptr;
     try {

@@ -111,6 +111,7 @@ class HTTP1Connection final : public ResponseChannel,
   // Declared inline here: a virtual not inline at the class's end is its key function (Itanium ABI),
   // and g++ then emits the vtable, so every virtual and all they call, in every file.
   inline Future<void> send_response(RequestHandler& h, bool last) override;
+  inline void end_response(RequestHandler& h) override;
   void abort_response() noexcept override { close_now(); }
   inline void close_when_idle() override;
   void close_now() noexcept override { stream_.close(); }
@@ -175,6 +176,8 @@ class HTTP1Connection final : public ResponseChannel,
   void dispatch();
   void refuse(int status);
   Future<void> flush_out();
+  bool frame_response(RequestHandler& h, bool last);
+  Future<void> write_framed(bool last);
   Future<void> write_assembled();
   void watch_write(Future<void>& written, std::size_t added);
   void note_queued(std::size_t added);

@@ -96,12 +96,13 @@ EDDY_ALWAYS_INLINE inline bool HTTP1Connection::parse_head() {
   bool over = info.body == http::BodyKind::content_length && info.content_length > shared_->options.max_body_size;
   // A streamed body is bounded by its route, not max_body_size: that needs
   // the route, found once the request is started.
-  if (over && !app_streams()) {
+  bool streams = app_streams();
+  if (over && !streams) {
     refuse(413);
     return false;
   }
   start_request(head, info, r.consumed);
-  if (app_streams()) return begin_streaming(over);
+  if (streams) return begin_streaming(over);
   return true;
 }
 

@@ -52,6 +52,8 @@ class ResponseChannel {
   /// buffered body (which it empties); `last` ends the response. Resolves
   /// when the kernel has the bytes.
   virtual Future<void> send_response(RequestHandler& handler, bool last) = 0;
+  /// send_response(handler, true) for finish(), which wants no future.
+  virtual void end_response(RequestHandler& handler) { (void)send_response(handler, true); }
   /// The response cannot be completed (an error after the head was sent):
   /// closes the connection.
   virtual void abort_response() noexcept = 0;
@@ -230,7 +232,7 @@ class RequestHandler {
     if (content_length_ != no_length) check_length(body_written_, true);
     finished_ = true;
     if (settings_ != nullptr && settings_->log_function) log_request();
-    if (channel_ != nullptr) channel_->send_response(*this, true);
+    if (channel_ != nullptr) channel_->end_response(*this);
     body_.clear();
   }
 
