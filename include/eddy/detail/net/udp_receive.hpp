@@ -33,6 +33,36 @@ inline constexpr int udp_recv_flags = MSG_TRUNC;  // Linux then returns the data
 inline constexpr int udp_recv_flags = 0;
 #endif
 
+// One recv system call: the datagram's length (its real length on Linux,
+// even when cut), or -1 with errno; `truncated` when it did not fit. Linux
+// uses recvfrom: with MSG_TRUNC a length over `size` says the datagram was
+// cut, and recvfrom skips recvmsg's copying in of a msghdr and an iovec (a
+// call per datagram served). Elsewhere recvmsg's MSG_TRUNC flag says it.
+inline ssize_t udp_recv(int fd, char* buffer, std::size_t size, sockaddr_storage& peer, socklen_t& peer_len,
+                        bool& truncated) noexcept {
+  ssize_t n;
+#if defined(__linux__)
+  do {
+    peer_len = sizeof peer;
+    n = ::recvfrom(fd, buffer, size, udp_recv_flags, reinterpret_cast<sockaddr*>(&peer), &peer_len);
+  } while (n == -1 && errno == EINTR);
+  truncated = n > static_cast<ssize_t>(size);
+#else
+  iovec iov{buffer, size};
+  msghdr message{};
+  message.msg_name = &peer;
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  do {
+    message.msg_namelen = sizeof peer;
+    n = ::recvmsg(fd, &message, udp_recv_flags);
+  } while (n == -1 && errno == EINTR);
+  peer_len = message.msg_namelen;
+  truncated = n != -1 && (message.msg_flags & MSG_TRUNC) != 0;
+#endif
+  return n;
+}
+
 template <class D>
 inline char* BasicUDPState<D>::scratch() {
   thread_local std::unique_ptr<char[]> buffer(new char[datagram_limit]);
@@ -98,16 +128,9 @@ template <class D>
 inline bool BasicUDPState<D>::receive_one(UDPDatagram& out, std::exception_ptr& error) {
   char* buffer = scratch();
   sockaddr_storage peer;
-  iovec iov{buffer, max_datagram_};
-  msghdr message{};
-  message.msg_name = &peer;
-  message.msg_namelen = sizeof peer;
-  message.msg_iov = &iov;
-  message.msg_iovlen = 1;
-  ssize_t n;
-  do {
-    n = ::recvmsg(fd_, &message, udp_recv_flags);
-  } while (n == -1 && errno == EINTR);
+  socklen_t peer_len = 0;
+  bool truncated = false;
+  ssize_t n = udp_recv(fd_, buffer, max_datagram_, peer, peer_len, truncated);
   if (n == -1) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       pacer_.ran_dry();
@@ -118,8 +141,8 @@ inline bool BasicUDPState<D>::receive_one(UDPDatagram& out, std::exception_ptr& 
     return true;
   }
   pacer_.took_one();
-  sender_of(peer, message.msg_namelen, out);
-  if ((message.msg_flags & MSG_TRUNC) != 0) {
+  sender_of(peer, peer_len, out);
+  if (truncated) {
     std::string size = udp_recv_flags != 0 ? "of " + std::to_string(n) + " bytes" : "larger than that";
     error = std::make_exception_ptr(std::system_error(
         EMSGSIZE, std::generic_category(),
