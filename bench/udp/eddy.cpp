@@ -39,17 +39,29 @@ void serve(int port_fd) {
 
 struct Flow {
     eddy::UDPSocket socket;
-    std::uint64_t left;
+    std::uint64_t left;     // echoes still to come
+    std::uint64_t unsent;   // datagrams still to send
     std::size_t* running;
     eddy::IOLoop* loop;
     const std::string* message;
 
-    void ping() {
-        socket.send(*message);
+    // Sends `window` datagrams, then one more per echo.
+    void start(std::uint64_t window) {
+        for (std::uint64_t i = 0; i < window && unsent > 0; ++i, --unsent) socket.send(*message);
+        next();
+    }
+    void next() {
         socket.receive([this](Datagram&, std::exception_ptr error) {
             if (error) return loop->stop();
-            if (--left > 0) return ping();
-            if (--*running == 0) loop->stop();
+            if (--left == 0) {
+                if (--*running == 0) loop->stop();
+                return;
+            }
+            if (unsent > 0) {
+                --unsent;
+                socket.send(*message);
+            }
+            next();
         });
     }
 };
@@ -66,10 +78,11 @@ int main(int argc, char** argv) {
     std::vector<std::unique_ptr<Flow>> flows;
     for (std::size_t i = 0; i < p.flows; ++i) {
         flows.push_back(std::make_unique<Flow>(
-            Flow{eddy::UDPSocket::connect("127.0.0.1", port), bench::trips_per_flow(p), &running, &loop, &message}));
+            Flow{eddy::UDPSocket::connect("127.0.0.1", port), bench::trips_per_flow(p), bench::trips_per_flow(p),
+                 &running, &loop, &message}));
     }
     bench::Stopwatch watch;
-    for (auto& flow : flows) flow->ping();
+    for (auto& flow : flows) flow->start(p.window);
     loop.start();
     double server_cpu = bench::stop_udp_server(server, port);
     bench::report_udp("eddy", p, watch, server_cpu);

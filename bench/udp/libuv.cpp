@@ -63,14 +63,19 @@ std::size_t running;
 
 struct Flow {
     uv_udp_t handle;
-    std::uint64_t left;
+    std::uint64_t left;    // echoes still to come
+    std::uint64_t unsent;  // datagrams still to send
 };
 
 void on_client_recv(uv_udp_t* handle, ssize_t n, const uv_buf_t*, const sockaddr* from, unsigned) {
     if (n < 0) return uv_stop(uv_default_loop());
     if (from == nullptr && n == 0) return;
     auto* flow = reinterpret_cast<Flow*>(handle);
-    if (--flow->left > 0) return send_datagram(handle, message.data(), message.size(), nullptr);
+    if (--flow->left > 0) {
+        if (flow->unsent == 0) return;
+        --flow->unsent;
+        return send_datagram(handle, message.data(), message.size(), nullptr);
+    }
     uv_udp_recv_stop(handle);
     if (--running == 0) uv_stop(uv_default_loop());
 }
@@ -88,6 +93,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < p.flows; ++i) {
         auto flow = std::make_unique<Flow>();
         flow->left = bench::trips_per_flow(p);
+        flow->unsent = flow->left;
         uv_udp_init(uv_default_loop(), &flow->handle);
         bench::udp_check(uv_udp_connect(&flow->handle, reinterpret_cast<sockaddr*>(&to)) == 0, "uv_udp_connect");
         flows.push_back(std::move(flow));
@@ -95,7 +101,9 @@ int main(int argc, char** argv) {
     bench::Stopwatch watch;
     for (auto& flow : flows) {
         uv_udp_recv_start(&flow->handle, alloc, on_client_recv);
-        send_datagram(&flow->handle, message.data(), message.size(), nullptr);
+        for (std::uint64_t i = 0; i < p.window && flow->unsent > 0; ++i, --flow->unsent) {
+            send_datagram(&flow->handle, message.data(), message.size(), nullptr);
+        }
     }
     uv_run(uv_default_loop(), UV_RUN_DEFAULT);
     double server_cpu = bench::stop_udp_server(server, port);

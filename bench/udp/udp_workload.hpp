@@ -10,7 +10,13 @@
 // sends "stop" and reaps the server. Both are pinned to CPU 0, as the TCP
 // ping-pong is (support/tcp_workload.hpp), so the figure is both loops and
 // the kernel on one core; cpu_ns_per_op adds the server's CPU to the client's.
-//   argv[1] flows (default 1), argv[2] round trips (default 200000)
+//
+// A window W > 1 (argv[3]) makes it a flood: each flow keeps W datagrams in
+// flight (sending one more per echo), so the server's socket holds a backlog
+// and a loop reads many datagrams per readable event. Keep flows x W well
+// inside a default receive buffer (80 is): a datagram the kernel drops would
+// stall its flow.
+//   argv[1] flows (default 1), argv[2] round trips (default 200000), argv[3] window (default 1)
 #pragma once
 
 #include <arpa/inet.h>
@@ -35,10 +41,13 @@ inline constexpr char udp_stop[] = "stop";
 struct UdpParams {
     std::size_t flows;
     std::uint64_t trips;
+    std::uint64_t window;  // datagrams in flight per flow
 };
 
 inline UdpParams udp_params(int argc, char** argv) {
-    return UdpParams{std::size_t(arg_or(argc, argv, 1, 1)), arg_or(argc, argv, 2, 200'000)};
+    UdpParams p{std::size_t(arg_or(argc, argv, 1, 1)), arg_or(argc, argv, 2, 200'000), arg_or(argc, argv, 3, 1)};
+    if (p.window == 0) p.window = 1;
+    return p;
 }
 
 inline void udp_check(bool ok, const char* what) {
@@ -95,7 +104,9 @@ inline std::uint64_t trips_per_flow(const UdpParams& p) { return (p.trips + p.fl
 
 inline void report_udp(const char* impl, const UdpParams& p, const Stopwatch& watch, double server_cpu_ns) {
     std::uint64_t done = trips_per_flow(p) * p.flows;
-    report_per_op("udp_echo", impl, "flows=" + std::to_string(p.flows) + " msg=" + std::to_string(udp_message), done,
+    std::string params = "flows=" + std::to_string(p.flows) + " msg=" + std::to_string(udp_message);
+    if (p.window > 1) params += " window=" + std::to_string(p.window);
+    report_per_op("udp_echo", impl, params, done,
                   watch.wall_ns(), watch.cpu_used_ns() + server_cpu_ns);
 }
 

@@ -33,6 +33,36 @@ inline constexpr int udp_recv_flags = MSG_TRUNC;  // Linux then returns the data
 inline constexpr int udp_recv_flags = 0;
 #endif
 
+// One recv system call: the datagram's length (its real length on Linux,
+// even when cut), or -1 with errno; `truncated` when it did not fit. Linux
+// uses recvfrom: with MSG_TRUNC a length over `size` says the datagram was
+// cut, and recvfrom skips recvmsg's copying in of a msghdr and an iovec (a
+// call per datagram served). Elsewhere recvmsg's MSG_TRUNC flag says it.
+inline ssize_t udp_recv(int fd, char* buffer, std::size_t size, sockaddr_storage& peer, socklen_t& peer_len,
+                        bool& truncated) noexcept {
+  ssize_t n;
+#if defined(__linux__)
+  do {
+    peer_len = sizeof peer;
+    n = ::recvfrom(fd, buffer, size, udp_recv_flags, reinterpret_cast<sockaddr*>(&peer), &peer_len);
+  } while (n == -1 && errno == EINTR);
+  truncated = n > static_cast<ssize_t>(size);
+#else
+  iovec iov{buffer, size};
+  msghdr message{};
+  message.msg_name = &peer;
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  do {
+    message.msg_namelen = sizeof peer;
+    n = ::recvmsg(fd, &message, udp_recv_flags);
+  } while (n == -1 && errno == EINTR);
+  peer_len = message.msg_namelen;
+  truncated = n != -1 && (message.msg_flags & MSG_TRUNC) != 0;
+#endif
+  return n;
+}
+
 template <class D>
 inline char* BasicUDPState<D>::scratch() {
   thread_local std::unique_ptr<char[]> buffer(new char[datagram_limit]);
@@ -49,15 +79,13 @@ inline Future<UDPDatagram> BasicUDPState<D>::receive() {
   if (closed_) return make_failed_future<UDPDatagram>(failure());
   if (receivers_.empty()) {
     if (pending_error_ != 0) return make_failed_future<UDPDatagram>(receive_error(std::exchange(pending_error_, 0)));
-    if (more_likely_ && inline_left_ > 0) {
-      --inline_left_;
+    if (pacer_.may_read()) {  // what the last event left: see udp_read_pacer.hpp
       UDPDatagram datagram;
       std::exception_ptr error;
       if (receive_one(datagram, error)) {
         if (error) return make_failed_future<UDPDatagram>(error);
         return make_ready_future(std::move(datagram));
       }
-      more_likely_ = false;
     }
   }
   Future<UDPDatagram> future;
@@ -94,28 +122,27 @@ inline void BasicUDPState<D>::fail_later(Receiver&& receiver, std::exception_ptr
   });
 }
 
-// One datagram, or one error, off the socket: false when it had none.
+// One datagram, or one error, off the socket: false when it had none. Tells
+// the pacer either way.
 template <class D>
 inline bool BasicUDPState<D>::receive_one(UDPDatagram& out, std::exception_ptr& error) {
   char* buffer = scratch();
   sockaddr_storage peer;
-  iovec iov{buffer, max_datagram_};
-  msghdr message{};
-  message.msg_name = &peer;
-  message.msg_namelen = sizeof peer;
-  message.msg_iov = &iov;
-  message.msg_iovlen = 1;
-  ssize_t n;
-  do {
-    n = ::recvmsg(fd_, &message, udp_recv_flags);
-  } while (n == -1 && errno == EINTR);
+  socklen_t peer_len = 0;
+  bool truncated = false;
+  ssize_t n = udp_recv(fd_, buffer, max_datagram_, peer, peer_len, truncated);
   if (n == -1) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      pacer_.ran_dry();
+      return false;
+    }
+    pacer_.took_one();
     error = receive_error(errno);
     return true;
   }
-  sender_of(peer, message.msg_namelen, out);
-  if ((message.msg_flags & MSG_TRUNC) != 0) {
+  pacer_.took_one();
+  sender_of(peer, peer_len, out);
+  if (truncated) {
     std::string size = udp_recv_flags != 0 ? "of " + std::to_string(n) + " bytes" : "larger than that";
     error = std::make_exception_ptr(std::system_error(
         EMSGSIZE, std::generic_category(),
@@ -186,12 +213,12 @@ inline void BasicUDPState<D>::on_events(std::uint32_t events) {
 // receives, then queued sends.
 template <class D>
 inline void BasicUDPState<D>::dispatch(std::uint32_t events) {
-  inline_left_ = inline_budget;
   if ((events & IOLoop::ERROR) != 0) handle_error(events);
   if (!closed_ && (events & IOLoop::READ) != 0) {
     if (receivers_.empty()) {
       drop(IOLoop::READ);  // the lazy half of READ interest
     } else {
+      pacer_.start_event();
       read_datagrams();
     }
   }
@@ -204,12 +231,13 @@ inline void BasicUDPState<D>::dispatch(std::uint32_t events) {
   }
 }
 
-// Serves waiting receives until the socket runs dry. A callback-form
+// Serves waiting receives while the pacer allows (one datagram, or up to
+// 32 until the socket runs dry once it showed a backlog). A callback-form
 // receive gets the state's own datagram (its memory reused); a future gets
-// one of its own.
+// one of its own. What stays queued is reported again by the next poll.
 template <class D>
 inline void BasicUDPState<D>::read_datagrams() {
-  while (!receivers_.empty() && !closed_) {
+  while (!receivers_.empty() && !closed_ && pacer_.may_read()) {
     std::exception_ptr error;
     if (receivers_.front_is_callback()) {
       if (!receive_one(delivered_, error)) break;
@@ -230,8 +258,6 @@ inline void BasicUDPState<D>::read_datagrams() {
       future.set_result(std::move(datagram));
     }
   }
-  // Waiters left: the socket ran dry. None left: it may hold more.
-  more_likely_ = receivers_.empty() && !closed_;
 }
 
 // An error the socket holds (an ICMP port unreachable on a connected socket):

@@ -5,11 +5,12 @@
 //
 // Receives wait in a FIFO, each a future or a callback (receive's callback
 // form); READ interest is on while one waits and dropped lazily (at the next
-// readable event with none waiting), as streams do. One readable event
-// serves waiting receives until the socket runs dry. When the waiters ran
-// out first, the next receive() tries the socket at once (at most
-// inline_budget times between two events), so a busy receiver skips a poll
-// per datagram without starving the loop.
+// readable event with none waiting), as streams do. How many datagrams one
+// readable event reads is paced (udp_read_pacer.hpp): one while the socket
+// shows no backlog (no EAGAIN read per request/response), up to 32 until it
+// runs dry once it does. When the waiters ran out first, the next receive()
+// uses what is left of that allowance at once, so a busy receiver skips a
+// poll per datagram without starving the loop.
 //
 // Sends go out at once when nothing is queued; a full socket buffer (EAGAIN)
 // queues a copy, flushed on WRITE, in order. A send error fails that send
@@ -46,6 +47,7 @@
 #include "../base/ring.hpp"
 #include "../stream/stream_errors.hpp"
 #include "udp_address.hpp"
+#include "udp_read_pacer.hpp"
 #include "udp_receivers.hpp"
 
 namespace eddy::detail {
@@ -61,7 +63,6 @@ template <class D = void>
 class BasicUDPState : public std::enable_shared_from_this<BasicUDPState<D>> {
  public:
   static constexpr std::size_t datagram_limit = 65536;  // every UDP payload fits (65,507 / 65,527 bytes)
-  static constexpr std::uint8_t inline_budget = 16;
 
   // Takes the socket (closed with the state, whatever happens).
   BasicUDPState(IOLoop& loop, int fd) : anchor_(loop.anchor()), fd_(fd) {
@@ -248,9 +249,8 @@ class BasicUDPState : public std::enable_shared_from_this<BasicUDPState<D>> {
   bool closed_ = false;
   bool connected_ = false;
   bool connecting_ = false;  // connect by name: resolving; sends wait
-  bool more_likely_ = false;  // the last read stopped before the socket ran dry
   bool dispatching_ = false;  // inside on_events (see release)
-  std::uint8_t inline_left_ = inline_budget;
+  UDPReadPacer pacer_;        // reads allowed per readable event
   ReceiverQueue<UDPDatagram> receivers_;
   Ring<Outgoing> sends_;
   UDPDatagram delivered_;  // the callback form's datagram, its memory reused
