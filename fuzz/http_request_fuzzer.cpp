@@ -44,7 +44,7 @@ void check_fields(const std::vector<HeaderField>& fields, std::string_view head)
   for (const HeaderField& f : fields) {
     EDDY_FUZZ_CHECK(inside(f.name, head) && inside(f.value, head));
     EDDY_FUZZ_CHECK(!f.name.empty());
-    for (char c : f.name) EDDY_FUZZ_CHECK(tchar_table.is[static_cast<unsigned char>(c)]);
+    for (char c : f.name) EDDY_FUZZ_CHECK(eddy::detail::tchar_table.yes[static_cast<unsigned char>(c)]);
     for (char c : f.value) EDDY_FUZZ_CHECK(c == '\t' || !is_ctl(static_cast<unsigned char>(c)));
     if (!f.value.empty()) {
       EDDY_FUZZ_CHECK(f.value.front() != ' ' && f.value.front() != '\t');
