@@ -6,6 +6,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "support/postgres_helpers.hpp"
 
@@ -57,11 +58,15 @@ TEST_CASE("a query's waiter resumes before the answer after its own is handed ou
           "[postgres][server][pipeline][in_place]") {
   eddy::IOLoop loop;
   pg::Connection conn = pg_connect(loop);
-  // Both answers arrive in one read (the server sends them back to back);
-  // the first waiter still runs before the second future is resolved.
+  // The loop is kept busy (a callback that blocks, standing for other work)
+  // until both answers are in the socket, so one read takes both. Resolving
+  // every future of a read first and resuming the waiters afterwards (as
+  // before) failed this; in place, the first waiter runs before the second
+  // answer is handed out.
   bool pending = loop.run_sync([&] {
     eddy::Future<pg::Result> first = conn.query("SELECT 1");
     eddy::Future<pg::Result> second = conn.query("SELECT 2");
+    loop.add_callback([] { std::this_thread::sleep_for(300ms); });
     return second_pending_when_first_resumes(conn, first, second);
   }, 60s);
   CHECK(pending);
