@@ -206,6 +206,7 @@ class Future {
   friend class detail::FutureAwaiter;
   template <class>
   friend class detail::IOLoopImpl;
+  friend struct detail::InPlace;
   explicit Future(detail::FutureState<T>* state) noexcept : state_(state) { state_->add_ref(); }
 
   void check_done(const char* what) const {

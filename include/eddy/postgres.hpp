@@ -47,6 +47,7 @@
 #include "detail/postgres/session.hpp"
 #include "detail/postgres/session_cancel.hpp"
 #include "detail/postgres/session_connect.hpp"
+#include "detail/postgres/session_notify.hpp"
 #include "future.hpp"
 #include "ioloop.hpp"
 

@@ -8,7 +8,7 @@ endif()
 
 set(EDDY_POSTGRES_TESTS main.cpp postgres_values_test.cpp postgres_connect_test.cpp postgres_query_test.cpp
     postgres_pipeline_test.cpp postgres_cancel_test.cpp postgres_notify_test.cpp postgres_pool_test.cpp
-    postgres_failure_test.cpp)
+    postgres_failure_test.cpp postgres_in_place_test.cpp)
 if(EDDY_BUILD_EXAMPLES)
   list(APPEND EDDY_POSTGRES_TESTS examples_postgres_test.cpp)
 endif()

@@ -50,6 +50,7 @@ namespace eddy::detail {
 struct LoopAnchor;
 template <class U>
 class FutureAwaiter;
+struct InPlace;
 }  // namespace eddy::detail
 
 namespace eddy::detail {
@@ -192,6 +193,16 @@ class BasicFutureStateBase {
     } catch (...) {
       // Only the report itself can get here (out of memory): nothing more to do.
     }
+  }
+
+  // For InPlace (in_place.hpp): the resolution about to happen queues no
+  // job; the producer runs the callbacks itself (run_callbacks). False, and
+  // nothing changed, when a job is queued already or the callbacks belong
+  // to the loop IOLoop::add_future named.
+  bool defer_run() noexcept {
+    if (scheduled_ || done_ || (rare_ && rare_->anchor)) return false;
+    scheduled_ = true;
+    return true;
   }
 
   // Runs the callbacks registered so far; the scheduled job calls this.

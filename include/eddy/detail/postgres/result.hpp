@@ -64,17 +64,30 @@ struct ResultBlock {
   const char* text() const noexcept { return reinterpret_cast<const char*>(cells() + rows * columns); }
 
   // Copies `result` (a PGRES_TUPLES_OK, COMMAND_OK or EMPTY_QUERY result).
-  // The value lengths are asked once and kept on the stack for a small
-  // result (each libpq accessor checks its indexes again).
+  // Each libpq accessor checks its indexes again, so for a small result
+  // (the common case: a row or a few) the names and value lengths asked
+  // while sizing the block are kept on the stack rather than asked twice.
+  // libpq gives a NULL length 0, so PQgetisnull is asked of empty values only.
   static ResultBlock* copy(const PGresult* result) {
+    constexpr std::size_t kept = 16;
     std::size_t rows = static_cast<std::size_t>(PQntuples(result));
     std::size_t columns = static_cast<std::size_t>(PQnfields(result));
     const char* command = PQcmdStatus(const_cast<PGresult*>(result));
     std::size_t command_length = std::strlen(command);
     std::size_t bytes = command_length + 1;
-    for (std::size_t c = 0; c < columns; ++c) bytes += std::strlen(PQfname(result, static_cast<int>(c))) + 1;
-    int lengths[16];
-    bool keep = rows * columns <= 16;
+    const char* names[kept];
+    std::size_t name_lengths[kept];
+    for (std::size_t c = 0; c < columns; ++c) {
+      const char* name = PQfname(result, static_cast<int>(c));
+      std::size_t length = std::strlen(name);
+      if (c < kept) {
+        names[c] = name;
+        name_lengths[c] = length;
+      }
+      bytes += length + 1;
+    }
+    int lengths[kept];
+    bool keep = rows * columns <= kept;
     for (std::size_t r = 0, i = 0; r < rows; ++r) {
       for (std::size_t c = 0; c < columns; ++c, ++i) {
         int length = PQgetlength(result, static_cast<int>(r), static_cast<int>(c));
@@ -87,8 +100,8 @@ struct ResultBlock {
     block->command_length = static_cast<std::uint32_t>(command_length);
     out.put(command, command_length);
     for (std::size_t c = 0; c < columns; ++c) {
-      const char* name = PQfname(result, static_cast<int>(c));
-      std::size_t length = std::strlen(name);
+      const char* name = c < kept ? names[c] : PQfname(result, static_cast<int>(c));
+      std::size_t length = c < kept ? name_lengths[c] : std::strlen(name);
       block->column_array()[c] =
           Column{PQftype(result, static_cast<int>(c)), static_cast<std::uint32_t>(length), out.put(name, length)};
     }
@@ -98,7 +111,8 @@ struct ResultBlock {
         int ri = static_cast<int>(r), ci = static_cast<int>(c);
         std::size_t length = static_cast<std::size_t>(keep ? lengths[i] : PQgetlength(result, ri, ci));
         std::size_t offset = out.put(PQgetvalue(result, ri, ci), length);
-        *cell = Cell{offset, PQgetisnull(result, ri, ci) ? null_length : static_cast<std::uint32_t>(length)};
+        bool null = length == 0 && PQgetisnull(result, ri, ci);
+        *cell = Cell{offset, null ? null_length : static_cast<std::uint32_t>(length)};
       }
     }
     return block;

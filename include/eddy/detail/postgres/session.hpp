@@ -1,15 +1,17 @@
 // Session: one libpq connection driven by the loop (the state behind a
-// postgres::Connection handle). Its members are defined in three files by
-// job: this one (sending, receiving, notifications, closing),
-// session_connect.hpp (the connect phase) and session_cancel.hpp
-// (cancellation); postgres.hpp includes all three.
+// postgres::Connection handle). Its members are defined in four files by
+// job: this one (sending, receiving, closing), session_connect.hpp (the
+// connect phase), session_cancel.hpp (cancellation) and session_notify.hpp
+// (LISTEN/NOTIFY); postgres.hpp includes all four.
 //
 // Queries go out at once in pipeline mode, each PQsendQueryParams followed
 // by its own PQpipelineSync, so each is its own implicit transaction and an
 // error never skips another caller's query. `pending_` lists the sent ones
 // in order; the server answers in that order with, per query, one result,
 // a NULL from PQgetResult, then PGRES_PIPELINE_SYNC, at which the query's
-// future resolves. The socket is watched for reading all the time (NOTIFY
+// future resolves and its waiter runs at once, inside the session's read
+// handler (answer_front), so that its next query goes out before the next
+// answer is read. The socket is watched for reading all the time (NOTIFY
 // arrives while idle, and a lost connection is noticed at once), for
 // writing only while libpq holds unsent bytes (PQflush returned 1).
 //
@@ -36,6 +38,7 @@
 
 #include "../../future.hpp"
 #include "../../ioloop.hpp"
+#include "../future/in_place.hpp"
 #include "../base/ring.hpp"
 #include "conninfo.hpp"
 #include "params.hpp"
@@ -105,10 +108,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void connected();
   // session_cancel.hpp
   void on_query_cancelled(std::uint64_t seq);
-  void on_listener_cancelled(std::uint64_t seq);
   void fire_server_cancel();
   void retry_server_cancel();
   void after_answer();
+  // session_notify.hpp
+  void take_notifications();
+  void deliver(Notification note);
+  void on_listener_cancelled(std::uint64_t seq);
 
   // ---- sending ----
   // libpq refuses a statement only when the connection is broken (or out
@@ -211,24 +217,37 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  // The front query's Sync arrived: resolve it with its result.
+  // The front query's Sync arrived: resolve it with its result. Its waiter
+  // runs here, in place (see InPlace): this is the session's own handler,
+  // and by then pending_ and the cancel hold are up to date, so a coroutine
+  // resumed here may send its next query (it goes out before the answers
+  // still buffered are read, as in a hand-written libpq loop), cancel
+  // another or close the session; take_results checks phase_ after each.
+  // The Watch that called on_event keeps the session alive meanwhile.
   void answer_front() {
     Entry entry = pending_.pop_front();
     PGresult* result = std::exchange(entry.result, nullptr);
-    if (!entry.future.done()) {
-      ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-      if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY) {
-        entry.future.set_result(Result::from(result));
-      } else if (result != nullptr) {
-        entry.future.set_exception(std::make_exception_ptr(result_error(result)));
-      } else {
-        entry.future.set_exception(std::make_exception_ptr(
-            Error(protocol_violation, "eddy: postgres: the server sent no result for the statement")));
-      }
-    }
+    bool run_here = !entry.future.done() && resolve(entry.future, result);
     if (result != nullptr) PQclear(result);
     after_answer();
     if (pending_.empty() && held_.empty()) notify_change();
+    if (run_here) InPlace::run(entry.future);
+  }
+  // True when the future's callbacks are left for InPlace::run.
+  static bool resolve(Future<Result>& future, const PGresult* result) {
+    ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    std::exception_ptr error;
+    try {
+      if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY) {
+        return InPlace::set_result(future, Result::from(result));
+      }
+      error = result != nullptr ? std::make_exception_ptr(result_error(result))
+                                : std::make_exception_ptr(Error(
+                                      protocol_violation, "eddy: postgres: the server sent no result for the statement"));
+    } catch (...) {
+      error = std::current_exception();  // out of memory copying the result: the query fails with it
+    }
+    return InPlace::set_exception(future, std::move(error));
   }
 
   // COPY needs its own protocol: COPY FROM STDIN is ended with an error
@@ -247,23 +266,6 @@ class Session : public std::enable_shared_from_this<Session> {
     int rc;
     while ((rc = PQgetCopyData(conn_, &row, 1)) > 0) PQfreemem(row);
     return rc != 0;
-  }
-
-  void take_notifications() {
-    while (PGnotify* n = PQnotifies(conn_)) {
-      Notification note{n->relname, n->extra != nullptr ? n->extra : "", n->be_pid};
-      PQfreemem(n);
-      deliver(std::move(note));
-    }
-  }
-  void deliver(Notification note) {
-    while (!listeners_.empty()) {
-      Listener listener = listeners_.pop_front();
-      if (listener.future.done()) continue;
-      listener.future.set_result(std::move(note));
-      return;
-    }
-    notifications_.push_back(std::move(note));
   }
 
   // ---- closing ----
@@ -337,19 +339,6 @@ inline Future<Result> Session::query(Statement&& statement) {
   } else {
     send(seq, future, statement);
   }
-  return future;
-}
-
-inline Future<Notification> Session::notification() {
-  if (!notifications_.empty()) return make_ready_future(notifications_.pop_front());
-  Future<Notification> future;
-  if (phase_ != Phase::ready) {
-    future.set_exception(std::make_exception_ptr(Error(connection_closed, "eddy: postgres: the connection is closed")));
-    return future;
-  }
-  std::uint64_t seq = next_seq_++;
-  future.set_cancel_callback([this, seq] { on_listener_cancelled(seq); });
-  listeners_.push_back(Listener{seq, future});
   return future;
 }
 

@@ -1,7 +1,7 @@
 // Session's cancellation: a query whose waiter gave up (Future::cancel,
-// from with_timeout or a destroyed coroutine), a notification() nobody
-// waits for any more, and Connection::cancel. Included by postgres.hpp
-// after session.hpp; not meant to be included on its own.
+// from with_timeout or a destroyed coroutine) and Connection::cancel (a
+// notification() given up is session_notify.hpp's). Included by
+// postgres.hpp after session.hpp; not meant to be included on its own.
 //
 // PostgreSQL cancels whatever the server process runs when the request
 // arrives (PQcancel, sent over a second connection; blocking in libpq 15,
@@ -72,16 +72,6 @@ inline void Session::on_query_cancelled(std::uint64_t seq) {
     cancel_returned_ = false;
     cancel_retries_ = 0;
     if (i == 0) fire_server_cancel();
-    return;
-  }
-}
-
-inline void Session::on_listener_cancelled(std::uint64_t seq) {
-  for (std::size_t i = 0; i < listeners_.size(); ++i) {
-    if (listeners_.at(i).seq != seq) continue;
-    Future<Notification> future = listeners_.at(i).future;
-    listeners_.remove_if([seq](const Listener& l) { return l.seq == seq; });
-    future.set_exception(std::make_exception_ptr(CancelledError("eddy: postgres: notification() was cancelled")));
     return;
   }
 }
