@@ -174,7 +174,7 @@ inline char* write_head(char* at, HeadSpec& spec, bool bodiless, BodyFraming& fr
     w.put(value);
     w.put("\r\n");
   }
-  w.put(spec.extra_fields);
+  if (!spec.extra_fields.empty()) w.put(spec.extra_fields);  // an empty view may be null: no memcpy from it
   if (!has_type && !bodiless) w.put("Content-Type: text/html; charset=UTF-8\r\n");
   w.put("Date: ");
   w.put_n<http_date_size>(http_date_now().data());
