@@ -48,21 +48,6 @@ int count_requests(Connection& c, const char* data, std::size_t n) {
     return requests;
 }
 
-int listen_on(std::uint16_t port) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(fd, 1024) != 0) {
-        std::perror("bind/listen");
-        std::exit(1);
-    }
-    return fd;
-}
-
 void close_connection(int ep, int fd, std::unordered_map<int, Connection>& conns) {
     epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);
     close(fd);
@@ -114,7 +99,7 @@ void accept_all(int ep, int listener, std::unordered_map<int, Connection>& conns
 }  // namespace
 
 int main(int argc, char** argv) {
-    int listener = listen_on(bench_http::port_arg(argc, argv));
+    int listener = bench_http::listen_loopback(bench_http::port_arg(argc, argv));
     bench_http::announce(bench_http::bound_port(listener));
     int ep = epoll_create1(EPOLL_CLOEXEC);
     epoll_event ev{};
