@@ -20,6 +20,7 @@
 #include "support/loop_helpers.hpp"
 #include "support/stream_helpers.hpp"
 #include "support/temp_dir.hpp"
+#include "support/run_command.hpp"
 
 using namespace eddy_test;
 using eddy::Future;
@@ -59,15 +60,7 @@ Future<std::size_t> paced_echoes(UDPSocket client, std::size_t count, std::size_
   co_return received;
 }
 
-std::string run_shell(const std::string& command) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return "popen failed";
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  ::pclose(pipe);
-  return out;
-}
+std::string run_shell(const std::string& command) { return eddy_test::run_command_anywhere(command + " 2>&1").out; }
 
 }  // namespace
 

@@ -21,6 +21,7 @@
 #include "support/loop_helpers.hpp"
 #include "support/stream_helpers.hpp"
 #include "support/temp_dir.hpp"
+#include "support/run_command.hpp"
 
 using namespace eddy_test;
 using eddy::Future;
@@ -52,14 +53,7 @@ Future<std::string> echo_once(std::string path, std::string line) {
 
 // Runs curl on the executor (it blocks) and returns its output.
 std::string run_curl(const std::string& args) {
-  std::string command = "curl -s --max-time 20 " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return "popen failed";
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  ::pclose(pipe);
-  return out;
+  return eddy_test::run_command_anywhere("curl -s --max-time 20 " + args + " 2>&1").out;
 }
 
 }  // namespace

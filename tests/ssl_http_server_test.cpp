@@ -13,6 +13,7 @@
 
 #include "support/tls_helpers.hpp"
 #include "support/tls_peers.hpp"
+#include "support/run_command.hpp"
 
 using namespace std::chrono_literals;
 
@@ -22,14 +23,7 @@ namespace {
 // serves; returns its stdout.
 std::string shell(eddy::IOLoop& loop, const std::string& command) {
   return loop.run_sync([&] {
-    return loop.run_in_executor([command] {
-      std::string out;
-      FILE* pipe = ::popen(command.c_str(), "r");
-      char buf[512];
-      while (pipe != nullptr && std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-      if (pipe != nullptr) ::pclose(pipe);
-      return out;
-    });
+    return loop.run_in_executor([command] { return eddy_test::run_command_anywhere(command).out; });
   }, 60s);
 }
 

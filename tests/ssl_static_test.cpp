@@ -13,6 +13,7 @@
 
 #include "support/static_files_helpers.hpp"
 #include "support/tls_helpers.hpp"
+#include "support/run_command.hpp"
 
 using namespace std::chrono_literals;
 
@@ -22,15 +23,7 @@ namespace {
 // loop serves; no Catch2 assertion on that thread.
 std::string shell_on(eddy::IOLoop& loop, const std::string& command) {
   return loop.run_sync([&] {
-    return loop.run_in_executor([command] {
-      std::string out;
-      FILE* pipe = ::popen(command.c_str(), "r");
-      char chunk[4096];
-      std::size_t n;
-      while (pipe != nullptr && (n = std::fread(chunk, 1, sizeof chunk, pipe)) > 0) out.append(chunk, n);
-      if (pipe != nullptr) ::pclose(pipe);
-      return out;
-    });
+    return loop.run_in_executor([command] { return eddy_test::run_command_anywhere(command).out; });
   }, 60s);
 }
 

@@ -14,6 +14,7 @@
 
 #include "support/http_client_helpers.hpp"
 #include "support/http_test_server.hpp"
+#include "support/run_command.hpp"
 
 using eddy::detail::accepts_gzip;
 using eddy::detail::compressible_type;
@@ -41,16 +42,7 @@ std::string text(std::size_t n) {
   return s;
 }
 
-std::string shell(const std::string& cmd) {
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  ::pclose(pipe);
-  return out;
-}
+std::string shell(const std::string& cmd) { return eddy_test::run_command(cmd).out; }
 
 void gzip_routes(eddy::Application& app) {
   app.route("/text", [](eddy::RequestHandler& h) { h.write(text(5000)); });

@@ -11,6 +11,7 @@
 #include <eddy/detail/http/multipart.hpp>
 
 #include "support/http_test_server.hpp"
+#include "support/run_command.hpp"
 
 using eddy::detail::MultipartFiles;
 using eddy::detail::parse_multipart;
@@ -143,12 +144,7 @@ TEST_CASE("curl -F uploads reach files() and get_argument()", "[web][multipart][
   std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/up";
   std::string cmd = curl_path() + "-F title=' Hello ' -F tag=x -F tag=y -F doc=@" + dir + "/a.txt -F 'doc=@" + dir +
                     "/b.json;type=application/json' " + url;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[256];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  ::pclose(pipe);
+  std::string out = eddy_test::run_command(cmd).out;
   std::string rm = "rm -rf " + dir;
   (void)std::system(rm.c_str());
   CHECK(out == "Hello|2|a.txt:text/plain:alpha|b.json:application/json:{\"b\":1}|0");

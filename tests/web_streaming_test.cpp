@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "support/http_test_server.hpp"
+#include "support/run_command.hpp"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
@@ -232,12 +233,7 @@ TEST_CASE("a 100 MiB upload with curl is streamed to a counter in bounded memory
   for (const char* how : {"--data-binary @", "-T "}) {
     t.bytes = 0;
     std::string cmd = "curl -s -S --max-time 60 -H 'Expect:' -X POST " + std::string(how) + file + " " + url;
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string out;
-    char buf[256];
-    while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-    ::pclose(pipe);
+    std::string out = eddy_test::run_command(cmd).out;
     CHECK(out.substr(0, out.find(' ')) == std::to_string(100 * 1024 * 1024));
   }
   long growth = rss_kib() - before;

@@ -16,6 +16,7 @@
 
 #include "support/http_test_server.hpp"
 #include "support/ws_peer_server.hpp"
+#include "support/run_command.hpp"
 
 #ifndef EDDY_TEST_SOURCE_DIR
 #error "EDDY_TEST_SOURCE_DIR must name the tests directory"
@@ -33,15 +34,7 @@ bool have_module(const char* module) {
   return std::system(command.c_str()) == 0;
 }
 
-std::string run(const std::string& command) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  ::pclose(pipe);
-  return out;
-}
+std::string run(const std::string& command) { return eddy_test::run_command(command + " 2>&1").out; }
 
 void echo_server_routes(eddy::Application& app, eddy::IOLoop&) {
   auto echo = [](eddy::WebSocket ws) -> eddy::Future<void> {

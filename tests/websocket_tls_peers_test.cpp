@@ -11,6 +11,7 @@
 
 #include "support/wss_helpers.hpp"
 #include "support/ws_peer_server.hpp"
+#include "support/run_command.hpp"
 
 #ifndef EDDY_TEST_SOURCE_DIR
 #error "EDDY_TEST_SOURCE_DIR must name the tests directory"
@@ -23,15 +24,7 @@ const std::string peer = std::string(EDDY_TEST_SOURCE_DIR) + "/support/ws_peer.p
 
 bool have_websockets() { return std::system((python + " -c 'import websockets' 2>/dev/null").c_str()) == 0; }
 
-std::string run(const std::string& command) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  ::pclose(pipe);
-  return out;
-}
+std::string run(const std::string& command) { return eddy_test::run_command(command + " 2>&1").out; }
 
 // Python's websockets serving wss:// (echo) as a child process; its port.
 // It exits when its stdin closes.

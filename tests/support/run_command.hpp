@@ -18,24 +18,34 @@ namespace eddy_test {
 
 struct CommandRun {
   std::string out;     // the command's standard output
-  int status = -1;     // pclose's wait status
+  int status = -1;     // pclose's wait status; -1 when it could not start
   double seconds = 0;  // wall time from start to exit
   // The exit code when the command exited normally, else -1.
   int exit_code() const { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
 };
 
 // Runs `command` under /bin/sh and waits for it; never throws for a failing
-// command (the caller checks `status`), fails the test if it cannot start.
-inline CommandRun run_command(const std::string& command) {
+// command (the caller checks `status`). No Catch2 macro inside, so a test
+// may run it on the executor thread: a command that cannot start gives
+// status -1 and no output.
+inline CommandRun run_command_anywhere(const std::string& command) {
   auto start = std::chrono::steady_clock::now();
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
   CommandRun run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
   char buf[4096];
   std::size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) run.out.append(buf, n);  // binary-safe
   run.status = ::pclose(pipe);
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return run;
+}
+
+// As run_command_anywhere, on the test's thread: fails the test if the
+// command cannot start.
+inline CommandRun run_command(const std::string& command) {
+  CommandRun run = run_command_anywhere(command);
+  REQUIRE(run.status != -1);
   return run;
 }
 

@@ -24,6 +24,7 @@
 
 #include "peer_process.hpp"
 #include "test_certs.hpp"
+#include "run_command.hpp"
 
 namespace eddy_test {
 
@@ -125,14 +126,10 @@ inline std::string run_python(const std::string& script, const std::string& args
   ::close(fd);
   std::ofstream(tmpl) << script;
   std::string command = std::string("/usr/bin/python3 ") + tmpl + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buf[512];
-  while (pipe != nullptr && std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  int status = pipe != nullptr ? ::pclose(pipe) : -1;
+  CommandRun run = run_command_anywhere(command);
   ::unlink(tmpl);
-  if (ok != nullptr) *ok = status == 0;
-  return out;
+  if (ok != nullptr) *ok = run.status == 0;
+  return run.out;
 }
 
 }  // namespace eddy_test
