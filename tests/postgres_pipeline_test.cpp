@@ -135,3 +135,26 @@ TEST_CASE("an explicit transaction spans pipelined queries; a failure in it fail
   CHECK(sqlstate_of(q[3]) == "25P02");  // in a failed transaction
   CHECK(text(q[5].result()) == "0");
 }
+
+TEST_CASE("a statement whose commit fails gets the commit's error, not its rows, and the pipeline goes on",
+          "[postgres][server][pipeline][errors]") {
+  eddy::IOLoop loop;
+  pg::Connection conn = pg_connect(loop);
+  // A deferred unique constraint is checked at commit, i.e. at the Sync
+  // after the statement's rows: the query's one answer is then an error.
+  run_query(loop, conn, "CREATE TEMP TABLE deferred_keys (k int UNIQUE DEFERRABLE INITIALLY DEFERRED)");
+  run_query(loop, conn, "INSERT INTO deferred_keys VALUES (1)");
+  eddy::Future<pg::Result> duplicate;
+  eddy::Future<pg::Result> after;
+  loop.run_sync([&]() -> eddy::Future<void> {
+    duplicate = conn.query("INSERT INTO deferred_keys VALUES (1) RETURNING k");
+    after = conn.query("SELECT count(*) FROM deferred_keys");
+    try {
+      co_await duplicate;
+    } catch (const pg::Error&) {
+    }
+    co_await after;
+  }, 60s);
+  CHECK(sqlstate_of(duplicate) == "23505");
+  CHECK(text(after.result()) == "1");
+}

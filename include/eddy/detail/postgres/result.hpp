@@ -65,15 +65,18 @@ struct ResultBlock {
 
   // Copies `result` (a PGRES_TUPLES_OK, COMMAND_OK or EMPTY_QUERY result).
   // Each libpq accessor checks its indexes again, so for a small result
-  // (the common case: a row or a few) the names and value lengths asked
-  // while sizing the block are kept on the stack rather than asked twice.
-  // libpq gives a NULL length 0, so PQgetisnull is asked of empty values only.
+  // (the common case: a row or a few) the names and values asked while
+  // sizing the block are kept on the stack rather than asked twice, and the
+  // cells are walked in one flat loop (nested loops over one row cost more
+  // in loop control than the copying). libpq gives a NULL length 0, so
+  // PQgetisnull is asked of empty values only.
   static ResultBlock* copy(const PGresult* result) {
     constexpr std::size_t kept = 16;
-    std::size_t rows = static_cast<std::size_t>(PQntuples(result));
-    std::size_t columns = static_cast<std::size_t>(PQnfields(result));
+    const std::size_t rows = static_cast<std::size_t>(PQntuples(result));
+    const std::size_t columns = static_cast<std::size_t>(PQnfields(result));
+    const std::size_t cells = rows * columns;
     const char* command = PQcmdStatus(const_cast<PGresult*>(result));
-    std::size_t command_length = std::strlen(command);
+    const std::size_t command_length = std::strlen(command);
     std::size_t bytes = command_length + 1;
     const char* names[kept];
     std::size_t name_lengths[kept];
@@ -86,14 +89,17 @@ struct ResultBlock {
       }
       bytes += length + 1;
     }
+    const char* values[kept];
     int lengths[kept];
-    bool keep = rows * columns <= kept;
-    for (std::size_t r = 0, i = 0; r < rows; ++r) {
-      for (std::size_t c = 0; c < columns; ++c, ++i) {
-        int length = PQgetlength(result, static_cast<int>(r), static_cast<int>(c));
-        if (keep) lengths[i] = length;
-        bytes += static_cast<std::size_t>(length) + 1;
+    const bool keep = cells <= kept;
+    for (std::size_t i = 0, r = 0, c = 0; i < cells; ++i) {
+      int length = PQgetlength(result, static_cast<int>(r), static_cast<int>(c));
+      if (keep) {
+        lengths[i] = length;
+        values[i] = PQgetvalue(result, static_cast<int>(r), static_cast<int>(c));
       }
+      bytes += static_cast<std::size_t>(length) + 1;
+      if (++c == columns) c = 0, ++r;
     }
     ResultBlock* block = make(rows, columns, bytes);
     Writer out{block->text()};
@@ -106,14 +112,13 @@ struct ResultBlock {
           Column{PQftype(result, static_cast<int>(c)), static_cast<std::uint32_t>(length), out.put(name, length)};
     }
     Cell* cell = block->cells();
-    for (std::size_t r = 0, i = 0; r < rows; ++r) {
-      for (std::size_t c = 0; c < columns; ++c, ++i, ++cell) {
-        int ri = static_cast<int>(r), ci = static_cast<int>(c);
-        std::size_t length = static_cast<std::size_t>(keep ? lengths[i] : PQgetlength(result, ri, ci));
-        std::size_t offset = out.put(PQgetvalue(result, ri, ci), length);
-        bool null = length == 0 && PQgetisnull(result, ri, ci);
-        *cell = Cell{offset, null ? null_length : static_cast<std::uint32_t>(length)};
-      }
+    for (std::size_t i = 0, r = 0, c = 0; i < cells; ++i, ++cell) {
+      int ri = static_cast<int>(r), ci = static_cast<int>(c);
+      std::size_t length = static_cast<std::size_t>(keep ? lengths[i] : PQgetlength(result, ri, ci));
+      std::size_t offset = out.put(keep ? values[i] : PQgetvalue(result, ri, ci), length);
+      bool null = length == 0 && PQgetisnull(result, ri, ci);
+      *cell = Cell{offset, null ? null_length : static_cast<std::uint32_t>(length)};
+      if (++c == columns) c = 0, ++r;
     }
     return block;
   }

@@ -7,8 +7,9 @@
 // Queries go out at once in pipeline mode, each PQsendQueryParams followed
 // by its own PQpipelineSync, so each is its own implicit transaction and an
 // error never skips another caller's query. `pending_` lists the sent ones
-// in order; the server answers in that order with, per query, one result,
-// a NULL from PQgetResult, then PGRES_PIPELINE_SYNC, at which the query's
+// in order; the server answers in that order with, per query, one result
+// (copied into the entry at once), a NULL from PQgetResult, then
+// PGRES_PIPELINE_SYNC, at which the query's
 // future resolves and its waiter runs at once, inside the session's read
 // handler (answer_front), so that its next query goes out before the next
 // answer is read. The socket is watched for reading all the time (NOTIFY
@@ -88,7 +89,13 @@ class Session : public std::enable_shared_from_this<Session> {
   struct Entry {
     std::uint64_t seq;
     Future<Result> future;
-    PGresult* result = nullptr;  // the statement's result, until its Sync
+    // The statement's answer, until its Sync: copied (or turned into its
+    // Error) the moment it arrives, so libpq's PGresult is cleared before
+    // the next one is made (glibc then reuses the same 2 KiB block instead
+    // of splitting and merging two).
+    Result rows;
+    std::exception_ptr error;
+    bool answered = false;
     bool cancel_wanted = false;  // its waiter gave up
   };
   struct Held {  // a query kept back while a cancellation is on its way
@@ -125,7 +132,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (PQstatus(conn_) == CONNECTION_BAD) lose_connection(lost_error());
       return;
     }
-    pending_.push_back(Entry{seq, future});
+    pending_.push_back(Entry{seq, future, Result(), nullptr});
     flush();
   }
   void send_held() {
@@ -210,9 +217,7 @@ class Session : public std::enable_shared_from_this<Session> {
         PQclear(result);
         if (!refuse_copy(status)) break;
       } else {
-        Entry& front = pending_.front();
-        if (front.result != nullptr) PQclear(front.result);  // one statement, one result: keep the last
-        front.result = result;
+        keep(pending_.front(), result);
       }
     }
   }
@@ -226,28 +231,38 @@ class Session : public std::enable_shared_from_this<Session> {
   // The Watch that called on_event keeps the session alive meanwhile.
   void answer_front() {
     Entry entry = pending_.pop_front();
-    PGresult* result = std::exchange(entry.result, nullptr);
-    bool run_here = !entry.future.done() && resolve(entry.future, result);
-    if (result != nullptr) PQclear(result);
+    bool run_here = !entry.future.done() && resolve(entry);
     after_answer();
     if (pending_.empty() && held_.empty()) notify_change();
     if (run_here) InPlace::run(entry.future);
   }
-  // True when the future's callbacks are left for InPlace::run.
-  static bool resolve(Future<Result>& future, const PGresult* result) {
-    ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-    std::exception_ptr error;
+  // One statement, one result: a later one (an error at commit) replaces
+  // the first. Clears `result`.
+  static void keep(Entry& entry, PGresult* result) noexcept {
+    entry.answered = true;
+    entry.rows = Result();
+    entry.error = nullptr;
+    ExecStatusType status = PQresultStatus(result);
     try {
       if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY) {
-        return InPlace::set_result(future, Result::from(result));
+        entry.rows = Result::from(result);
+      } else {
+        entry.error = std::make_exception_ptr(result_error(result));
       }
-      error = result != nullptr ? std::make_exception_ptr(result_error(result))
-                                : std::make_exception_ptr(Error(
-                                      protocol_violation, "eddy: postgres: the server sent no result for the statement"));
     } catch (...) {
-      error = std::current_exception();  // out of memory copying the result: the query fails with it
+      entry.error = std::current_exception();  // out of memory copying the result: the query fails with it
     }
-    return InPlace::set_exception(future, std::move(error));
+    PQclear(result);
+  }
+  // True when the future's callbacks are left for InPlace::run.
+  static bool resolve(Entry& entry) {
+    if (entry.error == nullptr && entry.answered) return InPlace::set_result(entry.future, std::move(entry.rows));
+    std::exception_ptr error = entry.error;
+    if (error == nullptr) {
+      error = std::make_exception_ptr(
+          Error(protocol_violation, "eddy: postgres: the server sent no result for the statement"));
+    }
+    return InPlace::set_exception(entry.future, std::move(error));
   }
 
   // COPY needs its own protocol: COPY FROM STDIN is ended with an error
@@ -277,11 +292,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // The connection broke: the front query gets the server's own error if
   // it sent one (57P01 when terminated), the others `error` (class 08).
   void lose_connection(const Error& error) {
-    if (!pending_.empty() && pending_.front().result != nullptr &&
-        PQresultStatus(pending_.front().result) == PGRES_FATAL_ERROR) {
+    if (!pending_.empty() && pending_.front().error != nullptr) {
       Entry entry = pending_.pop_front();
-      if (!entry.future.done()) entry.future.set_exception(std::make_exception_ptr(result_error(entry.result)));
-      PQclear(entry.result);
+      if (!entry.future.done()) entry.future.set_exception(entry.error);
     }
     close_with(error, true);
   }
@@ -364,7 +377,6 @@ inline void Session::close_with(const Error& error, bool notify) noexcept {
   try {
     while (!pending_.empty()) {
       Entry entry = pending_.pop_front();
-      if (entry.result != nullptr) PQclear(entry.result);
       if (!entry.future.done()) entry.future.set_exception(failure);
     }
     while (!held_.empty()) {
