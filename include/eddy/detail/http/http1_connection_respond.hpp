@@ -71,7 +71,7 @@ inline bool HTTP1Connection::frame_response(RequestHandler& h, bool last) {
     if (last && !HandlerAccess::head_only(h)) spec.body = body;  // one append for the whole response
     spec.status = HandlerAccess::status(h);
     spec.headers = &HandlerAccess::headers(h);
-    spec.extra_fields = HandlerAccess::extra_fields(h);
+    spec.etag_line = HandlerAccess::etag_line(h);
     spec.finished = last;
     spec.body_size = body.size();
     spec.request_http10 = http10_;

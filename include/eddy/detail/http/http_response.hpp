@@ -97,10 +97,11 @@ struct HeadSpec {
   std::size_t body_size = 0;  // when finished
   bool request_http10 = false;
   bool keep_alive = true;     // in: wanted; out: what the response allows
-  // Header lines already formatted, each ending in CRLF, written after the
-  // handler's fields as they are (the ETag eddy computes: no HTTPHeaders
-  // entry to build and scan for a field every response may carry).
-  std::string_view extra_fields;
+  // The ETag line eddy computed ("Etag: \"<16 hex digits>\"\r\n",
+  // etag_line_size bytes) or null, written after the handler's fields as it
+  // is: no HTTPHeaders entry to build and scan for a field every response
+  // may carry, and a copy of a known size (a few moves, no memcpy call).
+  const char* etag_line = nullptr;
   // A finished response's body, copied right after the head when the
   // framing sends it as is (Content-Length or close) and both fit the
   // head's stack buffer: one append for the whole response. body_taken
@@ -108,6 +109,9 @@ struct HeadSpec {
   std::string_view body;
   bool body_taken = false;
 };
+
+// The size of HeadSpec::etag_line.
+inline constexpr std::size_t etag_line_size = 26;
 
 // Copies the pieces of a head into room checked once for the whole head:
 // std::string::append checks capacity and calls memcpy out of line for each
@@ -174,7 +178,7 @@ inline char* write_head(char* at, HeadSpec& spec, bool bodiless, BodyFraming& fr
     w.put(value);
     w.put("\r\n");
   }
-  if (!spec.extra_fields.empty()) w.put(spec.extra_fields);  // an empty view may be null: no memcpy from it
+  if (spec.etag_line != nullptr) w.put_n<etag_line_size>(spec.etag_line);
   if (!has_type && !bodiless) w.put("Content-Type: text/html; charset=UTF-8\r\n");
   w.put("Date: ");
   w.put_n<http_date_size>(http_date_now().data());
@@ -212,7 +216,7 @@ inline BodyFraming append_head(std::string& out, HeadSpec& spec) {
   const bool bodiless = status_without_body(spec.status);
   std::size_t bound = head_fixed_bound + (spec.status == 200 ? 0 : http_reason(spec.status).size());
   for (const auto& [name, value] : *spec.headers) bound += name.size() + value.size() + 4;
-  bound += spec.extra_fields.size();
+  if (spec.etag_line != nullptr) bound += etag_line_size;
   char stack[1024];
   const bool with_body = !spec.body.empty() && bound + spec.body.size() <= sizeof stack;
   if (with_body) bound += spec.body.size();
