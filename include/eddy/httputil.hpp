@@ -69,6 +69,7 @@ class HTTPHeaders {
   /// Replaces every value of `name` by `value`. The field keeps the position
   /// of its first value; a new name goes at the end.
   void set(std::string_view name, std::string_view value) {
+    if (fields_.empty()) return add(name, value);  // a response's first header: nothing to replace
     std::size_t out = 0;
     bool placed = false;
     for (std::size_t i = 0; i < fields_.size(); ++i) {
@@ -180,11 +181,19 @@ class HTTPHeaders {
 constexpr bool is_tchar(unsigned char c) noexcept { return detail::tchar_table.yes[c]; }
 
 /// True when `s` is a non-empty token (a valid header name or method).
+/// Four bytes a step, their verdicts combined without a branch each: names
+/// are checked on every set_header and are nearly always tokens.
 constexpr bool is_token(std::string_view s) noexcept {
   if (s.empty()) return false;
-  for (char c : s)
-    if (!is_tchar(static_cast<unsigned char>(c))) return false;
-  return true;
+  const bool* yes = detail::tchar_table.yes;
+  const char* p = s.data();
+  const char* end = p + s.size();
+  bool ok = true;
+  for (; end - p >= 4; p += 4)
+    ok &= yes[static_cast<unsigned char>(p[0])] & yes[static_cast<unsigned char>(p[1])] &
+          yes[static_cast<unsigned char>(p[2])] & yes[static_cast<unsigned char>(p[3])];
+  for (; p < end; ++p) ok &= yes[static_cast<unsigned char>(*p)];
+  return ok;
 }
 
 /// True when `value` may be sent as a header value: no CR, LF or NUL (the

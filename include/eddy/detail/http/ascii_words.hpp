@@ -57,6 +57,21 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
+// iequals(a, literal) with the literal's size known here: a name of 8 bytes
+// or more costs one (spelled alike) comparison a word, inline, no loop.
+template <std::size_t N>
+inline bool iequals_literal(std::string_view a, const char (&literal)[N]) noexcept {
+  constexpr std::size_t n = N - 1;
+  if (a.size() != n) return false;
+  if constexpr (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8)
+      if (!iequals8(a.data() + i, literal + i)) return false;
+    return iequals8(a.data() + n - 8, literal + n - 8);
+  } else {
+    return iequals(a, std::string_view(literal, n));
+  }
+}
+
 // The n bytes at a and b are equal: words compared inline (a call to
 // memcmp costs more than the dozen bytes of a method, version or host).
 inline bool equal_bytes(const char* a, const char* b, std::size_t n) noexcept {

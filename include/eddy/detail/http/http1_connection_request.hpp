@@ -113,7 +113,7 @@ EDDY_ALWAYS_INLINE inline bool HTTP1Connection::parse_head() {
 // host and path already: a comparison then replaces the copy. Otherwise
 // clear() then append() only checks the capacity the string kept, where
 // assign() goes through the general replace (overlap, growth).
-inline void refill(std::string& s, std::string_view v) {
+EDDY_ALWAYS_INLINE inline void refill(std::string& s, std::string_view v) {
   if (s.size() == v.size() && equal_bytes(s.data(), v.data(), v.size())) return;
   s.clear();
   s.append(v.data(), v.size());

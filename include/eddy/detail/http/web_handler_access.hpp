@@ -170,9 +170,11 @@ inline void HandlerAccess::reset(RequestHandler& h) noexcept {
   h.start_ = Clock::time_point();
   h.has_etag_ = false;
   h.maybe_conditional_ = true;
-  h.arguments_.clear();
-  h.arguments_parsed_ = false;
-  h.files_.clear();
+  if (h.arguments_parsed_) {  // else both are empty (arguments() clears them when it throws)
+    h.arguments_.clear();
+    h.arguments_parsed_ = false;
+    h.files_.clear();
+  }
   h.status_ = 200;
   h.headers_sent_ = false;
   h.finished_ = false;
