@@ -147,9 +147,17 @@ class HeadWriter {
     }
     at_ += n;
   }
+  // Written in place, last digit first, once their count is known: no
+  // copy (of 2 bytes, a Content-Length's usual size, a memcpy call).
   void put_decimal(std::uint64_t n) noexcept {
-    char digits[20];
-    put(format_decimal(digits, n));
+    std::size_t len = 1;
+    for (std::uint64_t rest = n; rest >= 10; rest /= 10) ++len;
+    at_ += len;
+    char* p = at_;
+    do {
+      *--p = static_cast<char>('0' + n % 10);
+      n /= 10;
+    } while (n != 0);
   }
   char* end() const noexcept { return at_; }
 
