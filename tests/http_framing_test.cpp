@@ -152,6 +152,25 @@ TEST_CASE("the parser marks the fields framing reads: c, e, h, t names, in eithe
   CHECK(head.marks.framing == 0b101101u);
 }
 
+TEST_CASE("the parser notes whether a field name begins with i or I (If-None-Match and its kin)", "[http][framing]") {
+  RequestHead head;
+  REQUIRE(parse_request_head("GET / HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n"sv, head).complete());
+  CHECK_FALSE(head.marks.conditional);
+  REQUIRE(parse_request_head("GET / HTTP/1.1\r\nHost: a\r\nif-none-match: \"x\"\r\n\r\n"sv, head).complete());
+  CHECK(head.marks.conditional);
+  REQUIRE(parse_request_head("GET / HTTP/1.1\r\nIf-Modified-Since: x\r\nHost: a\r\n\r\n"sv, head).complete());
+  CHECK(head.marks.conditional);
+  // A head parsed after one that had such a field starts afresh.
+  REQUIRE(parse_request_head("GET / HTTP/1.1\r\nHost: a\r\n\r\n"sv, head).complete());
+  CHECK_FALSE(head.marks.conditional);
+  std::string many = "GET / HTTP/1.1\r\nHost: a\r\n";
+  for (int i = 0; i < 70; ++i) many += "X-" + std::to_string(i) + ": v\r\n";
+  REQUIRE(parse_request_head(many + "\r\n", head).complete());
+  CHECK_FALSE(head.marks.conditional);
+  REQUIRE(parse_request_head(many + "If-Match: *\r\n\r\n", head).complete());  // past the 64th field too
+  CHECK(head.marks.conditional);
+}
+
 TEST_CASE("marked and unmarked analysis agree on every framing rule", "[http][framing]") {
   for (std::string fields : {"Host: a\r\n", "Host: a\r\nHost: a\r\n", "", "Host: a\r\nContent-Length: 5\r\n",
                              "hOST: a\r\ncontent-length: 5\r\nCONTENT-LENGTH: 6\r\n",
