@@ -46,7 +46,7 @@ class HTTPHeaders {
     for (auto& field : fields) add(field.first, field.second);
   }
   /// Copies hold the fields, not the storage kept for reuse.
-  HTTPHeaders(const HTTPHeaders& other) : fields_(other.begin(), other.end()), size_(other.size_) {}
+  HTTPHeaders(const HTTPHeaders& other) : fields_(other.begin(), other.end()), size_(other.size_), grown_(true) {}
   HTTPHeaders& operator=(const HTTPHeaders& other) {
     if (this != &other) {
       clear();
@@ -54,14 +54,17 @@ class HTTPHeaders {
     }
     return *this;
   }
-  HTTPHeaders(HTTPHeaders&& other) noexcept : fields_(std::move(other.fields_)), size_(other.size_) {
+  HTTPHeaders(HTTPHeaders&& other) noexcept
+      : fields_(std::move(other.fields_)), size_(other.size_), grown_(other.grown_) {
     other.fields_.clear();
     other.size_ = 0;
+    other.grown_ = false;
   }
   HTTPHeaders& operator=(HTTPHeaders&& other) noexcept {
     if (this == &other) return *this;
     fields_.swap(other.fields_);
     std::swap(size_, other.size_);
+    std::swap(grown_, other.grown_);
     other.clear();
     return *this;
   }
@@ -69,10 +72,14 @@ class HTTPHeaders {
 
   /// Appends one more value for `name` (after any it already has).
   void add(std::string_view name, std::string_view value) {
+    // A string of more than 32 bytes may take heap storage that clear()
+    // must then weigh (see grown_).
+    if (name.size() > small_string || value.size() > small_string) grown_ = true;
     if (size_ == fields_.size()) {
       // Built in place: no temporaries to move.
       fields_.emplace_back(std::piecewise_construct, std::forward_as_tuple(name.data(), name.size()),
                            std::forward_as_tuple(value.data(), value.size()));
+      if (fields_.size() > max_kept_slots) grown_ = true;
     } else {
       // A slot kept by clear(): a server refills one list per message (its
       // handlers are pooled), and a connection's messages mostly repeat
@@ -94,6 +101,7 @@ class HTTPHeaders {
     for (std::size_t i = 0; i < size_; ++i) {
       if (detail::iequals(fields_[i].first, name)) {
         if (placed) continue;
+        if (value.size() > small_string) grown_ = true;
         fields_[i].second.assign(value.data(), value.size());
         placed = true;
       }
@@ -165,13 +173,15 @@ class HTTPHeaders {
   /// bounds: 64 slots, and of their strings' heap storage 8 KiB in all (a
   /// browser's dozen fields fit), whatever the fields before carried.
   void clear() noexcept {
+    size_ = 0;
+    if (!grown_) return;  // the storage kept is what the last weighing kept
+    grown_ = false;
     if (fields_.size() > max_kept_slots) fields_.erase(fields_.begin() + max_kept_slots, fields_.end());
     std::size_t budget = max_kept_bytes;
     for (value_type& field : fields_) {
       keep_within(field.first, budget);
       keep_within(field.second, budget);
     }
-    size_ = 0;
   }
   /// Makes room for `n` pairs without reallocating.
   void reserve(std::size_t n) { fields_.reserve(n); }
@@ -201,6 +211,7 @@ class HTTPHeaders {
 
  private:
   static constexpr std::size_t max_kept_slots = 64;
+  static constexpr std::size_t small_string = 32;
   static constexpr std::size_t max_kept_bytes = 8 * 1024;
   // s = v, compared first; clear + append otherwise (assign goes through
   // libstdc++'s general replace).
@@ -213,7 +224,7 @@ class HTTPHeaders {
   // or nearly) or fits what is left of `budget`; frees it otherwise.
   static void keep_within(std::string& s, std::size_t& budget) noexcept {
     const std::size_t c = s.capacity();
-    if (c <= 32) return;
+    if (c <= small_string) return;
     if (c <= budget) {
       budget -= c;
       return;
@@ -225,6 +236,11 @@ class HTTPHeaders {
   // storage for add().
   std::vector<value_type> fields_;
   std::size_t size_ = 0;
+  // Set when a string past small_string was stored since the last clear():
+  // only then can the storage kept have grown, and clear() weighs it again
+  // (a slot's capacity changes only when a longer string is copied in;
+  // the slot count, only when one is added).
+  bool grown_ = false;
 };
 
 }  // namespace eddy
