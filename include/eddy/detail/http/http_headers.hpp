@@ -72,24 +72,18 @@ class HTTPHeaders {
 
   /// Appends one more value for `name` (after any it already has).
   void add(std::string_view name, std::string_view value) {
-    // A string of more than 32 bytes may take heap storage that clear()
-    // must then weigh (see grown_).
-    if (name.size() > small_string || value.size() > small_string) grown_ = true;
-    if (size_ == fields_.size()) {
-      // Built in place: no temporaries to move.
-      fields_.emplace_back(std::piecewise_construct, std::forward_as_tuple(name.data(), name.size()),
-                           std::forward_as_tuple(value.data(), value.size()));
-      if (fields_.size() > max_kept_slots) grown_ = true;
-    } else {
-      // A slot kept by clear(): a server refills one list per message (its
-      // handlers are pooled), and a connection's messages mostly repeat
-      // their fields, so a comparison usually replaces the copy; nothing is
-      // built or allocated in steady state.
-      value_type& slot = fields_[size_];
-      refill(slot.first, name);
-      refill(slot.second, value);
+    // A slot kept by clear() that holds this very field already: a server
+    // refills one list per message (its handlers are pooled), and a
+    // connection's messages mostly repeat their fields, so a comparison
+    // usually replaces the copy; nothing is built or allocated then.
+    if (size_ < fields_.size()) {
+      const value_type& slot = fields_[size_];
+      if (same(slot.first, name) && same(slot.second, value)) {
+        ++size_;
+        return;
+      }
     }
-    ++size_;
+    add_copy(name, value);
   }
 
   /// Replaces every value of `name` by `value`. The field keeps the position
@@ -215,6 +209,27 @@ class HTTPHeaders {
   static constexpr std::size_t max_kept_bytes = 8 * 1024;
   // s = v, compared first; clear + append otherwise (assign goes through
   // libstdc++'s general replace).
+  static bool same(const std::string& s, std::string_view v) noexcept {
+    return s.size() == v.size() && detail::equal_bytes(s.data(), v.data(), v.size());
+  }
+  // add() when the field is not in its slot already (out of line: the
+  // comparison above is what runs on a server's every request).
+  EDDY_NOINLINE void add_copy(std::string_view name, std::string_view value) {
+    // A string of more than 32 bytes may take heap storage that clear()
+    // must then weigh (see grown_).
+    if (name.size() > small_string || value.size() > small_string) grown_ = true;
+    if (size_ == fields_.size()) {
+      // Built in place: no temporaries to move.
+      fields_.emplace_back(std::piecewise_construct, std::forward_as_tuple(name.data(), name.size()),
+                           std::forward_as_tuple(value.data(), value.size()));
+      if (fields_.size() > max_kept_slots) grown_ = true;
+    } else {
+      value_type& slot = fields_[size_];
+      refill(slot.first, name);
+      refill(slot.second, value);
+    }
+    ++size_;
+  }
   static void refill(std::string& s, std::string_view v) {
     if (s.size() == v.size() && detail::equal_bytes(s.data(), v.data(), v.size())) return;
     s.clear();
