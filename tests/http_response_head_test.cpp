@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -55,8 +56,9 @@ TEST_CASE("the head of a finished 200 carries the fields, the ETag line and the 
 
 TEST_CASE("Content-Length is written right at every width", "[http][serialize]") {
   eddy::HTTPHeaders none;
-  for (std::uint64_t n : {0ull, 1ull, 9ull, 10ull, 13ull, 99ull, 100ull, 101ull, 999ull, 1000ull, 65535ull,
-                          1234567890ull, 9999999999999999999ull, 10000000000000000000ull, UINT64_MAX}) {
+  for (std::uint64_t n : std::initializer_list<std::uint64_t>{0, 1, 9, 10, 13, 99, 100, 101, 999, 1000, 65535,
+                                                              1234567890, 9999999999999999999u,
+                                                              10000000000000000000u, UINT64_MAX}) {
     INFO(n);
     std::string head = head_of(none, n);
     CHECK(head.find("\r\nContent-Length: " + std::to_string(n) + "\r\n") != std::string::npos);
