@@ -154,8 +154,7 @@ inline void HTTP1Connection::start_request(const http::RequestHead& head, const 
     }
   }
   HandlerAccess::set_head_only(h, head.method == "HEAD");
-  // Marks that do not describe these fields say nothing: look then.
-  HandlerAccess::set_maybe_conditional(h, head.marks.conditional || head.marks.fields != head.headers.size());
+  HandlerAccess::set_maybe_conditional(h, info.conditional);
   http10_ = head.version_minor == 0;
   keep_alive_ = info.keep_alive && !shared_->options.no_keep_alive && !shared_->closing_all;
   in_pos_ += consumed;

@@ -64,14 +64,10 @@ struct HeaderField {
 // the size of `headers` the marks were made for: when the two differ (a
 // head filled by hand, or changed after parsing), the analysis ignores the
 // marks and reads every field.
-// `conditional`: some field's name begins with 'i' or 'I' (any field, past
-// the 64th too), so the head may hold If-None-Match and its kin; false
-// means it holds none of them.
 struct FieldMarks {
   static constexpr std::size_t unmarked = ~std::size_t{0};
   std::uint64_t framing = 0;
   std::size_t fields = unmarked;
-  bool conditional = false;
 };
 
 enum class ParseStatus : unsigned char { complete, incomplete, error };
@@ -132,7 +128,6 @@ inline ParseResult parse_fields(const char* p, const char* end, std::vector<Head
   out.clear();
   marks.fields = FieldMarks::unmarked;  // until the head is complete
   std::uint64_t framing = 0;
-  bool conditional = false;
   while (true) {
     if (p == end) return need_more();
     // A line that does not start with a tchar is the end of the head or an
@@ -144,7 +139,6 @@ inline ParseResult parse_fields(const char* p, const char* end, std::vector<Head
         if (p + 1 == end) return need_more();
         if (p[1] != '\n') return fail(400, "bare CR");
         marks.framing = framing;
-        marks.conditional = conditional;
         marks.fields = out.size();
         return ParseResult{ParseStatus::complete, static_cast<std::size_t>(p + 2 - start), 0, {}};
       }
@@ -169,7 +163,6 @@ inline ParseResult parse_fields(const char* p, const char* end, std::vector<Head
       std::size_t index = out.size();
       if (index < 64) framing |= std::uint64_t{1} << index;
     }
-    conditional |= kind == field_start_conditional;
     std::string_view name(p, static_cast<std::size_t>(name_end - p));
     p = name_end + 1;
     // OWS: one space, nearly always. A byte above SP starts the value; at
