@@ -75,8 +75,8 @@ void check_request(std::string_view in, std::size_t limit, std::size_t split) {
     MessageInfo all = analyze_request(unmarked);
     EDDY_FUZZ_CHECK(all.body == info.body && all.content_length == info.content_length &&
                     all.keep_alive == info.keep_alive && all.expect_continue == info.expect_continue &&
-                    all.upgrade == info.upgrade && all.host == info.host && all.error_status == info.error_status &&
-                    all.reason == info.reason);
+                    all.upgrade == info.upgrade && all.host == info.host && all.conditional == info.conditional &&
+                    all.error_status == info.error_status && all.reason == info.reason);
     EDDY_FUZZ_CHECK(info.ok() == (info.error_status == 0));
     if (!info.ok()) EDDY_FUZZ_CHECK(!info.keep_alive && !info.reason.empty());
     if (info.body == BodyKind::content_length) EDDY_FUZZ_CHECK(info.content_length > 0);

@@ -127,7 +127,7 @@ namespace {
 bool same_info(const MessageInfo& a, const MessageInfo& b) {
   return a.body == b.body && a.content_length == b.content_length && a.keep_alive == b.keep_alive &&
          a.expect_continue == b.expect_continue && a.upgrade == b.upgrade && a.host == b.host &&
-         a.error_status == b.error_status && a.reason == b.reason;
+         a.conditional == b.conditional && a.error_status == b.error_status && a.reason == b.reason;
 }
 
 // The framing of `bytes` as analyze_request gives it from the parser's
@@ -150,6 +150,28 @@ TEST_CASE("the parser marks the fields framing reads: c, e, h, t names, in eithe
               .complete());
   CHECK(head.marks.fields == 6);
   CHECK(head.marks.framing == 0b101101u);
+}
+
+TEST_CASE("the analysis notes whether a field is named If-* (If-None-Match and its kin)", "[http][framing]") {
+  RequestHead head;
+  std::string bytes;  // the head's views point into it
+  auto conditional = [&](const std::string& fields) {
+    bytes = "GET / HTTP/1.1\r\nHost: a\r\n" + fields + "\r\n";
+    REQUIRE(parse_request_head(bytes, head).complete());
+    bool marked = analyze_request(head).conditional;
+    head.marks = FieldMarks{};  // every field read: the same answer
+    CHECK(analyze_request(head).conditional == marked);
+    return marked;
+  };
+  CHECK_FALSE(conditional(""));
+  CHECK_FALSE(conditional("Accept: */*\r\nIgnored: x\r\nif: y\r\nIf_x: z\r\n"));
+  CHECK(conditional("if-none-match: \"x\"\r\n"));
+  CHECK(conditional("IF-MODIFIED-SINCE: x\r\nAccept: */*\r\n"));
+  CHECK(conditional("If-Match: *\r\n"));
+  std::string many;
+  for (int i = 0; i < 70; ++i) many += "X-" + std::to_string(i) + ": v\r\n";
+  CHECK_FALSE(conditional(many));
+  CHECK(conditional(many + "If-None-Match: *\r\n"));  // past the 64th field too
 }
 
 TEST_CASE("marked and unmarked analysis agree on every framing rule", "[http][framing]") {

@@ -113,6 +113,24 @@ TEST_CASE("an idle keep-alive connection closes after idle_connection_timeout", 
   CHECK(std::chrono::steady_clock::now() - start >= 150ms);
 }
 
+TEST_CASE("after a pipelined batch the connection waits on idle_connection_timeout", "[http][timeouts][pipelining]") {
+  eddy::HTTPServerOptions options;
+  options.idle_connection_timeout = 200ms;
+  HTTPTestServer server(hello_routes, options);
+  Client c(server.port());
+  // Three requests in one write: the deadline is armed once, after the last.
+  c.send(get_request("/hello") + get_request("/hello") + get_request("/hello"));
+  for (int i = 0; i < 3; ++i) CHECK(c.response().status == 200);
+  auto start = std::chrono::steady_clock::now();
+  CHECK(c.closed_by_server());
+  CHECK(std::chrono::steady_clock::now() - start >= 150ms);
+  // A batch whose last request is cut short keeps the same deadline.
+  Client d(server.port());
+  d.send(get_request("/hello") + get_request("/hello") + "GET /hel");
+  for (int i = 0; i < 2; ++i) CHECK(d.response().status == 200);
+  CHECK(d.closed_by_server());
+}
+
 TEST_CASE("a header that trickles in is cut off after idle_connection_timeout", "[http][timeouts]") {
   eddy::HTTPServerOptions options;
   options.idle_connection_timeout = 300ms;

@@ -10,7 +10,10 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "support/alloc_counter.hpp"
 
 using eddy::HTTPHeaders;
 using namespace std::literals;
@@ -89,6 +92,74 @@ TEST_CASE("HTTPHeaders: equality ignores name case, not value case or order", "[
   CHECK(HTTPHeaders{{"A", "x"}} == HTTPHeaders{{"a", "x"}});
   CHECK(HTTPHeaders{{"A", "x"}} != HTTPHeaders{{"A", "X"}});
   CHECK(HTTPHeaders{{"A", "1"}, {"B", "2"}} != HTTPHeaders{{"B", "2"}, {"A", "1"}});
+}
+
+TEST_CASE("HTTPHeaders: refilled after clear, it holds exactly the new fields in order", "[http][httputil]") {
+  HTTPHeaders h{{"Host", "a"}, {"Accept", "*/*"}, {"Cookie", std::string(100, 'c')}};
+  h.clear();
+  CHECK(h.empty());
+  CHECK(h.begin() == h.end());
+  CHECK(h.find("Host") == nullptr);
+  h.add("Host", "b");
+  h.add("X-New", "1");
+  CHECK(h.size() == 2);
+  CHECK(h == HTTPHeaders{{"Host", "b"}, {"X-New", "1"}});
+  CHECK(h.find("Accept") == nullptr);
+  CHECK(h.find("Cookie") == nullptr);
+  CHECK(h.get_list("Host") == std::vector<std::string>{"b"});
+  h.add("Host", "c");  // into the third kept slot
+  CHECK(h.get("Host") == "b,c");
+  CHECK(h.count("host") == 2);
+  h.set("Host", "d");
+  CHECK(h == HTTPHeaders{{"Host", "d"}, {"X-New", "1"}});
+  h.remove("Host");
+  CHECK(h == HTTPHeaders{{"X-New", "1"}});
+  h.add("A", "1");
+  h.add("B", "2");
+  CHECK(h == HTTPHeaders{{"X-New", "1"}, {"A", "1"}, {"B", "2"}});
+}
+
+TEST_CASE("HTTPHeaders: copies and moves carry the fields, not the kept slots", "[http][httputil]") {
+  HTTPHeaders h{{"A", "1"}, {"B", "2"}, {"C", "3"}};
+  h.clear();
+  h.add("D", "4");
+  HTTPHeaders copy(h);
+  CHECK(copy == HTTPHeaders{{"D", "4"}});
+  HTTPHeaders assigned{{"Z", "9"}};
+  assigned = h;
+  CHECK(assigned == h);
+  HTTPHeaders moved(std::move(copy));
+  CHECK(moved == h);
+  CHECK(copy.empty());  // NOLINT(bugprone-use-after-move): a moved-from list is empty
+  HTTPHeaders target{{"Y", "8"}, {"X", "7"}};
+  target = std::move(moved);
+  CHECK(target == h);
+  CHECK(moved.empty());  // NOLINT(bugprone-use-after-move)
+  moved.add("E", "5");
+  CHECK(moved == HTTPHeaders{{"E", "5"}});
+}
+
+TEST_CASE("HTTPHeaders: a list refilled with the same fields allocates nothing", "[http][httputil]") {
+  const std::string agent(120, 'u'), cookie(3000, 'c');
+  HTTPHeaders h;
+  auto fill = [&] {
+    h.clear();
+    h.add("Host", "example.com");
+    h.add("User-Agent", agent);
+    h.add("Cookie", cookie);
+  };
+  fill();
+  eddy_test::AllocationProbe probe;
+  for (int i = 0; i < 10; ++i) fill();
+  CHECK_ALLOCATIONS(probe, 0u);
+  CHECK(h.get("Cookie") == cookie);
+  // A value past what clear() keeps (8 KiB of heap storage in all) is
+  // released: the next list of small fields does not hold it.
+  h.clear();
+  h.add("Big", std::string(64 * 1024, 'b'));
+  h.clear();
+  h.add("Small", "s");
+  CHECK(h == HTTPHeaders{{"Small", "s"}});
 }
 
 TEST_CASE("url_unescape decodes percent-escapes; plus is a space unless plus is false", "[http][httputil]") {

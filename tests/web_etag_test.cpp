@@ -53,6 +53,17 @@ TEST_CASE("format_hex32 writes eight lowercase hex digits, most significant firs
   }
 }
 
+TEST_CASE("format_hex64 writes sixteen lowercase hex digits, most significant first", "[web][etag]") {
+  char out[16];
+  for (std::uint64_t v : {0x0ull, 0x0123456789abcdefull, 0xfedcba9876543210ull, 0xffffffffffffffffull,
+                          0xa0b1c2d3e4f50617ull, 0x000000000000000full, 0x9000000000000000ull}) {
+    eddy::detail::format_hex64(v, out);
+    char expected[17];
+    std::snprintf(expected, sizeof expected, "%016llx", static_cast<unsigned long long>(v));
+    CHECK(std::string(out, 16) == expected);
+  }
+}
+
 TEST_CASE("format_etag and if_none_match_matches follow the weak comparison", "[web][etag]") {
   char buffer[eddy::detail::etag_size];
   eddy::detail::format_etag("Hello, World!", buffer);
@@ -111,6 +122,25 @@ TEST_CASE("a matching If-None-Match gets 304 without a body; another gets 200", 
   CHECK(miss.body == "Hello, World!");
   // A handler's own ETag is its business (Tornado compares only its own).
   CHECK(fetch(server.port(), get_request("/own", "If-None-Match: \"mine\"\r\n")).status == 200);
+}
+
+TEST_CASE("If-None-Match in any case and among pipelined requests gets its 304", "[web][etag][pipelining]") {
+  HTTPTestServer server(routes);
+  std::string tag = fetch(server.port(), get_request("/text")).headers.get("Etag");
+  // One write: the handler that served the plain request before is reused
+  // for the conditional one and the plain one after it.
+  eddy_test::Client c(server.port());
+  c.send(get_request("/text") + with("if-none-match: " + tag) + get_request("/text") +
+         get_request("/text", "IF-NONE-MATCH: " + tag + "\r\n") + with("If-Match: *"));
+  CHECK(c.response().status == 200);
+  eddy_test::Response hit = c.response();
+  CHECK(hit.status == 304);
+  CHECK(hit.body.empty());
+  eddy_test::Response plain = c.response();
+  CHECK(plain.status == 200);
+  CHECK(plain.body == "Hello, World!");
+  CHECK(c.response().status == 304);
+  CHECK(c.response().status == 200);  // If-Match is not If-None-Match
 }
 
 TEST_CASE("etag = false sends no ETag and ignores If-None-Match", "[web][etag]") {

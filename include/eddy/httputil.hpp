@@ -25,153 +25,12 @@
 #include "detail/http/ascii_words.hpp"
 #include "detail/http/escape.hpp"
 #include "detail/http/http_date.hpp"
+#include "detail/http/http_headers.hpp"
 #include "detail/http/http_reason.hpp"
 #include "detail/http/name_index.hpp"
 #include "detail/http/percent_encoding.hpp"
 
 namespace eddy {
-
-/// A set of HTTP header fields: case-insensitive names, several values per
-/// name, arrival order kept (Tornado's HTTPHeaders). Names keep the spelling
-/// they were added with; every lookup ignores ASCII case. Iteration yields
-/// one (name, value) pair per value, in the order they were added:
-///
-///   for (auto& [name, value] : headers) ...
-///
-/// Values are stored as given: this is a container, not a validator. The
-/// parser hands it only checked fields; code that takes names or values from
-/// users checks them first (check_header_value, is_token).
-/// Lookups are linear scans, which beat any map for the few dozen fields a
-/// message carries.
-class HTTPHeaders {
- public:
-  /// One (name, value) pair.
-  using value_type = std::pair<std::string, std::string>;
-  /// Iterates the pairs in the order they were added.
-  using const_iterator = std::vector<value_type>::const_iterator;
-  /// The same as const_iterator: pairs change only through the members.
-  using iterator = const_iterator;
-
-  /// No field.
-  HTTPHeaders() = default;
-  /// add() for each pair, in order: `HTTPHeaders h{{"Accept", "*/*"}}`.
-  HTTPHeaders(std::initializer_list<value_type> fields) {
-    for (auto& field : fields) add(field.first, field.second);
-  }
-
-  /// Appends one more value for `name` (after any it already has).
-  void add(std::string_view name, std::string_view value) {
-    // Built in place: no temporaries to move (a request adds every field).
-    fields_.emplace_back(std::piecewise_construct, std::forward_as_tuple(name.data(), name.size()),
-                         std::forward_as_tuple(value.data(), value.size()));
-  }
-
-  /// Replaces every value of `name` by `value`. The field keeps the position
-  /// of its first value; a new name goes at the end.
-  void set(std::string_view name, std::string_view value) {
-    std::size_t out = 0;
-    bool placed = false;
-    for (std::size_t i = 0; i < fields_.size(); ++i) {
-      if (detail::iequals(fields_[i].first, name)) {
-        if (placed) continue;
-        fields_[i].second.assign(value.data(), value.size());
-        placed = true;
-      }
-      if (out != i) fields_[out] = std::move(fields_[i]);
-      ++out;
-    }
-    fields_.resize(out);
-    if (!placed) add(name, value);
-  }
-
-  /// Every value of `name` joined by "," (as Tornado and RFC 9110 §5.3
-  /// combine field lines), or `default_value` when there is none.
-  std::string get(std::string_view name, std::string_view default_value = "") const {
-    const value_type* first = nullptr;
-    std::string joined;
-    for (auto& field : fields_) {
-      if (!detail::iequals(field.first, name)) continue;
-      if (first == nullptr) {
-        first = &field;
-        joined = field.second;
-      } else {
-        joined += ',';
-        joined += field.second;
-      }
-    }
-    if (first == nullptr) return std::string(default_value);
-    return joined;
-  }
-
-  /// Every value of `name`, in arrival order; empty when there is none.
-  std::vector<std::string> get_list(std::string_view name) const {
-    std::vector<std::string> values;
-    for (auto& field : fields_)
-      if (detail::iequals(field.first, name)) values.push_back(field.second);
-    return values;
-  }
-
-  /// The first value of `name`, or nullptr. The pointer lives until the next
-  /// change to the headers. No copy: what the server's hot path uses.
-  const std::string* find(std::string_view name) const noexcept {
-    for (auto& field : fields_)
-      if (detail::iequals(field.first, name)) return &field.second;
-    return nullptr;
-  }
-
-  /// How many values `name` has.
-  std::size_t count(std::string_view name) const noexcept {
-    std::size_t n = 0;
-    for (auto& field : fields_)
-      if (detail::iequals(field.first, name)) ++n;
-    return n;
-  }
-
-  /// True when `name` has at least one value.
-  bool contains(std::string_view name) const noexcept { return find(name) != nullptr; }
-
-  /// Removes every value of `name`; nothing happens when there is none.
-  void remove(std::string_view name) {
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < fields_.size(); ++i) {
-      if (detail::iequals(fields_[i].first, name)) continue;
-      if (out != i) fields_[out] = std::move(fields_[i]);
-      ++out;
-    }
-    fields_.resize(out);
-  }
-
-  /// Removes everything; keeps the storage for reuse.
-  void clear() noexcept { fields_.clear(); }
-  /// Makes room for `n` pairs without reallocating.
-  void reserve(std::size_t n) { fields_.reserve(n); }
-
-  /// The number of (name, value) pairs, counting each value.
-  std::size_t size() const noexcept { return fields_.size(); }
-  /// True when there is no field.
-  bool empty() const noexcept { return fields_.empty(); }
-
-  /// The first (name, value) pair, in arrival order.
-  const_iterator begin() const noexcept { return fields_.begin(); }
-  /// Past the last pair.
-  const_iterator end() const noexcept { return fields_.end(); }
-
-  /// Equal when they hold the same pairs in the same order (names compared
-  /// case-insensitively, values exactly).
-  friend bool operator==(const HTTPHeaders& a, const HTTPHeaders& b) noexcept {
-    if (a.fields_.size() != b.fields_.size()) return false;
-    for (std::size_t i = 0; i < a.fields_.size(); ++i) {
-      if (!detail::iequals(a.fields_[i].first, b.fields_[i].first)) return false;
-      if (a.fields_[i].second != b.fields_[i].second) return false;
-    }
-    return true;
-  }
-  /// Not operator==.
-  friend bool operator!=(const HTTPHeaders& a, const HTTPHeaders& b) noexcept { return !(a == b); }
-
- private:
-  std::vector<value_type> fields_;
-};
 
 // ---- tokens and field values (RFC 9110 §5.6.2, §5.5) ---------------------
 
@@ -180,11 +39,19 @@ class HTTPHeaders {
 constexpr bool is_tchar(unsigned char c) noexcept { return detail::tchar_table.yes[c]; }
 
 /// True when `s` is a non-empty token (a valid header name or method).
+/// Four bytes a step, their verdicts combined without a branch each: names
+/// are checked on every set_header and are nearly always tokens.
 constexpr bool is_token(std::string_view s) noexcept {
   if (s.empty()) return false;
-  for (char c : s)
-    if (!is_tchar(static_cast<unsigned char>(c))) return false;
-  return true;
+  const bool* yes = detail::tchar_table.yes;
+  const char* p = s.data();
+  const char* end = p + s.size();
+  bool ok = true;
+  for (; end - p >= 4; p += 4)
+    ok &= yes[static_cast<unsigned char>(p[0])] & yes[static_cast<unsigned char>(p[1])] &
+          yes[static_cast<unsigned char>(p[2])] & yes[static_cast<unsigned char>(p[3])];
+  for (; p < end; ++p) ok &= yes[static_cast<unsigned char>(*p)];
+  return ok;
 }
 
 /// True when `value` may be sent as a header value: no CR, LF or NUL (the

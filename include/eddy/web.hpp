@@ -231,7 +231,9 @@ inline detail::Route* Application::match(RequestHandler& h, std::string& allow) 
     if (route->any_path) return route.get();
     const std::vector<detail::RouteSpan>* groups = nullptr;
     if (route->literal) {
-      if (route->pattern != path) continue;
+      // Inline words, not a memcmp call: routing runs on every request.
+      if (route->pattern.size() != path.size() || !detail::equal_bytes(route->pattern.data(), path.data(), path.size()))
+        continue;
     } else if ((groups = route->regex->match(path)) == nullptr) {
       continue;
     }

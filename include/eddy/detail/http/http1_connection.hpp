@@ -360,6 +360,10 @@ inline void HTTP1Connection::process() {
     if (phase_ == Phase::refused) break;
   }
   processing_ = false;
+  // A response finished in the batch and no request followed it: the idle
+  // deadline frame_response left for now (the state it leaves is busy, no
+  // request in flight; nothing else leaves that state but closing).
+  if (current_ == nullptr && !closing_ && wait_ == ServedWait::busy && !gone()) arm_idle();
   keep_unparsed();
   flush_out();
   if (current_ == nullptr) drop_parsed();

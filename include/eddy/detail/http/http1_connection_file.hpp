@@ -31,7 +31,7 @@ inline bool HTTP1Connection::send_file(RequestHandler& h, FileRange& file) {
   HeadSpec spec;
   spec.status = HandlerAccess::status(h);
   spec.headers = &HandlerAccess::headers(h);
-  spec.extra_fields = HandlerAccess::extra_fields(h);
+  spec.etag_line = HandlerAccess::etag_line(h);
   spec.body_size = file.size();
   spec.request_http10 = http10_;
   spec.keep_alive = keep_alive_ && !shared_->closing_all;

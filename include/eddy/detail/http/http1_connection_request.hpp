@@ -113,7 +113,7 @@ EDDY_ALWAYS_INLINE inline bool HTTP1Connection::parse_head() {
 // host and path already: a comparison then replaces the copy. Otherwise
 // clear() then append() only checks the capacity the string kept, where
 // assign() goes through the general replace (overlap, growth).
-inline void refill(std::string& s, std::string_view v) {
+EDDY_ALWAYS_INLINE inline void refill(std::string& s, std::string_view v) {
   if (s.size() == v.size() && equal_bytes(s.data(), v.data(), v.size())) return;
   s.clear();
   s.append(v.data(), v.size());
@@ -154,6 +154,7 @@ inline void HTTP1Connection::start_request(const http::RequestHead& head, const 
     }
   }
   HandlerAccess::set_head_only(h, head.method == "HEAD");
+  HandlerAccess::set_maybe_conditional(h, info.conditional);
   http10_ = head.version_minor == 0;
   keep_alive_ = info.keep_alive && !shared_->options.no_keep_alive && !shared_->closing_all;
   in_pos_ += consumed;

@@ -71,7 +71,7 @@ inline bool HTTP1Connection::frame_response(RequestHandler& h, bool last) {
     if (last && !HandlerAccess::head_only(h)) spec.body = body;  // one append for the whole response
     spec.status = HandlerAccess::status(h);
     spec.headers = &HandlerAccess::headers(h);
-    spec.extra_fields = HandlerAccess::extra_fields(h);
+    spec.etag_line = HandlerAccess::etag_line(h);
     spec.finished = last;
     spec.body_size = body.size();
     spec.request_http10 = http10_;
@@ -93,7 +93,9 @@ inline bool HTTP1Connection::frame_response(RequestHandler& h, bool last) {
     HandlerAccess::attach(h, nullptr);
     HandlerAccess::release(h);  // the connection's hold
     if (!keep_alive_) closing_ = true;
-    if (!closing_) arm_idle();
+    // Inside a batch the idle deadline is armed once, at its end (process),
+    // not after each response only for the next request to take it off.
+    if (!closing_ && !processing_) arm_idle();
   }
   return true;
 }

@@ -60,6 +60,7 @@ struct MessageInfo {
   bool keep_alive = false;
   bool expect_continue = false;      // request: "Expect: 100-continue"
   bool upgrade = false;              // a "upgrade" token in Connection
+  bool conditional = false;          // a field named If-*: If-None-Match may be among them
   std::string_view host;             // request: the Host value ("" when absent)
   int error_status = 0;              // 0 when the message is acceptable
   std::string_view reason;           // static text when error_status != 0
@@ -72,7 +73,7 @@ namespace framing_detail {
 // What the field lines that decide framing say, gathered in one pass.
 struct Gathered {
   bool has_length = false, has_te = false, close = false, keep_alive = false, upgrade = false;
-  bool expect_continue = false, chunked_last = false, bad_length = false;
+  bool expect_continue = false, chunked_last = false, bad_length = false, conditional = false;
   int hosts = 0;
   std::uint64_t length = 0;
   std::string_view host;
@@ -247,6 +248,10 @@ EDDY_ALWAYS_INLINE inline void gather_field(Gathered& g, const HeaderField& fiel
     }
   } else if (first == 'e') {
     if (name_is(name, "expect") && iequals(field.value, "100-continue")) g.expect_continue = true;
+  } else if (first == 'i') {
+    // If-None-Match, If-Modified-Since, ...: noted, so that a server looks
+    // for them only in the few requests that have one.
+    if (name.size() > 3 && (name[1] | 0x20) == 'f' && name[2] == '-') g.conditional = true;
   }
 }
 
@@ -302,6 +307,7 @@ inline MessageInfo analyze_request(const RequestHead& head) {
   info.host = g.host;
   info.expect_continue = g.expect_continue;
   info.upgrade = g.upgrade;
+  info.conditional = g.conditional;
   if (g.error_status != 0) {
     info.error_status = g.error_status;
     info.reason = g.reason;

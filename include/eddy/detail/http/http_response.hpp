@@ -97,10 +97,11 @@ struct HeadSpec {
   std::size_t body_size = 0;  // when finished
   bool request_http10 = false;
   bool keep_alive = true;     // in: wanted; out: what the response allows
-  // Header lines already formatted, each ending in CRLF, written after the
-  // handler's fields as they are (the ETag eddy computes: no HTTPHeaders
-  // entry to build and scan for a field every response may carry).
-  std::string_view extra_fields;
+  // The ETag line eddy computed ("Etag: \"<16 hex digits>\"\r\n",
+  // etag_line_size bytes) or null, written after the handler's fields as it
+  // is: no HTTPHeaders entry to build and scan for a field every response
+  // may carry, and a copy of a known size (a few moves, no memcpy call).
+  const char* etag_line = nullptr;
   // A finished response's body, copied right after the head when the
   // framing sends it as is (Content-Length or close) and both fit the
   // head's stack buffer: one append for the whole response. body_taken
@@ -108,6 +109,21 @@ struct HeadSpec {
   std::string_view body;
   bool body_taken = false;
 };
+
+// The size of HeadSpec::etag_line.
+inline constexpr std::size_t etag_line_size = 26;
+
+// "00" to "99": put_decimal writes two digits a step.
+struct DigitPairs {
+  char text[200] = {};
+  constexpr DigitPairs() {
+    for (int i = 0; i < 100; ++i) {
+      text[2 * i] = static_cast<char>('0' + i / 10);
+      text[2 * i + 1] = static_cast<char>('0' + i % 10);
+    }
+  }
+};
+inline constexpr DigitPairs digit_pairs{};
 
 // Copies the pieces of a head into room checked once for the whole head:
 // std::string::append checks capacity and calls memcpy out of line for each
@@ -127,13 +143,39 @@ class HeadWriter {
     std::memcpy(at_, bytes, N);
     at_ += N;
   }
+  // A field's name or value: most are 4 to 16 bytes, copied as two
+  // overlapping words inline (a memcpy call costs more than such a copy).
   void put(std::string_view piece) noexcept {
-    std::memcpy(at_, piece.data(), piece.size());
-    at_ += piece.size();
+    const char* p = piece.data();
+    const std::size_t n = piece.size();
+    if (n >= 8 && n <= 16) {
+      std::memcpy(at_, p, 8);
+      std::memcpy(at_ + n - 8, p + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+      std::memcpy(at_, p, 4);
+      std::memcpy(at_ + n - 4, p + n - 4, 4);
+    } else if (n != 0) {  // an empty view may be null: no memcpy from it
+      std::memcpy(at_, p, n);
+    }
+    at_ += n;
   }
+  // Written in place, two digits a step from a table, last first, once
+  // their count is known (comparisons, no division): a Content-Length of
+  // 2 or 3 digits costs a dozen instructions and no memcpy call.
   void put_decimal(std::uint64_t n) noexcept {
-    char digits[20];
-    put(format_decimal(digits, n));
+    std::size_t len = 1;
+    for (std::uint64_t power = 10; len < 20 && n >= power; power *= 10) ++len;
+    at_ += len;
+    char* p = at_;
+    for (; n >= 100; n /= 100) {
+      p -= 2;
+      std::memcpy(p, digit_pairs.text + 2 * (n % 100), 2);
+    }
+    if (n >= 10) {
+      std::memcpy(p - 2, digit_pairs.text + 2 * n, 2);
+    } else {
+      p[-1] = static_cast<char>('0' + n);
+    }
   }
   char* end() const noexcept { return at_; }
 
@@ -163,18 +205,19 @@ inline char* write_head(char* at, HeadSpec& spec, bool bodiless, BodyFraming& fr
   for (const auto& [name, value] : *spec.headers) {
     // The lengths first, inline: most fields are none of these four.
     const std::size_t n = name.size();
-    if (n == 12 && iequals(name, "Content-Type")) has_type = true;
-    if (n == 14 && iequals(name, "Content-Length")) {
+    if (n == 12 && iequals_literal(name, "Content-Type")) has_type = true;
+    if (n == 14 && iequals_literal(name, "Content-Length")) {
       has_length = true;
       if (bodiless) continue;
     }
-    if ((n == 17 && iequals(name, "Transfer-Encoding")) || (n == 10 && iequals(name, "Connection"))) continue;  // ours
+    if ((n == 17 && iequals_literal(name, "Transfer-Encoding")) || (n == 10 && iequals_literal(name, "Connection")))
+      continue;  // ours
     w.put(name);
     w.put(": ");
     w.put(value);
     w.put("\r\n");
   }
-  if (!spec.extra_fields.empty()) w.put(spec.extra_fields);  // an empty view may be null: no memcpy from it
+  if (spec.etag_line != nullptr) w.put_n<etag_line_size>(spec.etag_line);
   if (!has_type && !bodiless) w.put("Content-Type: text/html; charset=UTF-8\r\n");
   w.put("Date: ");
   w.put_n<http_date_size>(http_date_now().data());
@@ -212,7 +255,7 @@ inline BodyFraming append_head(std::string& out, HeadSpec& spec) {
   const bool bodiless = status_without_body(spec.status);
   std::size_t bound = head_fixed_bound + (spec.status == 200 ? 0 : http_reason(spec.status).size());
   for (const auto& [name, value] : *spec.headers) bound += name.size() + value.size() + 4;
-  bound += spec.extra_fields.size();
+  if (spec.etag_line != nullptr) bound += etag_line_size;
   char stack[1024];
   const bool with_body = !spec.body.empty() && bound + spec.body.size() <= sizeof stack;
   if (with_body) bound += spec.body.size();

@@ -371,6 +371,7 @@ class RequestHandler {
   const ApplicationSettings* settings_ = nullptr;  // the dispatching Application's
   Clock::time_point start_{};                      // the head arrived (set with a log_function)
   bool has_etag_ = false;                          // etag_line_ holds the computed ETag
+  bool maybe_conditional_ = true;                  // the request may have If-None-Match (HandlerAccess)
   char etag_line_[26];                             // "Etag: \"<16 hex digits>\"\r\n"
   mutable HTTPArguments arguments_;
   mutable bool arguments_parsed_ = false;

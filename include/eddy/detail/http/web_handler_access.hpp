@@ -45,10 +45,12 @@ struct HandlerAccess {
   static ResponseChannel* channel(const RequestHandler& h) noexcept { return h.channel_; }
   static void set_settings(RequestHandler& h, const ApplicationSettings* s) noexcept { h.settings_ = s; }
   static void set_start(RequestHandler& h, Clock::time_point t) noexcept { h.start_ = t; }
-  // Header lines eddy adds to the head (the ETag), formatted; see HeadSpec.
-  static std::string_view extra_fields(const RequestHandler& h) noexcept {
-    return h.has_etag_ ? std::string_view(h.etag_line_, sizeof h.etag_line_) : std::string_view();
-  }
+  // The ETag line eddy adds to the head, formatted, or null; see HeadSpec.
+  static const char* etag_line(const RequestHandler& h) noexcept { return h.has_etag_ ? h.etag_line_ : nullptr; }
+  // Whether the request may carry If-None-Match: false only when the parser
+  // saw no field named If-* (start_request), so the ETag's 304 check skips
+  // the header lookup on nearly every request.
+  static void set_maybe_conditional(RequestHandler& h, bool maybe) noexcept { h.maybe_conditional_ = maybe; }
   // send_error with the exception behind it (for write_error) and, for a
   // 405, the Allow header's value.
   static void send_error(RequestHandler& h, int code, std::exception_ptr error, std::string_view allow = {}) {
@@ -167,9 +169,12 @@ inline void HandlerAccess::reset(RequestHandler& h) noexcept {
   h.settings_ = nullptr;
   h.start_ = Clock::time_point();
   h.has_etag_ = false;
-  h.arguments_.clear();
-  h.arguments_parsed_ = false;
-  h.files_.clear();
+  h.maybe_conditional_ = true;
+  if (h.arguments_parsed_) {  // else both are empty (arguments() clears them when it throws)
+    h.arguments_.clear();
+    h.arguments_parsed_ = false;
+    h.files_.clear();
+  }
   h.status_ = 200;
   h.headers_sent_ = false;
   h.finished_ = false;
