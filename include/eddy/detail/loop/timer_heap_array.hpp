@@ -58,6 +58,8 @@ class TimerHeapArray {
     make_room();
     base_[size_++] = entry;
   }
+  // After make_room().
+  void push_back_unchecked(const Entry& entry) noexcept { base_[size_++] = entry; }
   void pop_back() noexcept { --size_; }
   void clear() noexcept { size_ = 0; }
 
