@@ -54,11 +54,21 @@ class TimerHeap {
   void reserve(std::size_t n) { heap_.reserve(n); }
   void clear() noexcept { heap_.clear(); }
 
-  // Adds an entry; make_room() first, so that this cannot throw.
+  // Adds an entry whose sequence is above every other's (the newest);
+  // make_room() first, so that this cannot throw. A tie on the deadline
+  // leaves the newest below, so it rises on a strictly earlier deadline
+  // only, and the hole rises with it: the entry is written once, where it
+  // ends up.
   void push(const TimerEntry& entry) noexcept {
     std::size_t index = heap_.size();
-    heap_.push_back_unchecked(entry);
-    sift_up(index);
+    heap_.extend_unchecked();
+    while (index > 0) {
+      std::size_t parent = (index - 1) / arity;
+      if (!(entry.when < heap_[parent].when)) break;
+      place(index, heap_[parent]);
+      index = parent;
+    }
+    place(index, entry);
   }
 
   static bool before(const TimerEntry& a, const TimerEntry& b) noexcept {

@@ -184,7 +184,7 @@ class BasicTimerQueue {
     std::uint32_t slot = allocate_node();
     Node& node = nodes_[slot];
     try {
-      node.fn.emplace(std::forward<F>(f));
+      node.fn.emplace_empty(std::forward<F>(f));  // a free node's callable is empty
     } catch (...) {
       free_node(slot);
       throw;
