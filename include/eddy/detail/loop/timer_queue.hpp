@@ -199,7 +199,7 @@ class BasicTimerQueue {
            nodes_[id.slot].position != free_slot;
   }
 
-  std::uint32_t allocate_node() {
+  EDDY_ALWAYS_INLINE std::uint32_t allocate_node() {
     if (!free_.empty()) return free_.take_lowest();
     // Every slot below size() is in use, so the next new one is the lowest.
     if (EDDY_UNLIKELY(nodes_.size() >= free_capacity_)) {
