@@ -49,6 +49,7 @@ class TimerHeap {
   TimerEntry& operator[](std::size_t i) noexcept { return heap_[i]; }
   const TimerEntry& operator[](std::size_t i) const noexcept { return heap_[i]; }
   std::size_t size() const noexcept { return heap_.size(); }
+  std::size_t capacity() const noexcept { return heap_.capacity(); }
   bool empty() const noexcept { return heap_.empty(); }
   void make_room() { heap_.make_room(); }
   void reserve(std::size_t n) { heap_.reserve(n); }

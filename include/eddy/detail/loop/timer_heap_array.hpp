@@ -51,6 +51,7 @@ class TimerHeapArray {
   Entry& back() noexcept { return base_[size_ - 1]; }
 
   std::size_t size() const noexcept { return size_; }
+  std::size_t capacity() const noexcept { return capacity_; }
   bool empty() const noexcept { return size_ == 0; }
 
   // Ensures one push_back will not allocate (and so cannot throw).

@@ -141,7 +141,7 @@ class BasicTimerQueue {
     heap_.reserve(n);
     nodes_.reserve(n);
     free_.grow(n);
-    free_capacity_ = free_.capacity();
+    easy_adds_ = 0;  // recounted with the room made here
   }
 
   bool empty() const noexcept { return heap_.empty(); }
@@ -156,7 +156,7 @@ class BasicTimerQueue {
     auto nodes = nodes_.release();
     heap_.clear();
     free_.clear();
-    free_capacity_ = free_.capacity();
+    easy_adds_ = 0;
     added_ = 0;
   }
 
@@ -179,8 +179,8 @@ class BasicTimerQueue {
   // Inlined into both add()s: a call here costs a tenth of the path.
   template <class F>
   EDDY_ALWAYS_INLINE TimerId insert(std::int64_t when, std::uint32_t flag, F&& f, const SourceLocation* where) {
-    if (EDDY_UNLIKELY(next_sequence_ == renumber_at_)) renumber();
-    heap_.make_room();
+    if (EDDY_UNLIKELY(easy_adds_ == 0)) prepare_adds();
+    --easy_adds_;
     std::uint32_t slot = allocate_node();
     Node& node = nodes_[slot];
     try {
@@ -199,14 +199,25 @@ class BasicTimerQueue {
            nodes_[id.slot].position != free_slot;
   }
 
+  // After prepare_adds(): the free-slot bitmap has room for a new slot.
   EDDY_ALWAYS_INLINE std::uint32_t allocate_node() {
     if (!free_.empty()) return free_.take_lowest();
     // Every slot below size() is in use, so the next new one is the lowest.
-    if (EDDY_UNLIKELY(nodes_.size() >= free_capacity_)) {
-      free_.grow(nodes_.size() + 1);
-      free_capacity_ = free_.capacity();
-    }
     return nodes_.emplace_back();
+  }
+
+  // The three limits an add can reach (heap capacity, free-slot bitmap
+  // capacity, sequences before renumbering) are checked here, once per run
+  // of adds, not once each: easy_adds_ is how many adds fit all three. It
+  // may undercount (a cancel frees heap room), never overcount. Everything
+  // that can throw happens before any change.
+  EDDY_NOINLINE void prepare_adds() {
+    if (next_sequence_ == renumber_at_) renumber();
+    heap_.make_room();
+    if (nodes_.size() >= free_.capacity()) free_.grow(nodes_.size() + 1);
+    std::size_t room = heap_.capacity() - heap_.size();
+    room = std::min<std::size_t>(room, renumber_at_ - next_sequence_);
+    easy_adds_ = std::min(room, free_.capacity() - nodes_.size());
   }
 
   void free_node(std::uint32_t slot) noexcept {
@@ -272,6 +283,7 @@ class BasicTimerQueue {
   }
 
   void renumber() {
+    easy_adds_ = 0;
     next_sequence_ = heap_.renumber();
     renumber_at_ = next_sequence_ + (std::uint32_t(1) << SequenceBits);
   }
@@ -279,7 +291,7 @@ class BasicTimerQueue {
   Slab<Node> nodes_;
   TimerHeap<Slab<Node>> heap_{nodes_};
   FreeSlots free_;
-  std::size_t free_capacity_ = 0;  // free_.capacity(), which takes three loads
+  std::size_t easy_adds_ = 0;  // adds that need no growth nor renumbering (prepare_adds)
   std::vector<SourceLocation> where_;  // by slot; empty unless the detector was on
   bool keeps_where_ = false;           // where_ has entries to keep up to date
   // Slots of the timers added unsettled since the last settle(), while
