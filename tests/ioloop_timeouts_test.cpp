@@ -113,7 +113,7 @@ TEST_CASE("remove_timeout is a no-op for fired, removed, empty and foreign handl
   CHECK(static_cast<bool>(keep));
 }
 
-TEST_CASE("call_later(d) is call_at(time() + d)", "[timeouts]") {
+TEST_CASE("call_later(d) fires no earlier than d after the call", "[timeouts]") {
   eddy::IOLoop loop;
   auto before = loop.time();
   eddy::Clock::time_point fired_at;

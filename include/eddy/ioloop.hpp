@@ -51,6 +51,7 @@ class IOLoop : public detail::IOLoopImpl<void> {
 #include "detail/loop/ioloop_handlers.hpp"
 #include "detail/loop/ioloop_iteration.hpp"
 #include "detail/loop/ioloop_teardown.hpp"
+#include "detail/loop/ioloop_timers.hpp"
 
 // The futures half of the API (run_sync, add_future, run_in_executor) lives
 // in future.hpp and detail/future/ioloop_futures.hpp; including it here makes

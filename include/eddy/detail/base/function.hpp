@@ -65,6 +65,16 @@ class Function<R(Args...)> {
     construct<D>(std::forward<F>(f));
   }
 
+  // emplace() into a Function known to be empty (a free timer node): no
+  // load of the old target, so a node in memory not yet cached costs a
+  // store that need not wait, not a load that must.
+  template <class F, class D = std::decay_t<F>,
+            class = std::enable_if_t<!std::is_same_v<D, Function> &&
+                                     std::is_invocable_r_v<R, D&, Args...>>>
+  void emplace_empty(F&& f) {
+    construct<D>(std::forward<F>(f));
+  }
+
   Function(Function&& other) noexcept { take(other); }
 
   Function& operator=(Function&& other) noexcept {

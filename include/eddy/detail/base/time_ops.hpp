@@ -49,9 +49,16 @@ inline std::chrono::steady_clock::time_point from_ns(std::int64_t ns) noexcept {
 }
 
 constexpr std::int64_t add_saturating(std::int64_t a, std::int64_t b) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  // One add and a branch on its overflow flag (call_later's hot path).
+  std::int64_t sum = 0;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? ns_max : ns_min;
+#else
   if (b > 0 && a > ns_max - b) return ns_max;
   if (b < 0 && a < ns_min - b) return ns_min;
   return a + b;
+#endif
 }
 
 constexpr std::int64_t sub_saturating(std::int64_t a, std::int64_t b) noexcept {

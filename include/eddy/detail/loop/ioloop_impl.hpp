@@ -3,8 +3,8 @@
 // the public class, is in <eddy/ioloop.hpp>. The loop layer builds on this
 // header, never on <eddy/ioloop.hpp>, which brings the future layer too (the
 // Futures members below are defined in future.hpp). Fields: loop_state.hpp.
-// Longer bodies, by job, in ioloop_handlers.hpp, ioloop_iteration.hpp and
-// ioloop_teardown.hpp, which <eddy/ioloop.hpp> includes once IOLoop is complete.
+// Longer bodies, by job, in ioloop_handlers.hpp, ioloop_iteration.hpp, ioloop_timers.hpp
+// and ioloop_teardown.hpp, which <eddy/ioloop.hpp> includes once IOLoop is complete.
 #pragma once
 
 #include "../base/chrono.hpp"  // <chrono> without the calendar and its I/O
@@ -130,20 +130,20 @@ class IOLoopImpl : private LoopState {
   template <class Rep, class Period, class F>
   Timeout add_timeout(std::chrono::duration<Rep, Period> delay, F&& callback,
                       SourceLocation where = SourceLocation::current()) {
-    return schedule(detail::add_saturating(now_ns(), detail::to_ns_saturating(delay)),
-                    std::forward<F>(callback), where);
+    return schedule_later(detail::to_ns_saturating(delay), std::forward<F>(callback), where);
   }
   /// Runs callback() at or after `when` on this loop; returns its handle for remove_timeout.
   template <class F>
   Timeout call_at(Clock::time_point when, F&& callback, SourceLocation where = SourceLocation::current()) {
     return schedule(detail::to_ns(when), std::forward<F>(callback), where);
   }
-  /// call_later(d, f) is call_at(time() + d, f).
+  /// Runs callback() no earlier than `delay` after this call; it reads no clock: the deadline is set
+  /// to t + delay at the loop's next clock reading t (the end of the current batch; for a timer added
+  /// while the loop is not running, its start). Virtual time: exactly time() + delay.
   template <class Rep, class Period, class F>
   Timeout call_later(std::chrono::duration<Rep, Period> delay, F&& callback,
                      SourceLocation where = SourceLocation::current()) {
-    return schedule(detail::add_saturating(now_ns(), detail::to_ns_saturating(delay)),
-                    std::forward<F>(callback), where);
+    return schedule_later(detail::to_ns_saturating(delay), std::forward<F>(callback), where);
   }
 
   /// Cancels a timeout. A no-op when it already ran, was already removed, is
@@ -342,12 +342,12 @@ class IOLoopImpl : private LoopState {
   auto run_sync_impl(F& func, std::int64_t timeout_ns);
   detail::ThreadPool& executor();
 
+  // Timers (ioloop_timers.hpp): call_at's exact path, call_later's provisional one, and the clock reading that settles it.
   template <class F>
-  Timeout schedule(std::int64_t when, F&& callback, SourceLocation where) {
-    assert_loop_thread();
-    detail::TimerId id = timers_.add(when, std::forward<F>(callback), where);
-    return Timeout(serial_, id);
-  }
+  Timeout schedule(std::int64_t when, F&& callback, const SourceLocation& where);
+  template <class F>
+  Timeout schedule_later(std::int64_t delay, F&& callback, const SourceLocation& where);
+  std::int64_t read_clock() noexcept;
 
   void assert_loop_thread() const noexcept {
     EDDY_ASSERT(!running() || in_loop_thread(),

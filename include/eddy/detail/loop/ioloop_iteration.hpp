@@ -130,7 +130,7 @@ inline void detail::IOLoopImpl<D>::note_callbacks() {
 template <class D>
 inline void detail::IOLoopImpl<D>::collect_due_timeouts() {
   if (timers_.empty()) return;
-  std::int64_t now = now_ns();
+  std::int64_t now = read_clock();
   if (timers_.next_deadline() <= now) timers_.collect_due(now, due_);
 }
 
@@ -169,8 +169,8 @@ inline std::int64_t detail::IOLoopImpl<D>::poll_timeout() {
   if (!timers_.empty()) {
     // Compared before subtracting: a deadline near time_point::min() (or a
     // "never" near max with a negative clock) must not wrap the difference.
+    std::int64_t now = read_clock();  // first: it settles call_later deadlines
     std::int64_t deadline = timers_.next_deadline();
-    std::int64_t now = now_ns();
     timeout = deadline <= now ? 0 : detail::add_saturating(deadline, -now);
   }
   if (timeout != 0) {

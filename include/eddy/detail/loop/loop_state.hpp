@@ -114,6 +114,9 @@ struct LoopState {
 
   bool virtual_time_ = false;
   std::int64_t virtual_now_ = 0;
+  /// The loop's last clock reading (IOLoopImpl::read_clock), from which
+  /// call_later keys its provisional deadlines.
+  std::int64_t clock_base_ = detail::to_ns(std::chrono::steady_clock::now());
 
   LoopStats stats_;
 

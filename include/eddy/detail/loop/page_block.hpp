@@ -87,17 +87,22 @@ inline void page_block_unwatch(void* p, std::size_t bytes) noexcept {
 #endif
 }
 
-// Advises [p, p + bytes) as huge pages and populates it writable. Both are
-// hints: an older kernel, a "never" THP setting or a failed populate (memory
-// pressure) leave pages to fault in on first touch.
-inline void page_block_prepare(void* p, std::size_t bytes) noexcept {
-#if defined(MADV_HUGEPAGE)
-  (void)madvise(p, bytes, MADV_HUGEPAGE);
-#endif
+// Populates [p, p + bytes) writable in one call. A hint: an older kernel or
+// a failed populate (memory pressure) leave pages to fault in on first touch.
+inline void page_block_populate(void* p, std::size_t bytes) noexcept {
   // MADV_POPULATE_WRITE is 23 since Linux 5.14; older headers lack the name
   // and older kernels answer EINVAL, which is ignored.
   constexpr int populate_write = 23;
-  (void)madvise(p, bytes, populate_write);
+  if (bytes != 0) (void)madvise(p, bytes, populate_write);
+}
+
+// Advises [p, p + bytes) as huge pages (a hint too: a "never" THP setting
+// ignores it) and populates its first `populate` bytes.
+inline void page_block_prepare(void* p, std::size_t bytes, std::size_t populate) noexcept {
+#if defined(MADV_HUGEPAGE)
+  (void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+  page_block_populate(p, populate < bytes ? populate : bytes);
 }
 
 // Reserves `bytes` (a multiple of page_block_size) of address space aligned
@@ -116,15 +121,16 @@ inline void* page_block_reserve(std::size_t bytes) noexcept {
 }
 
 // Maps `bytes` (a multiple of page_block_size) of zeroed, writable memory
-// aligned to page_block_size and prepares it; null when refused.
-inline void* page_block_map(std::size_t bytes) noexcept {
+// aligned to page_block_size and prepares it, populating its first
+// `populate` bytes (all by default); null when refused.
+inline void* page_block_map(std::size_t bytes, std::size_t populate = ~std::size_t(0)) noexcept {
   void* p = page_block_reserve(bytes);
   if (p == nullptr) return nullptr;
   if (mmap(p, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
     (void)munmap(p, bytes);
     return nullptr;
   }
-  page_block_prepare(p, bytes);
+  page_block_prepare(p, bytes, populate);
   page_block_watch(p, bytes);
   page_block_bytes().fetch_add(bytes, std::memory_order_relaxed);
   return p;
@@ -132,9 +138,10 @@ inline void* page_block_map(std::size_t bytes) noexcept {
 
 // Grows a block from old_bytes to new_bytes (multiples of page_block_size)
 // by moving its pages, not copying them, to a new aligned range (huge pages
-// move whole); prepares the new part. Null when refused, and then the old
-// block is untouched.
-inline void* page_block_grow(void* block, std::size_t old_bytes, std::size_t new_bytes) noexcept {
+// move whole); prepares the new part, populating its first `populate` bytes
+// (all by default). Null when refused, and then the old block is untouched.
+inline void* page_block_grow(void* block, std::size_t old_bytes, std::size_t new_bytes,
+                             std::size_t populate = ~std::size_t(0)) noexcept {
   void* target = page_block_reserve(new_bytes);
   if (target == nullptr) return nullptr;
   void* moved = mremap(block, old_bytes, new_bytes, MREMAP_MAYMOVE | MREMAP_FIXED, target);
@@ -143,7 +150,7 @@ inline void* page_block_grow(void* block, std::size_t old_bytes, std::size_t new
     return nullptr;
   }
   page_block_unwatch(block, old_bytes);
-  page_block_prepare(static_cast<char*>(moved) + old_bytes, new_bytes - old_bytes);
+  page_block_prepare(static_cast<char*>(moved) + old_bytes, new_bytes - old_bytes, populate);
   page_block_watch(moved, new_bytes);
   page_block_bytes().fetch_add(new_bytes - old_bytes, std::memory_order_relaxed);
   return moved;
@@ -157,8 +164,9 @@ inline void page_block_unmap(void* block, std::size_t bytes) noexcept {
 
 #else
 
-inline void* page_block_map(std::size_t) noexcept { return nullptr; }
-inline void* page_block_grow(void*, std::size_t, std::size_t) noexcept { return nullptr; }
+inline void* page_block_map(std::size_t, std::size_t = 0) noexcept { return nullptr; }
+inline void* page_block_grow(void*, std::size_t, std::size_t, std::size_t = 0) noexcept { return nullptr; }
+inline void page_block_populate(void*, std::size_t) noexcept {}
 inline void page_block_unmap(void*, std::size_t) noexcept {}
 
 #endif

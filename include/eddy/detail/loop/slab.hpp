@@ -16,8 +16,8 @@
 // KiB. Past that, it grows by page blocks (page_block.hpp): 2 MiB-aligned
 // mappings of 2 MiB to 8 MiB (half the slab so far: once it is big, at
 // most a third of its memory is ahead of use), advised as transparent huge pages and
-// populated in one call. With 4 KiB pages, a million 64-byte nodes span
-// 16,000 pages: first touching them costs 16,000 page faults (10-15 us each
+// populated 2 MiB at a time as they fill. With 4 KiB pages, a million 48-byte
+// nodes span 12,000 pages: first touching them costs 12,000 page faults (10-15 us each
 // on a virtual machine), and the random node accesses of heap sifts miss
 // any TLB. Huge pages cut both by 512. Where page blocks are refused (not
 // Linux, or mmap fails), blocks come from operator new.
@@ -100,6 +100,7 @@ class Slab {
     blocks_.clear();
     size_ = 0;
     constructed_ = 0;
+    populated_ = mapped_end_ = nullptr;
     return released;
   }
 
@@ -141,8 +142,13 @@ class Slab {
     if (blocks_.size() == blocks_.capacity()) blocks_.reserve(2 * blocks_.size() + 8);
     Block block{nullptr, bytes, false};
     if (count > 1) {
-      block.start = page_block_map(bytes);
+      block.start = page_block_map(bytes, 0);
       block.mapped = block.start != nullptr;
+    }
+    populated_ = mapped_end_ = nullptr;
+    if (block.mapped) {
+      populated_ = static_cast<unsigned char*>(block.start);
+      mapped_end_ = populated_ + bytes;
     }
     if (block.start == nullptr) block.start = ::operator new(bytes + line);
     auto aligned = (reinterpret_cast<std::uintptr_t>(block.start) + line - 1) & ~std::uintptr_t(line - 1);
@@ -153,14 +159,35 @@ class Slab {
 
   void construct_next() {
     if (constructed_ == chunks_.size() * chunk_size) add_storage();
-    ::new (static_cast<void*>(&chunks_[constructed_ >> ChunkBits][constructed_ & (chunk_size - 1)])) T();
+    T* at = &chunks_[constructed_ >> ChunkBits][constructed_ & (chunk_size - 1)];
+    if ((constructed_ & (chunk_size - 1)) == 0 && populated_ != mapped_end_) populate_through(at + chunk_size);
+    ::new (static_cast<void*>(at)) T();
     ++constructed_;
+  }
+
+  // A page block is populated 2 MiB at a time as its chunks are first
+  // used, not all at once: the kernel zeroes each huge page just before the
+  // nodes are written into it, so those writes find its lines in the cache
+  // (a whole 8 MiB block zeroed ahead is out of a 4 MiB L2 by then; a
+  // probe here: 48 MiB zeroed and written 11.5 ms at once, 7.7 ms by steps).
+  void populate_through(const void* end) noexcept {
+    auto* need = static_cast<const unsigned char*>(end);
+    if (need <= populated_) return;
+    auto rounded = (reinterpret_cast<std::uintptr_t>(need) + page_block_size - 1) & ~std::uintptr_t(page_block_size - 1);
+    unsigned char* to = reinterpret_cast<unsigned char*>(rounded);
+    if (to > mapped_end_) to = mapped_end_;
+    page_block_populate(populated_, static_cast<std::size_t>(to - populated_));
+    populated_ = to;
   }
 
   std::vector<T*> chunks_;
   std::vector<Block> blocks_;  // what add_storage allocated, to free
   std::size_t size_ = 0;         // elements handed out
   std::size_t constructed_ = 0;  // elements constructed (>= size_)
+  // The last page block: populated up to populated_, mapped up to mapped_end_
+  // (both null when the last block is operator new memory).
+  unsigned char* populated_ = nullptr;
+  unsigned char* mapped_end_ = nullptr;
 };
 
 }  // namespace eddy::detail

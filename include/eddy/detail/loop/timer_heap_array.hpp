@@ -13,10 +13,13 @@
 // be found wherever realloc puts it, and on a move to a block of different
 // alignment the entries shift. From 1 MiB of entries on (64K timers), the
 // heap lives in a page block instead (page_block.hpp): 2 MiB-aligned, huge
-// pages where the kernel grants them, populated in one call, and grown by
-// remapping its pages to a bigger aligned range (mremap), so doubling to n
-// entries copies nothing and touches no page twice. A million pending timers
-// then fault in 8 huge pages of heap instead of 4,096 small ones.
+// pages where the kernel grants them, and grown by remapping its pages to a
+// bigger aligned range (mremap), so doubling to n entries copies nothing and
+// touches no page twice. A million pending timers then fault in 8 huge pages
+// of heap instead of 4,096 small ones. The mapping doubles, but only what
+// the heap reaches is populated, 2 MiB at a time: doubling 1M entries' worth
+// would have the kernel zero 16 MiB nobody uses, and a step zeroed just
+// before use is still in the cache when the entries are written (slab.hpp).
 //
 // Thread contract: none; owned by one thread.
 #pragma once
@@ -48,16 +51,19 @@ class TimerHeapArray {
   Entry& back() noexcept { return base_[size_ - 1]; }
 
   std::size_t size() const noexcept { return size_; }
+  std::size_t capacity() const noexcept { return capacity_; }
   bool empty() const noexcept { return size_ == 0; }
 
   // Ensures one push_back will not allocate (and so cannot throw).
   void make_room() {
-    if (size_ == capacity_) grow(capacity_ == 0 ? initial_capacity : 2 * capacity_);
+    if (size_ == capacity_) grow(capacity_ == 0 ? initial_capacity : mapped_ ? capacity_ + 1 : 2 * capacity_);
   }
   void push_back(const Entry& entry) {
     make_room();
     base_[size_++] = entry;
   }
+  // After make_room(): one more entry, to be written by the caller.
+  void extend_unchecked() noexcept { ++size_; }
   void pop_back() noexcept { --size_; }
   void clear() noexcept { size_ = 0; }
 
@@ -81,7 +87,7 @@ class TimerHeapArray {
 
   void release() noexcept {
     if (mapped_) {
-      page_block_unmap(block_, page_block_round(bytes_for(capacity_)));
+      page_block_unmap(block_, mapped_bytes_);
     } else {
       std::free(block_);
     }
@@ -91,6 +97,7 @@ class TimerHeapArray {
     if (bytes_for(capacity) >= page_block_threshold && grow_mapped(capacity)) return;
     if (mapped_) {
       // The kernel refused a bigger mapping: keep the entries in a malloc block.
+      if (capacity < 2 * capacity_) capacity = 2 * capacity_;
       void* block = std::malloc(bytes_for(capacity) + line - alignof(std::max_align_t));
       if (block == nullptr) throw std::bad_alloc();
       adopt(block, capacity, false);
@@ -110,22 +117,30 @@ class TimerHeapArray {
     capacity_ = capacity;
   }
 
-  // Grows into a page block, remapping the current one or copying out of
-  // the malloc block; false (nothing changed) when the kernel refuses.
+  // Grows into a page block: populates more of the current one, remaps it
+  // to twice its size, or copies out of the malloc block; false (nothing
+  // changed) when the kernel refuses.
   bool grow_mapped(std::size_t capacity) noexcept {
-    std::size_t bytes = page_block_round(bytes_for(capacity));
-    capacity = bytes / sizeof(Entry) - lead;  // the whole block is usable
-    if (mapped_) {
-      void* block = page_block_grow(block_, page_block_round(bytes_for(capacity_)), bytes);
+    std::size_t populated = mapped_ ? bytes_for(capacity_) : 0;
+    std::size_t want = page_block_round(bytes_for(capacity));
+    if (mapped_ && want <= mapped_bytes_) {
+      page_block_populate(static_cast<unsigned char*>(block_) + populated, want - populated);
+    } else if (mapped_) {
+      std::size_t bytes = want > 2 * mapped_bytes_ ? want : 2 * mapped_bytes_;
+      void* block = page_block_grow(block_, mapped_bytes_, bytes, 0);
       if (block == nullptr) return false;
+      page_block_populate(static_cast<unsigned char*>(block) + populated, want - populated);
       block_ = block;
       base_ = static_cast<Entry*>(block) + lead;
-      capacity_ = capacity;
-      return true;
+      mapped_bytes_ = bytes;
+    } else {
+      std::size_t bytes = 2 * want;
+      void* block = page_block_map(bytes, want);
+      if (block == nullptr) return false;
+      adopt(block, 0, true);
+      mapped_bytes_ = bytes;
     }
-    void* block = page_block_map(bytes);
-    if (block == nullptr) return false;
-    adopt(block, capacity, true);
+    capacity_ = want / sizeof(Entry) - lead;  // the whole populated part is usable
     return true;
   }
 
@@ -146,7 +161,8 @@ class TimerHeapArray {
   Entry* base_ = nullptr;
   std::size_t size_ = 0;
   std::size_t capacity_ = 0;
-  bool mapped_ = false;  // block_ is a page block, not malloc memory
+  std::size_t mapped_bytes_ = 0;  // the page block's size, when mapped_
+  bool mapped_ = false;           // block_ is a page block, not malloc memory
 };
 
 }  // namespace eddy::detail
