@@ -12,29 +12,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/timer_queue_helpers.hpp"
+
 #include "support/alloc_counter.hpp"
 
-using eddy::detail::Job;
+using eddy_test::fire;
+using eddy_test::record;
 using eddy::detail::TimerId;
 using eddy::detail::TimerQueue;
-
-namespace {
-
-auto record(std::vector<int>& out, int value) {
-  return [&out, value] { out.push_back(value); };
-}
-
-// Collects everything due at `now` and runs it in order.
-void fire(TimerQueue& q, std::int64_t now) {
-  std::vector<TimerId> due;
-  q.collect_due(now, due);
-  for (TimerId id : due) {
-    Job job = q.take(id);
-    if (job) job.fn();
-  }
-}
-
-}  // namespace
 
 TEST_CASE("timers fire in deadline order, equal deadlines in insertion order", "[timer_queue]") {
   TimerQueue q;

@@ -10,28 +10,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/timer_queue_helpers.hpp"
+
 using eddy::detail::BasicTimerQueue;
-using eddy::detail::Job;
+using eddy_test::fire;
+using eddy_test::record;
 using eddy::detail::TimerId;
 using eddy::detail::TimerQueue;
-
-namespace {
-
-auto record(std::vector<int>& out, int value) {
-  return [&out, value] { out.push_back(value); };
-}
-
-template <class Queue>
-void fire(Queue& q, std::int64_t now) {
-  std::vector<TimerId> due;
-  q.collect_due(now, due);
-  for (TimerId id : due) {
-    Job job = q.take(id);
-    if (job) job.fn();
-  }
-}
-
-}  // namespace
 
 TEST_CASE("settling moves unsettled timers by the elapsed time and leaves exact ones alone", "[timer_queue]") {
   TimerQueue q;

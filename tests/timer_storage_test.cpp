@@ -14,10 +14,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/timer_queue_helpers.hpp"
+
 #include "support/alloc_counter.hpp"
 
-using eddy::detail::Job;
-using eddy::detail::TimerId;
+using eddy_test::fire;
 using eddy::detail::TimerQueue;
 
 namespace {
@@ -29,15 +30,6 @@ struct Line {
   Line() : value{} { ++line_constructions; }
 };
 
-// Collects everything due at `now` and runs it in order.
-void fire(TimerQueue& q, std::int64_t now) {
-  std::vector<TimerId> due;
-  q.collect_due(now, due);
-  for (TimerId id : due) {
-    Job job = q.take(id);
-    if (job) job.fn();
-  }
-}
 
 }  // namespace
 
