@@ -56,15 +56,41 @@ inline std::string_view http_date_now() noexcept {
   return std::string_view(cache.text, http_date_size);
 }
 
+// "00" to "99": decimals are written two digits a step.
+struct DigitPairs {
+  char text[200] = {};
+  constexpr DigitPairs() {
+    for (int i = 0; i < 100; ++i) {
+      text[2 * i] = static_cast<char>('0' + i / 10);
+      text[2 * i + 1] = static_cast<char>('0' + i % 10);
+    }
+  }
+};
+inline constexpr DigitPairs digit_pairs{};
+
+// Writes the decimal digits of `n` so that they end right before `end`,
+// two a step from the table, last first; returns where they start.
+inline char* write_decimal_before(char* end, std::uint64_t n) noexcept {
+  char* p = end;
+  for (; n >= 100; n /= 100) {
+    p -= 2;
+    std::memcpy(p, digit_pairs.text + 2 * (n % 100), 2);
+  }
+  if (n >= 10) {
+    p -= 2;
+    std::memcpy(p, digit_pairs.text + 2 * n, 2);
+  } else {
+    *--p = static_cast<char>('0' + n);
+  }
+  return p;
+}
+
 // The decimal digits of `n`, written at the end of `digits` (20 holds any
 // 64-bit value); returns them.
 inline std::string_view format_decimal(char (&digits)[20], std::uint64_t n) noexcept {
-  std::size_t i = sizeof digits;
-  do {
-    digits[--i] = static_cast<char>('0' + n % 10);
-    n /= 10;
-  } while (n != 0);
-  return std::string_view(digits + i, sizeof digits - i);
+  char* end = digits + sizeof digits;
+  char* start = write_decimal_before(end, n);
+  return std::string_view(start, static_cast<std::size_t>(end - start));
 }
 
 inline void append_decimal(std::string& out, std::uint64_t n) {
@@ -113,18 +139,6 @@ struct HeadSpec {
 // The size of HeadSpec::etag_line.
 inline constexpr std::size_t etag_line_size = 26;
 
-// "00" to "99": put_decimal writes two digits a step.
-struct DigitPairs {
-  char text[200] = {};
-  constexpr DigitPairs() {
-    for (int i = 0; i < 100; ++i) {
-      text[2 * i] = static_cast<char>('0' + i / 10);
-      text[2 * i + 1] = static_cast<char>('0' + i % 10);
-    }
-  }
-};
-inline constexpr DigitPairs digit_pairs{};
-
 // Copies the pieces of a head into room checked once for the whole head:
 // std::string::append checks capacity and calls memcpy out of line for each
 // of a head's dozen pieces, which cost more than the bytes (issue 22).
@@ -166,16 +180,7 @@ class HeadWriter {
     std::size_t len = 1;
     for (std::uint64_t power = 10; len < 20 && n >= power; power *= 10) ++len;
     at_ += len;
-    char* p = at_;
-    for (; n >= 100; n /= 100) {
-      p -= 2;
-      std::memcpy(p, digit_pairs.text + 2 * (n % 100), 2);
-    }
-    if (n >= 10) {
-      std::memcpy(p - 2, digit_pairs.text + 2 * n, 2);
-    } else {
-      p[-1] = static_cast<char>('0' + n);
-    }
+    write_decimal_before(at_, n);
   }
   char* end() const noexcept { return at_; }
 
