@@ -46,6 +46,28 @@ TEST_CASE("untyped parameters take their type from the query", "[postgres][serve
   CHECK(text(nan, 0, 1) == "-Infinity");
 }
 
+TEST_CASE("the server sees an integer as its C++ type's SQL type, and widens it where a wider one is wanted",
+          "[postgres][server][query]") {
+  eddy::IOLoop loop;
+  pg::Connection conn = pg_connect(loop);
+  pg::Result types = run_query(loop, conn, "SELECT pg_typeof($1)::text, pg_typeof($2)::text, pg_typeof($3)::text, "
+                                           "pg_typeof($4)::text, pg_typeof($5)::text",
+                               static_cast<short>(1), 2, 3LL, 4294967295U, std::uint64_t(18446744073709551615ULL));
+  CHECK(text(types, 0, 0) == "smallint");
+  CHECK(text(types, 0, 1) == "integer");
+  CHECK(text(types, 0, 2) == "bigint");
+  CHECK(text(types, 0, 3) == "bigint");
+  CHECK(text(types, 0, 4) == "numeric");
+  // An int where bigint or numeric is wanted: a column, a LIMIT, a function.
+  run_query(loop, conn, "CREATE TEMP TABLE widen (id bigint PRIMARY KEY, n numeric)");
+  run_query(loop, conn, "INSERT INTO widen VALUES ($1, $2), (5000000000, 1)", 7, 8);
+  pg::Result found = run_query(loop, conn, "SELECT n FROM widen WHERE id = $1 LIMIT $2", 7, 1);
+  REQUIRE(found.size() == 1);
+  CHECK(text(found, 0, 0) == "8");
+  CHECK(text(run_query(loop, conn, "SELECT count(*) FROM widen WHERE id > $1", 2147483647)) == "1");
+  CHECK(text(run_query(loop, conn, "SELECT $1::int8 * 4", 2147483647), 0, 0) == "8589934588");
+}
+
 TEST_CASE("NULLs go out from nullopt and empty optionals and come back as nullopt", "[postgres][server][query][null]") {
   eddy::IOLoop loop;
   pg::Connection conn = pg_connect(loop);

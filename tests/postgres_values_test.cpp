@@ -1,9 +1,12 @@
 // The PostgreSQL driver's values without a server: parameters as libpq gets
 // them, connection errors parsed from libpq's text, an empty Result,
 // connection strings.
+#include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -24,10 +27,25 @@ TEST_CASE("parameters become text with the types the server is told", "[postgres
   CHECK(values == std::vector<std::string>{"text", "view", "literal", "42", "-5", "18446744073709551615", "2.5",
                                            "true", "false", "NULL", "7", "NULL"});
   CHECK(st.slot(0).type == pgd::oid_unknown);
-  CHECK(st.slot(3).type == pgd::oid_int8);
+  CHECK(st.slot(3).type == pgd::oid_int4);  // an int
+  CHECK(st.slot(4).type == pgd::oid_int8);  // a long long
   CHECK(st.slot(5).type == pgd::oid_numeric);  // past INT64_MAX
   CHECK(st.slot(6).type == pgd::oid_float8);
   CHECK(st.slot(7).type == pgd::oid_bool);
+}
+
+TEST_CASE("an integer's type is the smallest that holds every value of its C++ type, whatever the value",
+          "[postgres][params]") {
+  Statement st("SELECT", static_cast<signed char>(-1), static_cast<unsigned char>(255), static_cast<short>(-32768),
+               static_cast<unsigned short>(65535), 7, 4294967295U, std::int64_t(1), std::uint64_t(1),
+               std::uint64_t(9223372036854775807ULL), std::uint64_t(9223372036854775808ULL), 0LL, std::size_t(3));
+  std::vector<Oid> types;
+  for (std::size_t i = 0; i < st.size(); ++i) types.push_back(st.slot(i).type);
+  CHECK(types == std::vector<Oid>{pgd::oid_int2, pgd::oid_int2, pgd::oid_int2, pgd::oid_int4, pgd::oid_int4,
+                                        pgd::oid_int8, pgd::oid_int8, pgd::oid_int8, pgd::oid_int8, pgd::oid_numeric,
+                                        pgd::oid_int8, pgd::oid_int8});
+  CHECK(std::string(st.value(1)) == "255");
+  CHECK(std::string(st.value(9)) == "9223372036854775808");
 }
 
 TEST_CASE("doubles go out exactly, with PostgreSQL's names for NaN and the infinities", "[postgres][params]") {

@@ -21,9 +21,14 @@ namespace pg = eddy::postgres;
 
 namespace {
 
-eddy::Future<long> worker(pg::Connection conn, long first, long count) {
+// The parameter is an int, as the SQL reads it: eddy tells the server it
+// is an int4, so `$1::int` costs the server what the floor's untyped
+// parameter costs (a long would go out as int8: a cast per query, about a
+// tenth of the server's time per query, and the server is what bounds the
+// pipelined throughput).
+eddy::Future<long> worker(pg::Connection conn, int first, int count) {
   long sum = 0;
-  for (long i = first; i < first + count; ++i) {
+  for (int i = first; i < first + count; ++i) {
     eddy::Future<pg::Result> q = conn.query("SELECT $1::int", i);
     pg::Result r = co_await q;
     sum += std::strtol(r.get(0, 0)->data(), nullptr, 10);
@@ -35,7 +40,7 @@ eddy::Future<long> worker(pg::Connection conn, long first, long count) {
 long run(eddy::IOLoop& loop, pg::Connection& conn, long n, long c) {
   std::vector<long> sums = loop.run_sync([&] {
     std::vector<eddy::Future<long>> workers;
-    for (long w = 0; w < c; ++w) workers.push_back(worker(conn, w * (n / c), n / c));
+    for (long w = 0; w < c; ++w) workers.push_back(worker(conn, static_cast<int>(w * (n / c)), static_cast<int>(n / c)));
     return eddy::multi(std::move(workers));
   });
   long total = 0;

@@ -6,8 +6,14 @@
 //                                                 (an untyped literal, so
 //                                                 '2024-05-01' fits a date column)
 //   bool                                          "true"/"false", bool
-//   signed and unsigned integers                  decimal, int8 (numeric past
-//                                                 INT64_MAX)
+//   integers                                      decimal, as the smallest type
+//                                                 that holds every value of the
+//                                                 C++ type (as Npgsql and JDBC
+//                                                 type theirs): int2 (short),
+//                                                 int4 (int, unsigned short),
+//                                                 int8 (long long, unsigned),
+//                                                 for 64-bit unsigned int8, or
+//                                                 numeric past INT64_MAX
 //   float, double                                 shortest round-trip text,
 //                                                 float8 ("NaN", "Infinity")
 //   std::nullopt                                  NULL
@@ -43,6 +49,8 @@ namespace eddy::detail::postgres {
 inline constexpr Oid oid_unknown = 0;
 inline constexpr Oid oid_bool = 16;
 inline constexpr Oid oid_int8 = 20;
+inline constexpr Oid oid_int2 = 21;
+inline constexpr Oid oid_int4 = 23;
 inline constexpr Oid oid_float8 = 701;
 inline constexpr Oid oid_numeric = 1700;
 
@@ -151,13 +159,28 @@ class Statement {
     }
   }
 
+  // The type follows the C++ type, not the value, so one call site always
+  // sends one type (`SELECT $1` has one result type whatever the value),
+  // and an `int` reaches the server as an int4 literal would: `$1::int` is
+  // then no conversion at all, where an int8 parameter costs the server a
+  // cast per use (about a tenth of a `SELECT $1::int`'s server time).
+  template <class T>
+  static constexpr Oid integer_type() {
+    constexpr int bits = std::numeric_limits<T>::digits;  // value bits, without the sign
+    if constexpr (bits <= 15) return oid_int2;
+    else if constexpr (bits <= 31) return oid_int4;
+    else if constexpr (bits <= 63) return oid_int8;
+    else return oid_numeric;  // 64-bit unsigned: int8 while the value fits
+  }
+
   template <class T>
   void add_integer(T value) {
     char text[24];
     auto [end, error] = std::to_chars(text, text + sizeof text, value);
     (void)error;
-    bool fits = !std::is_unsigned_v<T> || static_cast<std::uint64_t>(value) <= std::uint64_t(INT64_MAX);
-    push_checked(std::string_view(text, static_cast<std::size_t>(end - text)), fits ? oid_int8 : oid_numeric);
+    Oid type = integer_type<T>();
+    if (type == oid_numeric && static_cast<std::uint64_t>(value) <= std::uint64_t(INT64_MAX)) type = oid_int8;
+    push_checked(std::string_view(text, static_cast<std::size_t>(end - text)), type);
   }
 
   void add_double(double value) {
