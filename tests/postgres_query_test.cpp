@@ -58,7 +58,7 @@ TEST_CASE("the server sees an integer as its C++ type's SQL type, and widens it 
   CHECK(text(types, 0, 2) == "bigint");
   CHECK(text(types, 0, 3) == "bigint");
   CHECK(text(types, 0, 4) == "numeric");
-  // An int where bigint or numeric is wanted: a column, a LIMIT, a function.
+  // An int where a wider type is wanted: a bigint key, a LIMIT (bigint), a numeric column.
   run_query(loop, conn, "CREATE TEMP TABLE widen (id bigint PRIMARY KEY, n numeric)");
   run_query(loop, conn, "INSERT INTO widen VALUES ($1, $2), (5000000000, 1)", 7, 8);
   pg::Result found = run_query(loop, conn, "SELECT n FROM widen WHERE id = $1 LIMIT $2", 7, 1);

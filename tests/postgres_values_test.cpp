@@ -42,8 +42,8 @@ TEST_CASE("an integer's type is the smallest that holds every value of its C++ t
   std::vector<Oid> types;
   for (std::size_t i = 0; i < st.size(); ++i) types.push_back(st.slot(i).type);
   CHECK(types == std::vector<Oid>{pgd::oid_int2, pgd::oid_int2, pgd::oid_int2, pgd::oid_int4, pgd::oid_int4,
-                                        pgd::oid_int8, pgd::oid_int8, pgd::oid_int8, pgd::oid_int8, pgd::oid_numeric,
-                                        pgd::oid_int8, pgd::oid_int8});
+                                  pgd::oid_int8, pgd::oid_int8, pgd::oid_int8, pgd::oid_int8, pgd::oid_numeric,
+                                  pgd::oid_int8, pgd::oid_int8});
   CHECK(std::string(st.value(1)) == "255");
   CHECK(std::string(st.value(9)) == "9223372036854775808");
 }
