@@ -39,19 +39,8 @@ namespace eddy {
 constexpr bool is_tchar(unsigned char c) noexcept { return detail::tchar_table.yes[c]; }
 
 /// True when `s` is a non-empty token (a valid header name or method).
-/// Four bytes a step, their verdicts combined without a branch each: names
-/// are checked on every set_header and are nearly always tokens.
 constexpr bool is_token(std::string_view s) noexcept {
-  if (s.empty()) return false;
-  const bool* yes = detail::tchar_table.yes;
-  const char* p = s.data();
-  const char* end = p + s.size();
-  bool ok = true;
-  for (; end - p >= 4; p += 4)
-    ok &= yes[static_cast<unsigned char>(p[0])] & yes[static_cast<unsigned char>(p[1])] &
-          yes[static_cast<unsigned char>(p[2])] & yes[static_cast<unsigned char>(p[3])];
-  for (; p < end; ++p) ok &= yes[static_cast<unsigned char>(*p)];
-  return ok;
+  return !s.empty() && detail::all_bytes_in(detail::tchar_table.yes, s);
 }
 
 /// True when `value` may be sent as a header value: no CR, LF or NUL (the

@@ -116,6 +116,21 @@ struct TcharTable {
 };
 inline constexpr TcharTable tchar_table{};
 
+// True when every byte of `s` has its entry set in `table` (one per byte
+// value; true for an empty `s`). Four bytes a step, their verdicts combined
+// without a branch each: what is checked (header names on every
+// set_header, the Host value of every request) is nearly always valid.
+constexpr bool all_bytes_in(const bool* table, std::string_view s) noexcept {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  bool ok = true;
+  for (; end - p >= 4; p += 4)
+    ok &= table[static_cast<unsigned char>(p[0])] & table[static_cast<unsigned char>(p[1])] &
+          table[static_cast<unsigned char>(p[2])] & table[static_cast<unsigned char>(p[3])];
+  for (; p < end; ++p) ok &= table[static_cast<unsigned char>(*p)];
+  return ok;
+}
+
 // True when one of the eight bytes at p is below 0x0E (SWAR: a byte's high
 // bit survives only where the subtraction borrowed from a byte under 0x80).
 inline bool any_byte_below_0e(const char* p) noexcept {

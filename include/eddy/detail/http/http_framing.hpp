@@ -209,19 +209,8 @@ struct HostTable {
 };
 inline constexpr HostTable host_table{};
 
-// Four bytes per step, their verdicts combined without a branch each: a
-// Host value is checked on every request and is nearly always valid.
-constexpr bool valid_host(std::string_view host) noexcept {
-  const bool* is = host_table.is;
-  const char* p = host.data();
-  const char* end = p + host.size();
-  bool ok = true;
-  for (; end - p >= 4; p += 4)
-    ok &= is[static_cast<unsigned char>(p[0])] & is[static_cast<unsigned char>(p[1])] &
-          is[static_cast<unsigned char>(p[2])] & is[static_cast<unsigned char>(p[3])];
-  for (; p < end; ++p) ok &= is[static_cast<unsigned char>(*p)];
-  return ok;
-}
+// True when every byte of `host` may stand in a Host value.
+constexpr bool valid_host(std::string_view host) noexcept { return all_bytes_in(host_table.is, host); }
 
 // Reads one field if it is one the framing depends on.
 EDDY_ALWAYS_INLINE inline void gather_field(Gathered& g, const HeaderField& field, bool& saw_chunked, bool& other_coding) {
